@@ -1,0 +1,5 @@
+import sys
+
+from zeerec.cli import main
+
+sys.exit(main())

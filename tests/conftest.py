@@ -1,0 +1,53 @@
+"""Shared fixtures: tiny hand-written data sets and the location of the real data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+SLICE = SHARED_DATA / "ml-1m-slice"
+ML100K = SHARED_DATA / "ml-100k"
+
+MOVIES = """\
+1::Toy Story (1995)::Animation|Children's|Comedy
+2::City of Lost Children, The (Cité des enfants perdus, La) (1995)::Adventure|Sci-Fi
+3::Liar Liar (1997)::Comedy
+4::Night Run: The Return (1994)::Action|Thriller
+"""
+USERS = """\
+1::F::1::10::48067
+2::M::56::16::70072
+3::M::25::15::55117
+"""
+RATINGS = """\
+1::1::5::978300760
+1::2::3::978302109
+2::1::4::978301968
+2::3::2::978300275
+3::4::1::978824291
+3::1::5::978824292
+"""
+
+
+def write_dataset(
+    folder: Path, movies: str = MOVIES, users: str = USERS, ratings: str = RATINGS, prefix="zee-"
+) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for kind, text in (("movies", movies), ("users", users), ("ratings", ratings)):
+        (folder / f"{prefix}{kind}.dat").write_bytes(text.encode("iso-8859-1"))
+    return folder
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    return write_dataset(tmp_path / "tiny")
+
+
+@pytest.fixture
+def real_slice() -> Path:
+    if not (SLICE / "zee-ratings.dat").is_file():
+        pytest.skip("../shared/data/ml-1m-slice is not present on this machine")
+    return SLICE
