@@ -121,9 +121,7 @@ def test_bad_users_and_movies(tmp_path):
 
 
 def test_windows_line_endings_and_no_final_newline(tmp_path):
-    folder = write_dataset(
-        tmp_path / "w", ratings=RATINGS.replace("\n", "\r\n").rstrip("\r\n")
-    )
+    folder = write_dataset(tmp_path / "w", ratings=RATINGS.replace("\n", "\r\n").rstrip("\r\n"))
     ml = zd.load(folder)
     assert ml.quality.empty
     assert len(ml.ratings) == 6
@@ -180,3 +178,25 @@ def test_corrupted_copy_of_real_ratings(real_slice, tmp_path):
         1,
         "1001",
     )
+
+
+def test_ml100k_native_format():
+    from conftest import ML100K
+
+    if not (ML100K / "u.data").is_file():
+        pytest.skip("../shared/data/ml-100k is not present on this machine")
+    ml = zd.load(ML100K)
+    assert ml.summary()["ratings"] == 100_000
+    assert (len(ml.users), len(ml.movies)) == (943, 1682)
+    assert ml.ratings["rating"].between(1, 5).all()
+    toy = ml.movies.set_index("movie_id").loc[1]
+    assert (toy["name"], toy["year"], toy["genres"]) == (
+        "Toy Story",
+        1995,
+        ["Animation", "Children's", "Comedy"],
+    )
+    # Titles with a trailing "(V)" take the year from the release date instead.
+    assert ml.movies.set_index("movie_id").loc[1412, "year"] == 1995
+    assert ml.summary()["titles_without_year"] == 1  # movie 267 is literally "unknown"
+    user = ml.users.set_index("user_id").loc[1]
+    assert (user["age"], user["age_group"], user["occupation"]) == (18, "18-24", "technician")

@@ -248,9 +248,7 @@ def _read_dat(
                 continue
             keep[i] = False
         problems.add(path, "blank line", blank, [""] * len(blank))
-        problems.add(
-            path, f"wrong number of fields (expected {n_fields})", wrong, wrong_vals
-        )
+        problems.add(path, f"wrong number of fields (expected {n_fields})", wrong, wrong_vals)
     line_no = np.flatnonzero(keep) + 1
     if len(line_no) == 0:
         raise DataFormatError(path, None, "no valid record left after dropping bad lines")
@@ -269,6 +267,7 @@ def _read_dat(
         quoting=csv.QUOTE_NONE,
         encoding="latin-1",
         na_filter=False,
+        low_memory=False,
         engine="c",
     )
     df.insert(0, "line", line_no)
@@ -367,7 +366,9 @@ def _parse_users(path: Path, problems: _Problems) -> pd.DataFrame:
         ("age", set(AGE_GROUPS), "age is not one of the documented codes"),
         ("occupation_id", set(OCCUPATIONS), "occupation is not a documented code (0-20)"),
     ):
-        df = _drop(df, ~df[col].isin(allowed).to_numpy(), problems, path, label, lambda d, c=col: d[c])
+        df = _drop(
+            df, ~df[col].isin(allowed).to_numpy(), problems, path, label, lambda d, c=col: d[c]
+        )
     age_labels = pd.CategoricalDtype(list(AGE_GROUPS.values()), ordered=True)
     return pd.DataFrame(
         {
@@ -435,8 +436,11 @@ def load(folder: str | os.PathLike, strict: bool = False) -> MovieLens:
     """Read, validate and decode the three files found in ``folder``.
 
     ``strict=True`` raises :class:`DataFormatError` at the first invalid line; the
-    default drops such rows and lists them in ``MovieLens.quality``.
+    default drops such rows and lists them in ``MovieLens.quality``. A folder holding
+    MovieLens-100K's native ``u.data`` is read by :func:`load_ml100k` instead.
     """
+    if (Path(folder) / "u.data").is_file() and not has_data(folder):
+        return load_ml100k(folder)
     files = find_files(folder)
     problems = _Problems(strict)
     movies = _parse_movies(files["movies"], problems)
@@ -457,6 +461,95 @@ def load(folder: str | os.PathLike, strict: bool = False) -> MovieLens:
     )
 
 
+def _age_code(age_years: pd.Series) -> pd.Series:
+    """ML-1M's age code (the group's lower bound) for an age in years, as ML-100K gives it."""
+    bounds = np.array(sorted(AGE_GROUPS))
+    return pd.Series(bounds[np.searchsorted(bounds, age_years.to_numpy(), side="right") - 1])
+
+
+def load_ml100k(folder: str | os.PathLike) -> MovieLens:
+    """MovieLens-100K in its native format (u.data, u.item, u.user) as canonical tables.
+
+    Published results exist for 100K, so it is where zeerec's models meet their peers
+    on identical data. Ages in years are mapped to ML-1M's age groups; occupations keep
+    100K's own labels. ML-100K is clean, so no validation beyond the types is done.
+    """
+    folder = Path(folder)
+    need = [folder / n for n in ("u.data", "u.item", "u.user", "u.occupation")]
+    missing = [p.name for p in need if not p.is_file()]
+    if missing:
+        raise MissingDataError(f"Expected {', '.join(missing)} in {folder} (MovieLens-100K).")
+    ratings = pd.read_csv(
+        folder / "u.data", sep="\t", header=None, names=["user_id", "movie_id", "rating", "ts"]
+    )
+    item_cols = ["movie_id", "title", "release", "video", "url", "unknown", *GENRES]
+    items = pd.read_csv(
+        folder / "u.item",
+        sep="|",
+        header=None,
+        names=item_cols,
+        encoding="latin-1",
+        quoting=csv.QUOTE_NONE,
+        dtype={"title": "string", "release": "string"},
+    )
+    flags = items[list(GENRES)].to_numpy(dtype=bool)
+    parts = split_title(items["title"].str.strip())
+    released = pd.to_datetime(items["release"], format="%d-%b-%Y", errors="coerce").dt.year
+    year = parts["year"].fillna(released.astype("Int16"))
+    movies = pd.DataFrame(
+        {
+            "movie_id": items["movie_id"].astype("int32"),
+            "title": items["title"].str.strip().astype("string"),
+            "name": parts["name"].astype("string"),
+            "year": year.astype("Int16"),
+            "genres": pd.Series(
+                [[g for g, f in zip(GENRES, row, strict=True) if f] for row in flags], dtype=object
+            ),
+        }
+    )
+    occupations = (folder / "u.occupation").read_text().split()
+    raw_users = pd.read_csv(
+        folder / "u.user",
+        sep="|",
+        header=None,
+        names=["user_id", "age_years", "gender", "occupation", "zip"],
+        dtype={"zip": "string"},
+    )
+    age = _age_code(raw_users["age_years"])
+    users = pd.DataFrame(
+        {
+            "user_id": raw_users["user_id"].astype("int32"),
+            "gender": raw_users["gender"].astype(pd.CategoricalDtype(["F", "M"])),
+            "age": age.astype("int8"),
+            "age_group": age.map(AGE_GROUPS).astype(
+                pd.CategoricalDtype(list(AGE_GROUPS.values()), ordered=True)
+            ),
+            "occupation_id": raw_users["occupation"].map(occupations.index).astype("int8"),
+            "occupation": raw_users["occupation"].astype(pd.CategoricalDtype(occupations)),
+            "zip": raw_users["zip"],
+        }
+    )
+    ratings = pd.DataFrame(
+        {
+            "user_id": ratings["user_id"].astype("int32"),
+            "movie_id": ratings["movie_id"].astype("int32"),
+            "rating": ratings["rating"].astype("int8"),
+            "timestamp": ratings["ts"].to_numpy().astype("datetime64[s]"),
+        }
+    )
+    problems = _Problems(strict=False)
+    no_year = movies["year"].isna().to_numpy()
+    problems.add(
+        folder / "u.item",
+        "title without a year",
+        np.flatnonzero(no_year) + 1,
+        movies.loc[no_year, "title"].to_numpy(),
+        action="kept, year missing",
+        fatal=False,
+    )
+    return MovieLens(movies, users, ratings, problems.table(), source=str(folder.resolve()))
+
+
 # --------------------------------------------------------------------------- processed
 
 
@@ -466,6 +559,7 @@ def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -1,0 +1,393 @@
+"""The report runner: execute the notebooks in order, render HTML, collect metrics.
+
+``make report`` calls :func:`run_report` through the command line. Each notebook is
+executed by papermill on the project's kernel into a staging folder, rendered with
+nbconvert, and only when every notebook succeeded are the reports moved into
+``reports/`` — a failed run leaves the previous good reports untouched and keeps
+the partial notebook in ``reports/failed/`` for inspection.
+
+Notebooks record their key figures with :func:`record`; the runner points each one
+at its own JSON file through the ``ZEEREC_METRICS_FILE`` environment variable and
+merges them into ``reports/metrics.json``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+METRICS_ENV = "ZEEREC_METRICS_FILE"
+RUNNER_PARAMETERS = ("data_dir", "processed_dir", "model_dir")
+DEFAULT_SAMPLE_SCALE = 1.0
+DEFAULT_SEED = 42
+
+
+class ReportError(RuntimeError):
+    """The report run could not start or a notebook failed; the message says which and why."""
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+def _jsonable(value: Any) -> Any:
+    """Turn numpy/pandas values into plain JSON so metrics.json is readable anywhere."""
+    if isinstance(value, pd.DataFrame):
+        return [_jsonable(r) for r in value.to_dict(orient="records")]
+    if isinstance(value, pd.Series):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | np.ndarray):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return None if not np.isfinite(value) else round(value, 6)
+    if value is pd.NA or value is None:
+        return None
+    if isinstance(value, dt.datetime | dt.date | pd.Timestamp):
+        return value.isoformat()
+    return value
+
+
+def record(**values: Any) -> dict[str, Any]:
+    """Record a notebook's key figures for metrics.json, the index page and the tests.
+
+    Outside the runner (e.g. in JupyterLab) nothing is written; the values are
+    returned so the "Key findings" cell can still show them.
+    """
+    clean = {k: _jsonable(v) for k, v in values.items()}
+    target = os.environ.get(METRICS_ENV)
+    if target:
+        path = Path(target)
+        current = json.loads(path.read_text()) if path.is_file() else {}
+        current.update(clean)
+        _atomic_write_text(path, json.dumps(current, indent=2, ensure_ascii=False))
+    return clean
+
+
+def findings(values: Mapping[str, Any]) -> pd.DataFrame:
+    """A two-column table of scalar findings, for the closing cell of a notebook."""
+    rows = [(k, v) for k, v in values.items() if not isinstance(v, list | dict)]
+    frame = pd.DataFrame(rows, columns=["finding", "value"]).set_index("finding")
+    return frame
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide reports from a web server or colleague
+    os.replace(tmp, path)
+
+
+# --------------------------------------------------------------------------- data choice
+
+
+@dataclass
+class DataChoice:
+    folder: Path
+    synthetic: bool
+    how: str
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def resolve_data(
+    choice: str,
+    raw_dir: str | os.PathLike = "data/raw",
+    sample_dir: str | os.PathLike = "data/sample",
+    scale: float = DEFAULT_SAMPLE_SCALE,
+    seed: int = DEFAULT_SEED,
+) -> DataChoice:
+    """Decide which data the notebooks get: ``auto``, ``sample``, ``download`` or a folder.
+
+    ``auto`` prefers real data (already in ``raw_dir``, else downloaded) and falls
+    back to the synthetic sample, saying so loudly.
+    """
+    from zeerec.data import find_files, has_data, is_synthetic
+    from zeerec.download import DownloadError, fetch_ml1m
+    from zeerec.synthetic import ensure_sample
+
+    raw_dir, sample_dir = Path(raw_dir), Path(sample_dir)
+
+    def sample() -> DataChoice:
+        folder = ensure_sample(sample_dir, scale=scale, seed=seed)
+        return DataChoice(Path(folder), True, f"synthetic sample (scale {scale}, seed {seed})")
+
+    if choice == "sample":
+        return sample()
+    if choice in ("auto", "download"):
+        if has_data(raw_dir):
+            return DataChoice(raw_dir, is_synthetic(raw_dir), f"files in {raw_dir}")
+        try:
+            fetch_ml1m(raw_dir)
+            return DataChoice(raw_dir, False, "MovieLens-1M downloaded from GroupLens")
+        except DownloadError as err:
+            if choice == "download":
+                raise
+            bar = "!" * 78
+            _say(
+                f"\n{bar}\n!! NO REAL DATA: {err}\n!! Falling back to the SYNTHETIC sample. "
+                "Every report will carry a 'synthetic data' banner.\n"
+                f"!! For real results: put the zee files in {raw_dir}/ or run "
+                "`make report DATA=/path/to/ml-1m`.\n"
+                f"{bar}\n"
+            )
+            return sample()
+    folder = Path(choice).expanduser()
+    find_files(folder)  # raises a MissingDataError that says what is missing and where
+    return DataChoice(folder, is_synthetic(folder), f"files in {folder}")
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def notebook_title(path: Path) -> str:
+    """The first markdown heading of a notebook, else its file name."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return path.stem
+
+
+def banner_html(data: DataChoice) -> str:
+    if not data.synthetic:
+        return ""
+    return (
+        '<div style="background:#fff3cd;border:3px solid #d39e00;color:#533f03;'
+        'padding:12px 18px;margin:12px auto;max-width:1100px;font:600 16px/1.4 sans-serif">'
+        "&#9888; SYNTHETIC DATA &mdash; every figure in this report comes from zeerec's "
+        "generated sample, not from MovieLens. "
+        f"<span style='font-weight:400'>Source: {html.escape(data.how)}. For real results run "
+        "<code>make report DATA=/path/to/ml-1m</code>.</span></div>"
+    )
+
+
+def render_html(notebook: Path, target: Path, banner: str) -> None:
+    """Render an executed notebook to standalone HTML, the banner first thing on the page."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="lab")
+    body, _ = exporter.from_filename(
+        str(notebook), resources={"metadata": {"name": notebook_title(notebook)}}
+    )
+    if banner:
+        body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + banner, body, count=1)
+    _atomic_write_text(target, body)
+
+
+def _headline(values: Mapping[str, Any], limit: int = 6) -> str:
+    parts = []
+    for key, value in values.items():
+        if isinstance(value, bool) or isinstance(value, list | dict) or value is None:
+            continue
+        if isinstance(value, float):
+            shown = f"{value:,.3f}" if abs(value) < 1000 else f"{value:,.0f}"
+        elif isinstance(value, int):
+            shown = f"{value:,}"
+        else:
+            shown = str(value)
+        parts.append(f"{html.escape(key)}: <b>{html.escape(shown)}</b>")
+        if len(parts) == limit:
+            break
+    return "; ".join(parts)
+
+
+def index_html(metrics: dict, data: DataChoice) -> str:
+    rows = []
+    for name, entry in metrics["notebooks"].items():
+        rows.append(
+            "<tr>"
+            f"<td><a href='{html.escape(name)}.html'>{html.escape(entry['title'])}</a></td>"
+            f"<td>{html.escape(entry['status'])}</td>"
+            f"<td style='text-align:right'>{entry['wall_time_s']:.1f} s</td>"
+            f"<td>{_headline(entry['metrics'])}</td>"
+            "</tr>"
+        )
+    total = sum(e["wall_time_s"] for e in metrics["notebooks"].values())
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>zeerec reports</title>
+<style>
+body {{ font: 15px/1.5 sans-serif; max-width: 1100px; margin: 2em auto; color: #222; }}
+table {{ border-collapse: collapse; width: 100%; }}
+th, td {{ border-bottom: 1px solid #ddd; padding: 6px 10px; vertical-align: top;
+          text-align: left; }}
+th {{ background: #f4f4f4; }}
+</style></head><body>
+{banner_html(data)}
+<h1>zeerec reports</h1>
+<p>Generated {html.escape(metrics["generated"])} from <b>{html.escape(data.how)}</b>
+({html.escape(str(data.folder))}); all notebooks ran in {total:.1f} s.
+Every figure below is also in <a href="metrics.json">metrics.json</a>.</p>
+<table><tr><th>Report</th><th>Status</th><th>Wall time</th><th>Key figures</th></tr>
+{"".join(rows)}
+</table></body></html>
+"""
+
+
+# --------------------------------------------------------------------------- running
+
+
+def _default_kernel() -> str:
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    specs = KernelSpecManager().find_kernel_specs()
+    if "zeerec" in specs:
+        return "zeerec"
+    _say("note: Jupyter kernel 'zeerec' is not registered (run `make setup`); using python3.")
+    return "python3"
+
+
+def _parse_value(text: str) -> Any:
+    import ast
+
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def parse_parameters(pairs: list[str]) -> dict[str, Any]:
+    """``["movie=Liar Liar", "k=20"]`` → ``{"movie": "Liar Liar", "k": 20}``."""
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip().isidentifier():
+            raise ReportError(f"Parameter {pair!r} is not of the form name=value (e.g. k=20).")
+        params[name.strip()] = _parse_value(value.strip())
+    return params
+
+
+def run_report(
+    data: DataChoice,
+    parameters: Mapping[str, Any] | None = None,
+    notebooks_dir: str | os.PathLike = "notebooks",
+    reports_dir: str | os.PathLike = "reports",
+    processed_dir: str | os.PathLike = "data/processed",
+    model_dir: str | os.PathLike = "data/models",
+    kernel: str | None = None,
+    only: list[str] | None = None,
+) -> dict:
+    """Execute every ``NN_*.ipynb`` in order; on success replace the reports, else raise."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    notebooks_dir, reports_dir = Path(notebooks_dir).resolve(), Path(reports_dir).resolve()
+    notebooks = sorted(notebooks_dir.glob("[0-9][0-9]_*.ipynb"))
+    if only:
+        notebooks = [nb for nb in notebooks if any(nb.stem.startswith(o) for o in only)]
+    if not notebooks:
+        raise ReportError(f"No notebooks NN_*.ipynb found in {notebooks_dir}.")
+    parameters = dict(parameters or {})
+    declared = {nb: pm.inspect_notebook(str(nb)) for nb in notebooks}
+    unused = set(parameters) - {p for d in declared.values() for p in d}
+    if unused:
+        known = sorted({p for d in declared.values() for p in d} - set(RUNNER_PARAMETERS))
+        raise ReportError(
+            f"Parameter(s) {', '.join(sorted(unused))} are not used by any notebook. "
+            f"Known parameters: {', '.join(known)}."
+        )
+    runner_values = {
+        "data_dir": str(Path(data.folder).resolve()),
+        "processed_dir": str(Path(processed_dir).resolve()),
+        "model_dir": str(Path(model_dir).resolve()),
+    }
+    kernel = kernel or _default_kernel()
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=reports_dir, prefix=".staging-"))
+    metrics: dict[str, Any] = {
+        "generated": dt.datetime.now().isoformat(timespec="seconds"),
+        "data": {"folder": runner_values["data_dir"], "synthetic": data.synthetic, "how": data.how},
+        "notebooks": {},
+    }
+    banner = banner_html(data)
+    old_env = os.environ.get(METRICS_ENV)
+    _say(f"Running {len(notebooks)} notebook(s) on {data.how} with kernel '{kernel}'.")
+    try:
+        for i, nb in enumerate(notebooks, 1):
+            metrics_file = staging / "metrics" / f"{nb.stem}.json"
+            os.environ[METRICS_ENV] = str(metrics_file)
+            nb_params = {
+                k: v for k, v in {**runner_values, **parameters}.items() if k in declared[nb]
+            }
+            executed = staging / nb.name
+            _say(f"[{i}/{len(notebooks)}] {nb.stem} ...")
+            start = time.perf_counter()
+            try:
+                pm.execute_notebook(
+                    str(nb),
+                    str(executed),
+                    parameters=nb_params,
+                    kernel_name=kernel,
+                    cwd=str(notebooks_dir),
+                    progress_bar=False,
+                    log_output=False,
+                )
+            except PapermillExecutionError as err:
+                failed = reports_dir / "failed"
+                failed.mkdir(exist_ok=True)
+                kept = failed / nb.name
+                if executed.exists():
+                    shutil.copyfile(executed, kept)
+                raise ReportError(
+                    f"Notebook {nb.name} failed in cell {err.exec_count} "
+                    f"(cell index {err.cell_index}): {err.ename}: {err.evalue}\n"
+                    f"The partial executed notebook is kept at {kept}; the previous reports "
+                    f"in {reports_dir} are unchanged."
+                ) from err
+            wall = time.perf_counter() - start
+            render_html(executed, staging / f"{nb.stem}.html", banner)
+            _say(f"[{i}/{len(notebooks)}] {nb.stem} done in {wall:.1f} s")
+            values = json.loads(metrics_file.read_text()) if metrics_file.is_file() else {}
+            metrics["notebooks"][nb.stem] = {
+                "title": notebook_title(nb),
+                "status": "ok",
+                "wall_time_s": round(wall, 2),
+                "parameters": _jsonable(nb_params),
+                "metrics": values,
+            }
+        if only and (reports_dir / "metrics.json").is_file():
+            previous = json.loads((reports_dir / "metrics.json").read_text())
+            merged = {**previous.get("notebooks", {}), **metrics["notebooks"]}
+            metrics["notebooks"] = dict(sorted(merged.items()))
+        _atomic_write_text(
+            staging / "metrics.json", json.dumps(metrics, indent=2, ensure_ascii=False)
+        )
+        _atomic_write_text(staging / "index.html", index_html(metrics, data))
+        for nb in notebooks:
+            os.replace(staging / f"{nb.stem}.html", reports_dir / f"{nb.stem}.html")
+        os.replace(staging / "metrics.json", reports_dir / "metrics.json")
+        os.replace(staging / "index.html", reports_dir / "index.html")
+        shutil.rmtree(reports_dir / "failed", ignore_errors=True)
+    finally:
+        if old_env is None:
+            os.environ.pop(METRICS_ENV, None)
+        else:
+            os.environ[METRICS_ENV] = old_env
+        shutil.rmtree(staging, ignore_errors=True)
+    total = sum(e["wall_time_s"] for e in metrics["notebooks"].values())
+    _say(f"Reports written to {reports_dir} (notebooks took {total:.1f} s).")
+    return metrics

@@ -1,0 +1,482 @@
+"""Seeded generator of a synthetic MovieLens-1M-like data set in the "zee" format.
+
+The real ML-1M files may not be redistributed, so tests, CI and first-time users run on data this
+module invents: same file layout, similar marginal shapes (activity, popularity, star shares,
+demographics, time span) and a latent taste structure tied to genres, so that similarity and
+recommender notebooks find something real to recover. No MovieLens content is copied: titles are
+assembled from word lists, and only aggregate shares (e.g. "34.7% of users are 25-34") are used.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import os
+import pathlib
+import tempfile
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["GENRES", "SYNTHETIC_MARKER", "ensure_sample", "generate"]
+
+SYNTHETIC_MARKER = "zeerec-synthetic.json"
+MOVIES_FILE = "zee-movies.dat"
+USERS_FILE = "zee-users.dat"
+RATINGS_FILE = "zee-ratings.dat"
+ENCODING = "ISO-8859-1"
+
+GENRES: tuple[str, ...] = (
+    "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary", "Drama",
+    "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller",
+    "War", "Western",
+)  # fmt: skip
+
+# --- Shapes at scale 1.0 (aggregate ML-1M figures, rounded) ---------------------------------------
+FULL_USERS = 6040
+FULL_MOVIES = 3883
+FULL_MAX_MOVIE_ID = 3952
+FULL_RATINGS = 1_000_209
+MIN_USERS = 10
+MIN_MOVIES = 40  # a user needs >= 20 distinct movies; below ~40 every user would rate them all
+MIN_RATINGS_PER_USER = 20
+MAX_DENSITY = 0.2  # small samples cannot keep 166 ratings/user on ~200 movies; cap the density
+MAX_USER_SHARE = 0.6  # the most active ML-1M user rated ~62% of the rated movies
+UNRATED_SHARE = 0.04  # ML-1M: 3,706 of 3,883 movies have ratings (plus some missed by chance)
+
+STAR_SHARES = np.array([0.056, 0.108, 0.261, 0.349, 0.226])
+AGE_CODES = np.array([1, 18, 25, 35, 45, 50, 56])
+AGE_SHARES = np.array([0.037, 0.183, 0.347, 0.197, 0.091, 0.082, 0.063])
+MALE_SHARE = 0.717
+OCCUPATION_SHARES = np.array([
+    0.118, 0.087, 0.044, 0.029, 0.126, 0.019, 0.039, 0.112, 0.003, 0.015, 0.032,
+    0.021, 0.064, 0.024, 0.050, 0.024, 0.040, 0.083, 0.012, 0.012, 0.047,
+])  # fmt: skip
+# Relative genre frequency among movies and the number of genres a movie carries.
+GENRE_WEIGHTS = np.array([
+    503, 283, 105, 251, 1200, 211, 127, 1603, 68, 44, 343, 114, 106, 471, 276, 492, 143, 68,
+], dtype=float)  # fmt: skip
+N_GENRE_SHARES = np.array([0.52, 0.34, 0.11, 0.026, 0.0036, 0.0004])
+# Release years: ML-1M is dominated by the 1990s, with a thin tail back to 1919.
+YEAR_EDGES = np.array([1919, 1930, 1940, 1950, 1960, 1970, 1980, 1990, 1995, 2001])
+YEAR_WEIGHTS = np.array([37, 77, 126, 168, 191, 247, 598, 661, 1778], dtype=float)
+
+TS_MIN = calendar.timegm((2000, 4, 25, 0, 0, 0))
+TS_MAX = calendar.timegm((2003, 2, 28, 23, 59, 59))
+DAY = 86_400
+
+# --- Latent taste model knobs (in "star" units before quantile mapping) ---------------------------
+N_FREE_DIMS = 4  # taste dimensions not tied to any genre (tone, pace, ...)
+USER_BIAS_SD = 0.45
+ITEM_BIAS_SD = 0.45
+ITEM_POP_EFFECT = 0.25  # popular movies are somewhat better liked
+TASTE_SD = 0.8  # sd of <p_u, q_i>
+NOISE_SD = 0.6
+SELECTION_TILT = 1.2  # how strongly users pick movies they will like (log-odds per taste sd)
+POPULARITY_SD = 1.35  # lognormal spread of movie popularity
+
+
+@dataclass(frozen=True)
+class _Movies:
+    ids: np.ndarray
+    years: np.ndarray
+    genres: np.ndarray  # bool, (n_movies, 18)
+    titles: list[str]
+
+
+@dataclass(frozen=True)
+class _Users:
+    ids: np.ndarray
+    gender: np.ndarray  # "M"/"F"
+    age: np.ndarray
+    occupation: np.ndarray
+    zipcode: np.ndarray
+
+
+# --- Titles ------------------------------------------------------------------------------------
+_ADJECTIVES = (
+    "Silent", "Hollow", "Crimson", "Restless", "Amber", "Distant", "Burning", "Frozen", "Gentle",
+    "Hidden", "Iron", "Velvet", "Broken", "Golden", "Quiet", "Savage", "Electric", "Painted",
+    "Wandering", "Bitter", "Sleepless", "Forgotten", "Shattered", "Crooked", "Drifting",
+    "Emerald", "Faded", "Glass", "Howling", "Ivory", "Jagged", "Lonesome", "Midnight", "Narrow",
+    "Obsidian", "Pale", "Rusty", "Scarlet", "Tangled", "Unquiet", "Vanishing", "Weary",
+    "Copper", "Dusty", "Fearless", "Gilded", "Hungry", "Lucky", "Marbled", "Northern", "Open",
+    "Patient", "Reckless", "Salted", "Southern", "Thin", "Uneasy", "Wicked", "Brave", "Cheerful",
+    "Clever", "Curious", "Dizzy", "Eager", "Fragile", "Grim", "Humble", "Jolly", "Kindly",
+    "Lively", "Merry", "Nimble", "Proud", "Rowdy", "Sneaky", "Tender", "Wistful", "Sunken",
+    "Stolen", "Borrowed", "Final", "Twelfth", "Seventh", "Crystal", "Paper", "Neon", "Winter",
+    "Autumn", "Summer", "Spring", "Lantern", "Marble", "Cobalt", "Saffron", "Silver", "Granite",
+)  # fmt: skip
+_NOUNS = (
+    "Harbor", "Lantern", "Orchard", "Meridian", "Canyon", "Lighthouse", "Carousel", "Compass",
+    "Garden", "Horizon", "Island", "Junction", "Kingdom", "Labyrinth", "Mirror", "Nocturne",
+    "Outpost", "Pilgrim", "Quarry", "Railway", "Saddle", "Tower", "Umbrella", "Valley", "Willow",
+    "Anchor", "Bridge", "Cathedral", "Drifter", "Echo", "Falcon", "Glacier", "Hermit", "Inlet",
+    "Jackal", "Keeper", "Locket", "Marsh", "Nomad", "Oracle", "Prairie", "Raven", "Sparrow",
+    "Thicket", "Vagabond", "Wharf", "Almanac", "Bayou", "Citadel", "Dynamo", "Ember", "Foundry",
+    "Gambler", "Hangar", "Ledger", "Monsoon", "Nightingale", "Orbit", "Parlor", "Quartet",
+    "Riddle", "Sentinel", "Tinker", "Voyager", "Warden", "Arcade", "Beacon", "Cipher", "Dominion",
+    "Furnace", "Gondola", "Hourglass", "Juggler", "Kettle", "Lagoon", "Magician", "Nursery",
+    "Observatory", "Pendulum", "Rampart", "Scarecrow", "Tangent", "Undertow", "Vineyard",
+    "Whistle", "Zephyr", "Avalanche", "Balcony", "Caravan", "Detective", "Ferryman", "Greenhouse",
+    "Lamplighter", "Mapmaker", "Quilt", "Rooftop", "Smuggler", "Tailor", "Weaver", "Satellite",
+    "Cartographer", "Dollhouse", "Snowglobe", "Boathouse", "Treehouse", "Firefly", "Tugboat",
+)  # fmt: skip
+_PLURALS = (
+    "Lanterns", "Orchards", "Ravens", "Sparrows", "Strangers", "Whispers", "Ashes", "Bells",
+    "Embers", "Feathers", "Gardens", "Islands", "Keys", "Ladders", "Mirrors", "Rivers",
+    "Shadows", "Tides", "Wolves", "Clocks", "Kites", "Marbles", "Pebbles", "Lighthouses",
+)  # fmt: skip
+_PLACES = (
+    "Pinewood", "Marlow Bay", "Stonebridge", "Ashford", "Coldwater", "Redfern", "Larkspur",
+    "Brambleton", "Hollis Creek", "Eastmoor", "Fairhaven", "Glenrock", "Kestrel Point",
+    "Millbrook", "Northgate", "Oakhurst", "Quill Harbor", "Ravenscar", "Saltmarsh", "Thornbury",
+    "Umberland", "Westvale", "Yarrow", "Brisbane Road", "Calder Falls", "Dunmore", "Elmstead",
+)  # fmt: skip
+_NAMES = (
+    "Marlowe", "Delaney", "Henrietta", "Barnaby", "Ottoline", "Cassius", "Winifred", "Thaddeus",
+    "Philippa", "Lucius", "Rosalind", "Ambrose", "Imogen", "Jasper", "Cordelia", "Rufus",
+    "Beatrix", "Leopold", "Maude", "Silas", "Tabitha", "Horace", "Eugenie", "Fitzgerald",
+)  # fmt: skip
+_SECOND_NOUNS = (
+    "Run", "Blues", "Story", "Affair", "Games", "Song", "Fever", "Dance", "Line", "Code", "Heat",
+    "Road", "Waltz", "Lullaby", "Protocol", "Diaries", "Crossing", "Parade", "Rhapsody", "Trail",
+    "Shift", "Circuit", "Ballad", "Gambit", "Sonata", "Weekend", "Reunion", "Holiday",
+)  # fmt: skip
+_SUBTITLES = (
+    "The Return", "Part II", "Part III", "The Next Chapter", "Second Wind", "The Long Way Back",
+    "Into the Deep", "After the Storm", "The Final Hour", "A New Dawn", "Homecoming",
+    "The Lost Files", "Reckoning", "Rebirth", "The Beginning", "Beyond the Gate",
+)  # fmt: skip
+# Accented words make sure the ISO-8859-1 path is exercised (all encodable in Latin-1).
+_ACCENTED = (
+    "Café", "Señorita", "Fiancée", "Naïveté", "Résumé", "Piñata", "Crème Brûlée", "Mañana",
+    "Déjà Vu", "Soirée", "Protégé", "Émigré", "Über Alles", "Façade", "Jalapeño", "Château",
+)  # fmt: skip
+
+# Title styles: plain "The ..." / ", The" suffix / adjective-noun / "X of the Y" / "Name's X" /
+# "X Run" / colon sequel / ", A" suffix / accented.
+_STYLES = (
+    "the",
+    "the_suffix",
+    "adj_noun",
+    "of_the",
+    "possessive",
+    "compound",
+    "colon",
+    "a_suffix",
+    "accented",
+)
+_STYLE_WEIGHTS = np.array([0.15, 0.15, 0.2, 0.12, 0.08, 0.15, 0.06, 0.06, 0.03])
+
+
+def _pick(rng: np.random.Generator, words: tuple[str, ...]) -> str:
+    return words[int(rng.integers(len(words)))]
+
+
+def _title(rng: np.random.Generator, style: str) -> str:
+    adj, noun = _pick(rng, _ADJECTIVES), _pick(rng, _NOUNS)
+    if style == "the":
+        return f"The {adj} {noun}"
+    if style == "the_suffix":
+        return f"{adj} {noun}, The"
+    if style == "adj_noun":
+        return f"{adj} {_pick(rng, _PLURALS)}"
+    if style == "of_the":
+        if rng.random() < 0.5:
+            return f"{_pick(rng, _PLURALS)} of {_pick(rng, _PLACES)}"
+        return f"{noun} of the {_pick(rng, _PLURALS)}"
+    if style == "possessive":
+        return f"{_pick(rng, _NAMES)}'s {noun}"
+    if style == "compound":
+        return f"{noun} {_pick(rng, _SECOND_NOUNS)}"
+    if style == "colon":
+        return f"{noun} {_pick(rng, _SECOND_NOUNS)}: {_pick(rng, _SUBTITLES)}"
+    if style == "a_suffix":
+        return f"{noun} in {_pick(rng, _PLACES)}, A"
+    word = _pick(rng, _ACCENTED)
+    variant = int(rng.integers(3))
+    if variant == 0:
+        return f"{adj} {word}, The"
+    if variant == 1:
+        return f"{word} in {_pick(rng, _PLACES)}"
+    return f"{_pick(rng, _NAMES)}'s {word}"
+
+
+def _make_titles(rng: np.random.Generator, years: np.ndarray) -> list[str]:
+    """Invent unique "Title (YYYY)" strings; every special style appears at least once."""
+    n = len(years)
+    styles = rng.choice(len(_STYLES), size=n, p=_STYLE_WEIGHTS / _STYLE_WEIGHTS.sum())
+    forced = rng.choice(n, size=min(n, 3), replace=False)
+    for idx, style in zip(forced, ("the_suffix", "colon", "accented"), strict=False):
+        styles[idx] = _STYLES.index(style)
+    seen: set[str] = set()
+    titles: list[str] = []
+    for style, year in zip(styles, years, strict=True):
+        while True:
+            full = f"{_title(rng, _STYLES[style])} ({year})"
+            if full not in seen:
+                break
+        seen.add(full)
+        titles.append(full)
+    return titles
+
+
+# --- Movies and users ---------------------------------------------------------------------------
+def _make_movies(rng: np.random.Generator, n_movies: int, max_id: int) -> _Movies:
+    ids = np.sort(rng.choice(max_id, size=n_movies, replace=False) + 1)
+    year_bin = rng.choice(len(YEAR_WEIGHTS), size=n_movies, p=YEAR_WEIGHTS / YEAR_WEIGHTS.sum())
+    years = rng.integers(YEAR_EDGES[year_bin], YEAR_EDGES[year_bin + 1])
+    # Genres: weighted sampling without replacement via the Gumbel-top-k trick.
+    n_genres = rng.choice(
+        len(N_GENRE_SHARES), size=n_movies, p=N_GENRE_SHARES / N_GENRE_SHARES.sum()
+    )
+    keys = np.log(GENRE_WEIGHTS)[None, :] + rng.gumbel(size=(n_movies, len(GENRES)))
+    rank = np.argsort(np.argsort(-keys, axis=1, kind="stable"), axis=1, kind="stable")
+    genres = rank <= n_genres[:, None]
+    titles = _make_titles(rng, years)
+    return _Movies(ids=ids, years=years, genres=genres, titles=titles)
+
+
+def _make_users(rng: np.random.Generator, n_users: int) -> _Users:
+    gender = np.where(rng.random(n_users) < MALE_SHARE, "M", "F")
+    age = AGE_CODES[rng.choice(len(AGE_CODES), size=n_users, p=AGE_SHARES / AGE_SHARES.sum())]
+    occupation = rng.choice(
+        len(OCCUPATION_SHARES), size=n_users, p=OCCUPATION_SHARES / OCCUPATION_SHARES.sum()
+    )
+    zipcode = np.array([f"{z:05d}" for z in rng.integers(0, 100_000, size=n_users)])
+    return _Users(
+        ids=np.arange(1, n_users + 1),
+        gender=gender,
+        age=age,
+        occupation=occupation,
+        zipcode=zipcode,
+    )
+
+
+def _genre_offsets(users: _Users) -> np.ndarray:
+    """Mild demographic tilt of genre tastes, so demographic breakdowns show something."""
+    g = {name: i for i, name in enumerate(GENRES)}
+    off = np.zeros((len(users.ids), len(GENRES)))
+    female = users.gender == "F"
+    for name, delta in (
+        ("Romance", 0.5),
+        ("Musical", 0.4),
+        ("Drama", 0.3),
+        ("Action", -0.4),
+        ("Sci-Fi", -0.4),
+        ("War", -0.4),
+        ("Horror", -0.3),
+    ):
+        off[female, g[name]] += delta
+    young = users.age <= 18
+    older = users.age >= 45
+    for name, delta in (
+        ("Animation", 0.5),
+        ("Children's", 0.4),
+        ("Horror", 0.4),
+        ("Comedy", 0.3),
+        ("Film-Noir", -0.5),
+        ("Western", -0.4),
+    ):
+        off[young, g[name]] += delta
+        off[older, g[name]] -= delta
+    return off
+
+
+# --- Ratings ------------------------------------------------------------------------------------
+def _user_counts(rng: np.random.Generator, n_users: int, target: int, cap: int) -> np.ndarray:
+    """Long-tailed activity: 20 + k * lognormal, with k solved so the total hits the target."""
+    raw = np.maximum(rng.lognormal(mean=0.0, sigma=1.15, size=n_users) - 0.1, 0.0)
+    lo, hi = 0.0, float(cap)
+
+    def total(k: float) -> int:
+        return int(np.minimum(MIN_RATINGS_PER_USER + np.floor(k * raw), cap).sum())
+
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if total(mid) < target else (lo, mid)
+    return np.minimum(MIN_RATINGS_PER_USER + np.floor(hi * raw), cap).astype(np.int64)
+
+
+def _make_ratings(
+    rng: np.random.Generator, users: _Users, movies: _Movies, scale: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    n_users, n_movies = len(users.ids), len(movies.ids)
+    n_genre_dims = len(GENRES)
+
+    # Movie factors: normalised genre indicator + noise, plus genre-free dimensions.
+    g = movies.genres / np.sqrt(movies.genres.sum(axis=1, keepdims=True))
+    q = np.hstack(
+        [
+            g + 0.15 * rng.standard_normal((n_movies, n_genre_dims)),
+            0.35 * rng.standard_normal((n_movies, N_FREE_DIMS)),
+        ]
+    )
+    # User tastes: genre preferences (with a demographic tilt) plus free dimensions.
+    p = np.hstack(
+        [
+            rng.standard_normal((n_users, n_genre_dims)) + _genre_offsets(users),
+            rng.standard_normal((n_users, N_FREE_DIMS)),
+        ]
+    )
+    # Scale so that <p_u, q_i> has sd TASTE_SD (estimated on a fixed subsample: deterministic).
+    probe = (p[: min(n_users, 500)] @ q.T).ravel()
+    p *= TASTE_SD / probe.std()
+    p_mean_taste = (p[: min(n_users, 500)] @ q.T).mean()
+
+    # Popularity: lognormal, newer movies a little more watched, some movies never rated.
+    log_pop = POPULARITY_SD * rng.standard_normal(n_movies) + 0.6 * (movies.years >= 1990)
+    n_unrated = int(round(UNRATED_SHARE * n_movies))
+    n_unrated = min(n_unrated, max(0, n_movies - MIN_MOVIES))
+    unrated = rng.choice(n_movies, size=n_unrated, replace=False)
+    log_pop[unrated] = -np.inf
+    n_ratable = n_movies - n_unrated
+    z_pop = (log_pop[np.isfinite(log_pop)] - log_pop[np.isfinite(log_pop)].mean()) / POPULARITY_SD
+    b_item = ITEM_BIAS_SD * rng.standard_normal(n_movies)
+    b_item[np.isfinite(log_pop)] += ITEM_POP_EFFECT * z_pop
+    b_user = USER_BIAS_SD * rng.standard_normal(n_users)
+
+    cap = max(MIN_RATINGS_PER_USER, int(MAX_USER_SHARE * n_ratable))
+    target = min(round(FULL_RATINGS * scale), round(MAX_DENSITY * n_users * n_ratable))
+    target = max(target, MIN_RATINGS_PER_USER * n_users)
+    counts = _user_counts(rng, n_users, target, cap)
+
+    # Which movies: Plackett-Luce sampling without replacement (Gumbel-top-k) on
+    # popularity + taste tilt, one chunk of users at a time to bound memory.
+    user_idx, movie_idx, taste = [], [], []
+    chunk = max(1, 4_000_000 // n_movies)
+    for start in range(0, n_users, chunk):
+        stop = min(start + chunk, n_users)
+        aff = p[start:stop] @ q.T - p_mean_taste
+        keys = log_pop[None, :] + (SELECTION_TILT / TASTE_SD) * aff
+        keys += rng.gumbel(size=keys.shape)
+        # The n_u largest keys of each row; a per-user argpartition is O(n_movies) and cheap.
+        n_u = counts[start:stop]
+        cols = np.concatenate(
+            [np.argpartition(row, -k)[-k:] for row, k in zip(keys, n_u, strict=True)]
+        )
+        rows = np.repeat(np.arange(stop - start), n_u)
+        user_idx.append(rows + start)
+        movie_idx.append(cols)
+        taste.append(aff[rows, cols])
+    u = np.concatenate(user_idx)
+    m = np.concatenate(movie_idx)
+    score = b_user[u] + b_item[m] + np.concatenate(taste) + NOISE_SD * rng.standard_normal(len(u))
+
+    # Stars by quantile thresholds: overall shares match the ML-1M targets.
+    cuts = np.quantile(score, np.cumsum(STAR_SHARES / STAR_SHARES.sum())[:-1])
+    stars = np.searchsorted(cuts, score, side="right") + 1
+
+    ts = _timestamps(rng, counts, u)
+    order = np.lexsort((movies.ids[m], ts, u))
+    return users.ids[u][order], movies.ids[m][order], stars[order], ts[order]
+
+
+def _timestamps(rng: np.random.Generator, counts: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Each user is active for a period: most join in 2000, a few keep rating for years."""
+    n_users = len(counts)
+    span = TS_MAX - TS_MIN
+    join = np.minimum(rng.exponential(100 * DAY, n_users), 300 * DAY)
+    activity_z = (np.log(counts) - np.log(counts).mean()) / max(np.log(counts).std(), 1e-9)
+    duration = np.exp(np.log(4 * DAY) + 2.6 * rng.standard_normal(n_users) + 1.0 * activity_z)
+    duration = np.minimum(duration, span - join)
+    offset = join[u] + duration[u] * rng.random(len(u)) ** 1.5
+    return (TS_MIN + np.floor(offset)).astype(np.int64)
+
+
+# --- Writing ------------------------------------------------------------------------------------
+def _write_atomic(path: pathlib.Path, data: bytes) -> None:
+    """Temp file in the same folder + os.replace: a crash never leaves half a file behind."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        pathlib.Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _lines(fmt: str, columns: list[np.ndarray]) -> bytes:
+    n = len(columns[0])
+    if n == 0:
+        return b""
+    flat = np.column_stack([np.asarray(c, dtype=object) for c in columns]).ravel().tolist()
+    return ((fmt + "\n") * n % tuple(flat)).encode(ENCODING)
+
+
+def _sizes(scale: float) -> tuple[int, int, int]:
+    if not (np.isfinite(scale) and scale > 0):
+        raise ValueError(f"scale must be a positive finite number, got {scale!r}")
+    n_users = max(MIN_USERS, round(FULL_USERS * scale))
+    n_movies = max(MIN_MOVIES, round(FULL_MOVIES * scale))
+    max_id = max(n_movies, round(FULL_MAX_MOVIE_ID * scale))
+    return n_users, n_movies, max_id
+
+
+def generate(folder: str | os.PathLike[str], scale: float = 1.0, seed: int = 42) -> pathlib.Path:
+    """Write zee-movies/users/ratings.dat and the synthetic marker into ``folder``.
+
+    Same (scale, seed) gives byte-identical files. The marker is removed first and written last,
+    so its presence means the three data files belong to it.
+    """
+    scale, seed = float(scale), int(seed)
+    n_users, n_movies, max_id = _sizes(scale)
+    folder = pathlib.Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / SYNTHETIC_MARKER).unlink(missing_ok=True)
+    rng = np.random.default_rng(seed)
+
+    movies = _make_movies(rng, n_movies, max_id)
+    users = _make_users(rng, n_users)
+    r_user, r_movie, r_star, r_ts = _make_ratings(rng, users, movies, scale)
+
+    genre_names = np.array(GENRES, dtype=object)
+    genre_str = ["|".join(genre_names[row]) for row in movies.genres]
+    _write_atomic(
+        folder / MOVIES_FILE,
+        _lines(
+            "%d::%s::%s",
+            [movies.ids, np.array(movies.titles, dtype=object), np.array(genre_str, dtype=object)],
+        ),
+    )
+    _write_atomic(
+        folder / USERS_FILE,
+        _lines(
+            "%d::%s::%d::%d::%s",
+            [users.ids, users.gender, users.age, users.occupation, users.zipcode],
+        ),
+    )
+    _write_atomic(folder / RATINGS_FILE, _lines("%d::%d::%d::%d", [r_user, r_movie, r_star, r_ts]))
+    marker = {
+        "generator": "zeerec.synthetic",
+        "scale": scale,
+        "seed": seed,
+        "n_users": n_users,
+        "n_movies": n_movies,
+        "n_ratings": len(r_user),
+    }
+    _write_atomic(folder / SYNTHETIC_MARKER, (json.dumps(marker, indent=2) + "\n").encode())
+    return folder
+
+
+def ensure_sample(
+    folder: str | os.PathLike[str], scale: float = 1.0, seed: int = 42
+) -> pathlib.Path:
+    """Generate only if the marker is missing or stale (other scale/seed) or a file is gone.
+
+    Lets ``make report`` reuse the sample instead of regenerating it on every run.
+    """
+    folder = pathlib.Path(folder)
+    try:
+        marker = json.loads((folder / SYNTHETIC_MARKER).read_text())
+        current = (
+            marker.get("generator") == "zeerec.synthetic"
+            and float(marker.get("scale")) == float(scale)
+            and int(marker.get("seed")) == int(seed)
+            and all((folder / f).is_file() for f in (MOVIES_FILE, USERS_FILE, RATINGS_FILE))
+        )
+    except (OSError, ValueError, TypeError, AttributeError):
+        current = False
+    return folder if current else generate(folder, scale=scale, seed=seed)

@@ -1,0 +1,182 @@
+"""The report runner, end to end on a small synthetic sample (the notebook smoke test)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import ROOT
+
+from zeerec import cli, report
+from zeerec.download import DownloadError
+from zeerec.synthetic import SYNTHETIC_MARKER, generate
+
+SCALE = 0.05
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory) -> Path:
+    return generate(tmp_path_factory.mktemp("sample"), scale=SCALE, seed=7)
+
+
+@pytest.fixture(scope="module")
+def run(sample, tmp_path_factory):
+    """Run notebooks 01-02 once through the same runner `make report` uses."""
+    out = tmp_path_factory.mktemp("run")
+    data = report.resolve_data(str(sample))
+    metrics = report.run_report(
+        data,
+        {"top_n": 5},
+        notebooks_dir=ROOT / "notebooks",
+        reports_dir=out / "reports",
+        processed_dir=out / "processed",
+        model_dir=out / "models",
+        only=["01", "02"],
+    )
+    return out, metrics, json.loads((sample / SYNTHETIC_MARKER).read_text())
+
+
+@pytest.mark.notebooks
+def test_load_clean_records_the_sample_counts(run):
+    out, metrics, marker = run
+    m = metrics["notebooks"]["01_load_clean"]["metrics"]
+    assert m["ratings"] == marker["n_ratings"]
+    assert m["users"] == marker["n_users"]
+    assert m["movies"] == marker["n_movies"]
+    assert m["titles_without_year"] == 0
+    assert m["dropped_rows"] == 0
+    assert m["synthetic"] is True
+    assert 1919 <= m["first_year"] <= m["last_year"] <= 2000
+    assert 3.0 < m["mean_rating"] < 4.2  # ML-1M's star shares give a mean of about 3.6
+    on_disk = json.loads((out / "reports" / "metrics.json").read_text())
+    assert on_disk["notebooks"]["01_load_clean"]["metrics"] == m
+    assert on_disk["data"]["synthetic"] is True
+
+
+@pytest.mark.notebooks
+def test_eda_ranks_honestly(run):
+    _, metrics, marker = run
+    m = metrics["notebooks"]["02_eda"]["metrics"]
+    assert m["n_ratings"] == marker["n_ratings"]
+    assert len(m["top_rated"]) == 5  # the top_n parameter reached the notebook
+    # The naive mean is topped by movies with very few votes; the weighted list is not.
+    assert m["top_rated_min_votes"] > m["naive_top_min_votes"]
+    assert m["max_ratings_per_user"] > 3 * m["median_ratings_per_user"]
+
+
+@pytest.mark.notebooks
+def test_reports_render_every_figure_with_banner(run):
+    out, metrics, _ = run
+    reports = out / "reports"
+    index = (reports / "index.html").read_text()
+    assert "SYNTHETIC DATA" in index
+    for name in ("01_load_clean", "02_eda"):
+        page = (reports / f"{name}.html").read_text()
+        assert "SYNTHETIC DATA" in page
+        assert page.index("SYNTHETIC DATA") < page.index("<h1")
+        assert f"{name}.html" in index
+        assert "Traceback" not in page and "Error" not in page.split("</style>")[-1]
+    eda = (reports / "02_eda.html").read_text()
+    assert eda.count("data:image/png;base64") >= 12
+    assert not list(reports.glob(".staging-*"))
+    assert metrics["notebooks"]["02_eda"]["wall_time_s"] > 0
+
+
+def _notebook(path: Path, *sources: str, params: str = "x = 1") -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Py"}
+    nb.cells = [nbformat.v4.new_markdown_cell(f"# {path.stem}")]
+    cell = nbformat.v4.new_code_cell(params)
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells.append(cell)
+    nb.cells += [nbformat.v4.new_code_cell(s) for s in sources]
+    nbformat.write(nb, path)
+
+
+@pytest.mark.notebooks
+def test_failing_notebook_keeps_previous_reports(sample, tmp_path):
+    books = tmp_path / "notebooks"
+    books.mkdir()
+    _notebook(books / "01_ok.ipynb", "from zeerec.report import record\nrecord(answer=42)")
+    reports = tmp_path / "reports"
+    data = report.resolve_data(str(sample))
+    good = report.run_report(data, notebooks_dir=books, reports_dir=reports, kernel="python3")
+    assert good["notebooks"]["01_ok"]["metrics"] == {"answer": 42}
+    before = {p.name: p.read_bytes() for p in reports.iterdir() if p.is_file()}
+
+    _notebook(books / "02_bad.ipynb", "y = 2", "raise ValueError('planted failure')")
+    with pytest.raises(report.ReportError) as err:
+        report.run_report(data, notebooks_dir=books, reports_dir=reports, kernel="python3")
+    message = str(err.value)
+    assert "02_bad.ipynb" in message and "ValueError: planted failure" in message
+    assert "cell index 3" in message
+    assert (reports / "failed" / "02_bad.ipynb").is_file()
+    after = {p.name: p.read_bytes() for p in reports.iterdir() if p.is_file()}
+    assert after == before
+    assert not list(reports.glob(".staging-*"))
+
+
+def test_unknown_parameter_is_refused(tmp_path, sample):
+    books = tmp_path / "notebooks"
+    books.mkdir()
+    _notebook(books / "01_a.ipynb", params="movie = 'x'")
+    with pytest.raises(report.ReportError, match="moive.*not used by any notebook.*movie"):
+        report.run_report(
+            report.resolve_data(str(sample)),
+            {"moive": "Liar Liar"},
+            notebooks_dir=books,
+            reports_dir=tmp_path / "r",
+        )
+
+
+def test_parse_parameters():
+    assert report.parse_parameters(["movie=Liar Liar", "k=20", "x=0.5", "s='a b'"]) == {
+        "movie": "Liar Liar",
+        "k": 20,
+        "x": 0.5,
+        "s": "a b",
+    }
+    with pytest.raises(report.ReportError, match="name=value"):
+        report.parse_parameters(["oops"])
+
+
+def test_auto_falls_back_to_sample_loudly(tmp_path, monkeypatch, capsys):
+    def offline(dest, **_):
+        raise DownloadError("the download failed (offline)")
+
+    monkeypatch.setattr("zeerec.download.fetch_ml1m", offline)
+    choice = report.resolve_data(
+        "auto", raw_dir=tmp_path / "raw", sample_dir=tmp_path / "sample", scale=0.02
+    )
+    assert choice.synthetic and (tmp_path / "sample" / SYNTHETIC_MARKER).is_file()
+    assert "SYNTHETIC sample" in capsys.readouterr().err
+
+
+def test_auto_prefers_files_in_raw(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    generate(tmp_path / "gen", scale=0.02)
+    for name in ("zee-movies.dat", "zee-users.dat", "zee-ratings.dat"):
+        shutil.copy(tmp_path / "gen" / name, raw / name)
+    choice = report.resolve_data("auto", raw_dir=raw, sample_dir=tmp_path / "sample")
+    assert choice.folder == raw and not choice.synthetic
+
+
+def test_record_outside_runner_writes_nothing(monkeypatch, tmp_path):
+    monkeypatch.delenv(report.METRICS_ENV, raising=False)
+    assert report.record(a=1.23456789, b=[1, 2]) == {"a": 1.234568, "b": [1, 2]}
+    target = tmp_path / "m.json"
+    monkeypatch.setenv(report.METRICS_ENV, str(target))
+    report.record(a=1)
+    report.record(b=2)
+    assert json.loads(target.read_text()) == {"a": 1, "b": 2}
+
+
+def test_cli_reports_missing_data_with_exit_2(tmp_path, capsys):
+    code = cli.main(["report", "--data", str(tmp_path / "none")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "does not exist" in err and "make data" in err
