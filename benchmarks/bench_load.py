@@ -49,7 +49,7 @@ def main() -> None:
 
         rows = [
             ("pandas read_csv(sep='::', engine='python'), ratings only", seed_reader, 3),
-            ("zeerec parse of ratings (no validation against users/movies)", zeerec_ratings_only, 5),
+            ("zeerec parse of ratings (no cross-file checks)", zeerec_ratings_only, 5),
             ("zeerec.data.load: all three files, typed + fully validated", zeerec_all, 5),
         ]
         print("| reader | best (s) | median (s) |\n|---|---|---|")

@@ -331,9 +331,7 @@ def test_genre_stats_count_each_genre_of_a_movie(
     assert stats["n_ratings"].sum() == 24
 
 
-def test_decade_counts_for_movies_and_ratings(
-    ratings: pd.DataFrame, movies: pd.DataFrame
-) -> None:
+def test_decade_counts_for_movies_and_ratings(ratings: pd.DataFrame, movies: pd.DataFrame) -> None:
     per_movie = features.decade_counts(movies)
     assert per_movie.to_dict() == {
         "1960s": 1,

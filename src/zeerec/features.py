@@ -329,7 +329,11 @@ def genre_stats(ratings: pd.DataFrame, movies: pd.DataFrame) -> pd.DataFrame:
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(n > 0, total / np.maximum(n, 1), np.nan)
     return pd.DataFrame(
-        {"n_movies": flags.sum(axis=0).to_numpy(dtype=np.int64), "n_ratings": n, "mean_rating": mean},
+        {
+            "n_movies": flags.sum(axis=0).to_numpy(dtype=np.int64),
+            "n_ratings": n,
+            "mean_rating": mean,
+        },
         index=pd.Index(GENRES, name="genre"),
     )
 
