@@ -1,5 +1,11 @@
 # ---
 # jupyter:
+#   jupytext:
+#     notebook_metadata_filter: kernelspec,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
 #   kernelspec:
 #     display_name: Python (zeerec)
 #     language: python
@@ -49,7 +55,8 @@ pd.Series(ml.summary(), name="count").map("{:,}".format).to_frame()
 # %%
 if ml.quality.empty:
     print("No problems found: every line of the three files is valid.")
-ml.quality
+else:
+    display(ml.quality)  # noqa: F821 (IPython built-in)
 
 # %% [markdown]
 # An empty table means every line parsed and passed every check. Rows marked *dropped*
@@ -59,8 +66,8 @@ ml.quality
 # ## The three tables
 #
 # Titles are split into the name and the release year with a pattern anchored at the
-# end of the title, so titles with parentheses of their own — *City of Lost Children,
-# The (Cité des enfants perdus, La) (1995)* — keep their full name. Genres become a
+# end of the title, so titles with parentheses of their own — *Little Indian, Big City
+# (Un indien dans la ville) (1994)* — keep their full name. Genres become a
 # list; age and occupation keep their codes next to the labels of the data description.
 
 # %%
@@ -73,13 +80,7 @@ ml.users.head()
 ml.ratings.head()
 
 # %%
-pd.DataFrame(
-    [
-        {"table": name, "column": col, "dtype": str(dtype)}
-        for name in ("movies", "users", "ratings")
-        for col, dtype in getattr(ml, name).dtypes.items()
-    ]
-).pivot_table(index="column", columns="table", values="dtype", aggfunc="first").fillna("")
+ml.column_types()
 
 # %% [markdown]
 # Every id is an integer, ratings are small integers, timestamps are real datetimes,

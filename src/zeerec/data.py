@@ -117,6 +117,18 @@ class MovieLens:
             "titles_without_year": int(self.movies["year"].isna().sum()),
         }
 
+    def column_types(self) -> pd.DataFrame:
+        """Column × table grid of dtypes: the quick proof that nothing is left as raw text."""
+        rows = [
+            {"table": name, "column": col, "dtype": str(dtype)}
+            for name in ("movies", "users", "ratings")
+            for col, dtype in getattr(self, name).dtypes.items()
+        ]
+        grid = pd.DataFrame(rows).pivot_table(
+            index="column", columns="table", values="dtype", aggfunc="first"
+        )
+        return grid.fillna("")
+
     def merged(self) -> pd.DataFrame:
         """One row per rating with the movie's and the user's attributes (the seed's ``data``)."""
         return self.ratings.merge(self.movies, on="movie_id", how="left", validate="m:1").merge(
