@@ -19,6 +19,7 @@ import pytest
 import scipy.sparse as sp
 
 from zeerec import synthetic
+from zeerec.files import atomic_write
 from zeerec.synthetic import GENRES, SYNTHETIC_MARKER, ensure_sample, generate
 
 DATA_FILES = ("zee-movies.dat", "zee-users.dat", "zee-ratings.dat")
@@ -170,7 +171,7 @@ def test_atomic_write_keeps_old_file_when_replace_fails(
 
     monkeypatch.setattr(os, "replace", failing_replace)
     with pytest.raises(OSError):
-        synthetic._write_atomic(target, b"new\n")
+        atomic_write(target, b"new\n")
     assert target.read_bytes() == b"old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["zee-users.dat"]
 

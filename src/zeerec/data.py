@@ -19,7 +19,6 @@ import csv
 import io
 import json
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from zeerec.features import GENRES, split_title
+from zeerec.files import atomic_write
 
 KINDS = ("movies", "ratings", "users")
 SYNTHETIC_MARKER = "zeerec-synthetic.json"
@@ -565,27 +565,14 @@ def load_ml100k(folder: str | os.PathLike) -> MovieLens:
 # --------------------------------------------------------------------------- processed
 
 
-def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-
-
 def save_processed(ds: MovieLens, folder: str | os.PathLike) -> Path:
     """Write the canonical tables as parquet so later notebooks skip parsing."""
     folder = Path(folder)
     for name in ("movies", "users", "ratings", "quality"):
         frame = getattr(ds, name)
-        _atomic_write(folder / f"{name}.parquet", lambda p, f=frame: f.to_parquet(p, index=False))
+        atomic_write(folder / f"{name}.parquet", lambda p, f=frame: f.to_parquet(p, index=False))
     meta = {"source": ds.source, "synthetic": ds.synthetic, "info": ds.info, **ds.summary()}
-    _atomic_write(folder / "source.json", lambda p: p.write_text(json.dumps(meta, indent=2)))
+    atomic_write(folder / "source.json", json.dumps(meta, indent=2))
     return folder
 
 

@@ -30,6 +30,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from zeerec.files import atomic_write
+
 METRICS_ENV = "ZEEREC_METRICS_FILE"
 RUNNER_PARAMETERS = ("data_dir", "processed_dir", "model_dir")
 DEFAULT_SAMPLE_SCALE = 1.0
@@ -76,7 +78,7 @@ def record(**values: Any) -> dict[str, Any]:
         path = Path(target)
         current = json.loads(path.read_text()) if path.is_file() else {}
         current.update(clean)
-        _atomic_write_text(path, json.dumps(current, indent=2, ensure_ascii=False))
+        atomic_write(path, json.dumps(current, indent=2, ensure_ascii=False))
     return clean
 
 
@@ -85,15 +87,6 @@ def findings(values: Mapping[str, Any]) -> pd.DataFrame:
     rows = [(k, v) for k, v in values.items() if not isinstance(v, list | dict)]
     frame = pd.DataFrame(rows, columns=["finding", "value"]).set_index("finding")
     return frame
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide reports from a web server or colleague
-    os.replace(tmp, path)
 
 
 # --------------------------------------------------------------------------- data choice
@@ -196,7 +189,7 @@ def render_html(notebook: Path, target: Path, banner: str) -> None:
     )
     if banner:
         body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + banner, body, count=1)
-    _atomic_write_text(target, body)
+    atomic_write(target, body)
 
 
 def _headline(values: Mapping[str, Any], limit: int = 6) -> str:
@@ -373,10 +366,8 @@ def run_report(
             previous = json.loads((reports_dir / "metrics.json").read_text())
             merged = {**previous.get("notebooks", {}), **metrics["notebooks"]}
             metrics["notebooks"] = dict(sorted(merged.items()))
-        _atomic_write_text(
-            staging / "metrics.json", json.dumps(metrics, indent=2, ensure_ascii=False)
-        )
-        _atomic_write_text(staging / "index.html", index_html(metrics, data))
+        atomic_write(staging / "metrics.json", json.dumps(metrics, indent=2, ensure_ascii=False))
+        atomic_write(staging / "index.html", index_html(metrics, data))
         for nb in notebooks:
             os.replace(staging / f"{nb.stem}.html", reports_dir / f"{nb.stem}.html")
         os.replace(staging / "metrics.json", reports_dir / "metrics.json")

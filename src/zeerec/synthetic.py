@@ -13,24 +13,20 @@ import calendar
 import json
 import os
 import pathlib
-import tempfile
 from dataclasses import dataclass
 
 import numpy as np
 
+from zeerec.data import SYNTHETIC_MARKER
+from zeerec.features import GENRES
+from zeerec.files import atomic_write
+
 __all__ = ["GENRES", "SYNTHETIC_MARKER", "ensure_sample", "generate"]
 
-SYNTHETIC_MARKER = "zeerec-synthetic.json"
 MOVIES_FILE = "zee-movies.dat"
 USERS_FILE = "zee-users.dat"
 RATINGS_FILE = "zee-ratings.dat"
 ENCODING = "ISO-8859-1"
-
-GENRES: tuple[str, ...] = (
-    "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary", "Drama",
-    "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller",
-    "War", "Western",
-)  # fmt: skip
 
 # --- Shapes at scale 1.0 (aggregate ML-1M figures, rounded) ---------------------------------------
 FULL_USERS = 6040
@@ -386,18 +382,6 @@ def _timestamps(rng: np.random.Generator, counts: np.ndarray, u: np.ndarray) -> 
 
 
 # --- Writing ------------------------------------------------------------------------------------
-def _write_atomic(path: pathlib.Path, data: bytes) -> None:
-    """Temp file in the same folder + os.replace: a crash never leaves half a file behind."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        pathlib.Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _lines(fmt: str, columns: list[np.ndarray]) -> bytes:
     n = len(columns[0])
     if n == 0:
@@ -434,21 +418,21 @@ def generate(folder: str | os.PathLike[str], scale: float = 1.0, seed: int = 42)
 
     genre_names = np.array(GENRES, dtype=object)
     genre_str = ["|".join(genre_names[row]) for row in movies.genres]
-    _write_atomic(
+    atomic_write(
         folder / MOVIES_FILE,
         _lines(
             "%d::%s::%s",
             [movies.ids, np.array(movies.titles, dtype=object), np.array(genre_str, dtype=object)],
         ),
     )
-    _write_atomic(
+    atomic_write(
         folder / USERS_FILE,
         _lines(
             "%d::%s::%d::%d::%s",
             [users.ids, users.gender, users.age, users.occupation, users.zipcode],
         ),
     )
-    _write_atomic(folder / RATINGS_FILE, _lines("%d::%d::%d::%d", [r_user, r_movie, r_star, r_ts]))
+    atomic_write(folder / RATINGS_FILE, _lines("%d::%d::%d::%d", [r_user, r_movie, r_star, r_ts]))
     marker = {
         "generator": "zeerec.synthetic",
         "scale": scale,
@@ -457,7 +441,7 @@ def generate(folder: str | os.PathLike[str], scale: float = 1.0, seed: int = 42)
         "n_movies": n_movies,
         "n_ratings": len(r_user),
     }
-    _write_atomic(folder / SYNTHETIC_MARKER, (json.dumps(marker, indent=2) + "\n").encode())
+    atomic_write(folder / SYNTHETIC_MARKER, (json.dumps(marker, indent=2) + "\n").encode())
     return folder
 
 
