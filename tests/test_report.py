@@ -100,11 +100,18 @@ def _notebook(path: Path, *sources: str, params: str = "x = 1") -> None:
 def test_failing_notebook_keeps_previous_reports(sample, tmp_path):
     books = tmp_path / "notebooks"
     books.mkdir()
-    _notebook(books / "01_ok.ipynb", "from zeerec.report import record\nrecord(answer=42)")
+    _notebook(
+        books / "01_ok.ipynb",
+        "from zeerec.report import record\n"
+        "record(answer=42, headline_table=[{'model': 'EASE', 'ndcg': 0.51234}])",
+    )
     reports = tmp_path / "reports"
     data = report.resolve_data(str(sample))
     good = report.run_report(data, notebooks_dir=books, reports_dir=reports, kernel="python3")
-    assert good["notebooks"]["01_ok"]["metrics"] == {"answer": 42}
+    assert good["notebooks"]["01_ok"]["metrics"]["answer"] == 42
+    index = (reports / "index.html").read_text()
+    assert "answer: <b>42</b>" in index
+    assert "<td>EASE</td>" in index and "<td>0.512</td>" in index  # the headline table
     before = {p.name: p.read_bytes() for p in reports.iterdir() if p.is_file()}
 
     _notebook(books / "02_bad.ipynb", "y = 2", "raise ValueError('planted failure')")

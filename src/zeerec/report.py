@@ -33,6 +33,7 @@ import pandas as pd
 from zeerec.files import atomic_write
 
 METRICS_ENV = "ZEEREC_METRICS_FILE"
+HEADLINE_KEY = "headline_table"  # a recorded table under this key is shown on index.html
 RUNNER_PARAMETERS = ("data_dir", "processed_dir", "model_dir")
 DEFAULT_SAMPLE_SCALE = 1.0
 DEFAULT_SEED = 42
@@ -195,6 +196,8 @@ def render_html(notebook: Path, target: Path, banner: str) -> None:
 def _headline(values: Mapping[str, Any], limit: int = 6) -> str:
     parts = []
     for key, value in values.items():
+        if key == HEADLINE_KEY:
+            continue
         if isinstance(value, bool) or isinstance(value, list | dict) or value is None:
             continue
         if isinstance(value, float):
@@ -221,6 +224,14 @@ def index_html(metrics: dict, data: DataChoice) -> str:
             "</tr>"
         )
     total = sum(e["wall_time_s"] for e in metrics["notebooks"].values())
+    headlines = "".join(
+        f"<h2>{html.escape(entry['title'])}</h2>"
+        + pd.DataFrame(entry["metrics"][HEADLINE_KEY]).to_html(
+            index=False, float_format=lambda v: f"{v:.3f}", border=0
+        )
+        for entry in metrics["notebooks"].values()
+        if entry["metrics"].get(HEADLINE_KEY)
+    )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>zeerec reports</title>
 <style>
@@ -237,7 +248,9 @@ th {{ background: #f4f4f4; }}
 Every figure below is also in <a href="metrics.json">metrics.json</a>.</p>
 <table><tr><th>Report</th><th>Status</th><th>Wall time</th><th>Key figures</th></tr>
 {"".join(rows)}
-</table></body></html>
+</table>
+{headlines}
+</body></html>
 """
 
 
