@@ -1,0 +1,127 @@
+"""User-based CF against a small example worked by hand (numbers in the comments)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from zeerec.models.userknn import UserKNN
+
+# Movies 1-6. The new user rates 1:5, 2:3, 3:4 (mean 4).
+#   u1 rates 1:4 2:2 3:3 | 4:5 6:4      co-rated (4,2,3) vs (5,3,4): pearson +1, n=3; mean 3.6
+#   u2 rates 1:2 2:4 3:3 | 4:1 5:4      co-rated (2,4,3): pearson -1 -> never a neighbour
+#   u3 rates 1:5 3:3     | 5:2 6:1      co-rated (5,3) vs (5,4): pearson +1, n=2; mean 2.75
+#   u4 rates             | 4:3 5:5      nothing in common
+#   u5 rates 1:3 2:3 3:3 | 4:2          constant on co-rated movies: pearson undefined -> 0
+ROWS = [
+    (1, 1, 4), (1, 2, 2), (1, 3, 3), (1, 4, 5), (1, 6, 4),
+    (2, 1, 2), (2, 2, 4), (2, 3, 3), (2, 4, 1), (2, 5, 4),
+    (3, 1, 5), (3, 3, 3), (3, 5, 2), (3, 6, 1),
+    (4, 4, 3), (4, 5, 5),
+    (5, 1, 3), (5, 2, 3), (5, 3, 3), (5, 4, 2),
+]  # fmt: skip
+NEW = {1: 5, 2: 3, 3: 4}
+
+
+@pytest.fixture
+def ratings() -> pd.DataFrame:
+    return pd.DataFrame(ROWS, columns=["user_id", "movie_id", "rating"])
+
+
+def test_common_raters_is_the_seeds_view(ratings):
+    table = UserKNN().fit(ratings).common_raters(NEW)
+    assert table["user_id"].tolist() == [1, 2, 5, 3]  # by movies in common, then id
+    assert table["n_common"].tolist() == [3, 3, 3, 2]
+    u3 = table.set_index("user_id").loc[3]
+    assert u3[1] == 5 and u3[3] == 3 and np.isnan(u3[2])  # their stars, NaN = not rated
+
+
+def test_similarities_worked_by_hand(ratings):
+    sims = UserKNN(significance=50).fit(ratings).similarities(NEW).set_index("user_id")
+    assert sims.loc[[1, 2, 3, 5], "pearson"].tolist() == pytest.approx([1, -1, 1, 0])
+    assert sims.loc[1, "weight"] == pytest.approx(3 / 50)  # significance weighting n/50
+    assert sims.loc[3, "weight"] == pytest.approx(2 / 50)
+    assert 4 not in sims.index
+
+
+def test_pearson_matches_numpy_on_co_rated_movies():
+    rng = np.random.default_rng(0)
+    dense = rng.integers(1, 6, size=(30, 12)).astype(float)
+    dense[rng.random(dense.shape) < 0.4] = 0
+    users, movies = np.nonzero(dense)
+    ratings = pd.DataFrame(
+        {"user_id": users + 1, "movie_id": movies + 1, "rating": dense[users, movies]}
+    )
+    model = UserKNN(significance=1).fit(ratings)
+    target = dense[0]
+    sims = model.similarities(1).set_index("user_id")
+    for v in range(1, 30):
+        both = (target > 0) & (dense[v] > 0)
+        if both.sum() < 2 or dense[v][both].std() == 0 or target[both].std() == 0:
+            continue
+        expected = np.corrcoef(target[both], dense[v][both])[0, 1]
+        assert sims.loc[v + 1, "pearson"] == pytest.approx(expected, abs=1e-9)
+
+
+def test_neighbours_keep_positive_weights_with_enough_overlap(ratings):
+    model = UserKNN(min_common=2).fit(ratings)
+    assert model.neighbours(NEW)["user_id"].tolist() == [1, 3]
+    assert UserKNN(min_common=3).fit(ratings).neighbours(NEW)["user_id"].tolist() == [1]
+    assert UserKNN(k=1).fit(ratings).neighbours(NEW)["user_id"].tolist() == [1]
+
+
+def test_predictions_worked_by_hand(ratings):
+    e = UserKNN(min_common=2, significance=50).fit(ratings).explain(NEW)
+    pred = dict(zip([1, 2, 3, 4, 5, 6], e.prediction, strict=True))
+    # movie 6: 4 + (0.06*(4-3.6) + 0.04*(1-2.75)) / (0.06+0.04) = 3.54
+    assert pred[6] == pytest.approx(3.54)
+    assert pred[4] == pytest.approx(4 + (5 - 3.6))  # only u1 rated it
+    assert pred[5] == pytest.approx(4 + (2 - 2.75))  # only u3 rated it
+    assert e.n_neighbours.tolist() == [2, 1, 2, 1, 1, 2]
+    assert e.neighbour_mean[5] == pytest.approx(2.5)  # (4 + 1) / 2
+    # With significance 2 both neighbours weigh 1: 4 + (0.4 - 1.75) / 2
+    e2 = UserKNN(significance=2).fit(ratings).explain(NEW)
+    assert e2.prediction[5] == pytest.approx(3.325)
+
+
+def test_recommend_ranks_unseen_with_evidence(ratings):
+    rec = UserKNN(min_support=1).fit(ratings).recommend(NEW, k=3)
+    assert rec["movie_id"].tolist() == [4, 6, 5]
+    assert not set(rec["movie_id"]) & set(NEW)
+    assert rec["score"].iloc[0] == pytest.approx(5.4)
+    assert rec["predicted"].iloc[0] == 5.0  # clipped to the star scale for display
+    assert rec["n_neighbours"].tolist() == [1, 2, 1]
+    assert rec["neighbour_mean"].tolist() == pytest.approx([5, 2.5, 2])
+    # min_support=2: only movie 6 has two neighbours behind it
+    assert UserKNN(min_support=2).fit(ratings).recommend(NEW, k=3)["movie_id"].tolist() == [6]
+
+
+def test_existing_user_is_not_their_own_neighbour(ratings):
+    model = UserKNN(min_common=2, min_support=1).fit(ratings)
+    assert 1 not in model.similarities(1)["user_id"].tolist()
+    rec = model.recommend(1, k=5)
+    assert not set(rec["movie_id"]) & {1, 2, 3, 4, 6}  # u1's own movies are seen
+
+
+def test_predict_leaves_own_rating_out_and_falls_back(ratings):
+    model = UserKNN(min_common=2).fit(ratings)
+    out = model.predict([1, 99, 1], [6, 1, 42])
+    assert out[0] == pytest.approx(np.clip(model.explain(1).prediction[5], 1, 5))
+    assert out[1] == pytest.approx(ratings["rating"].mean())  # unknown user: global mean
+    assert out[2] == pytest.approx(3.6)  # unknown movie: the user's mean
+    with pytest.raises(ValueError, match="aligned"):
+        model.predict([1, 2], [1])
+
+
+def test_no_overlap_gives_the_users_mean_and_an_empty_list(ratings):
+    model = UserKNN().fit(ratings)
+    e = model.explain({6: 4})
+    assert e.neighbours.empty and np.all(e.prediction == 4)
+    assert model.recommend({6: 4}, k=3).empty
+
+
+@pytest.mark.parametrize("kw", [{"k": 0}, {"min_common": -1}, {"significance": 0}, {"k": 2.5}])
+def test_bad_parameters_are_refused(kw):
+    with pytest.raises(ValueError, match="whole number"):
+        UserKNN(**kw)
