@@ -120,6 +120,8 @@ def test_hybrid_blends_and_falls_back_to_content():
     assert fallback.attrs["mode"].startswith("content only")
     assert (fallback["cf_part"] == 0).all()
     plain = content.recommend(profile, k=4)
+    again = Hybrid.from_fitted(cf, content, cf_weight=0.5, min_neighbours=1)
+    assert again.recommend(profile, k=3).equals(rec)
     assert fallback["movie_id"].tolist() == plain["movie_id"].tolist()
 
 

@@ -54,6 +54,14 @@ class Hybrid(Recommender):
     def fit(self, ratings: pd.DataFrame) -> Self:
         self.cf.fit(ratings)
         self.content.fit(ratings)
+        return self._attach()
+
+    @classmethod
+    def from_fitted(cls, cf: UserKNN, content: ContentBased, **kwargs) -> Hybrid:
+        """Blend two models already fitted on the same ratings (no refitting)."""
+        return cls(cf, content, **kwargs)._attach()
+
+    def _attach(self) -> Self:
         self.R = self.content.R  # the whole catalogue: content can score every movie
         self._cf_cols = self.R.movie_index(self.cf.R.movie_ids)
         return self
