@@ -110,6 +110,13 @@ class ContentBased(Recommender):
             stats["n_ratings"].reindex(self.R.movie_ids).fillna(0).to_numpy(dtype=np.int64)
         )
         self._ids = set(self.R.movie_ids.tolist())
+        info = self.movies.drop_duplicates("movie_id").set_index("movie_id")
+        info = info.reindex(self.R.movie_ids)
+        self._genres = np.array(
+            ["|".join(g) if isinstance(g, list | tuple) else "" for g in info["genres"]],
+            dtype=object,
+        )
+        self._decades = decade(pd.Series(info["year"].to_numpy())).astype("string").to_numpy()
         return self
 
     # ------------------------------------------------------------------ profile
@@ -163,7 +170,7 @@ class ContentBased(Recommender):
         s = self.scores(user).copy()
         order_key = np.round(s, 9)  # exact feature ties must compare equal
         if exclude_seen:
-            order_key[self.seen(user)] = -np.inf
+            order_key[self._rated(user)[0]] = -np.inf
         order = np.lexsort((np.arange(len(s)), -self.quality, -order_key))
         top = order[np.isfinite(order_key[order])][:k]
         cols, w = self.weights(user)
@@ -172,15 +179,12 @@ class ContentBased(Recommender):
         if len(liked):
             sim = self._f[top] @ self._f[liked].T
             because = pd.array(self.R.movie_ids[liked[np.argmax(sim, axis=1)]], dtype="Int64")
-        ids = self.R.movie_ids[top]
-        genres = self.movies.set_index("movie_id")["genres"].reindex(ids)
-        years = self.movies.set_index("movie_id")["year"].reindex(ids)
         return pd.DataFrame(
             {
-                "movie_id": ids,
+                "movie_id": self.R.movie_ids[top],
                 "score": s[top],
-                "genres": ["|".join(g) if isinstance(g, list | tuple) else "" for g in genres],
-                "decade": decade(pd.Series(years.to_numpy())).astype("string").to_numpy(),
+                "genres": self._genres[top],
+                "decade": self._decades[top],
                 "closest_liked": because,
                 "weighted_rating": self.quality[top],
                 "n_ratings": self.n_ratings[top],
