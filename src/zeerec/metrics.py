@@ -1,8 +1,41 @@
-"""Accuracy metrics for rating predictions (ranking metrics come with the evaluation)."""
+"""Accuracy metrics: rating errors and top-k ranking quality.
+
+Rating metrics (:func:`rmse`, :func:`mae`, :func:`mape`) compare predicted with true
+stars. Ranking metrics judge a top-k list per user against the set of that user's
+relevant (held-out) movies; all follow the usual definitions, as in
+microsoft/recommenders:
+
+- the mean is taken over users with at least one relevant movie (users without any
+  cannot be judged and are left out, not counted as zero);
+- a list shorter than ``k`` is judged as if padded with misses, and precision still
+  divides by ``k``;
+- relevance is binary (a movie is relevant or not; the stars do not matter).
+
+Two ways in, giving the same numbers:
+
+- plain Python inputs, easy to check by hand: ``recommended`` maps a user to the
+  ordered list of recommended movie ids, ``relevant`` maps a user to the collection
+  of relevant movie ids, e.g. ``precision_at_k({1: [10, 20]}, {1: {20}}, k=2) == 0.5``;
+- a boolean ``hits`` array (users × k; ``hits[u, i]`` is True when the movie at rank
+  ``i + 1`` of user ``u``'s list is relevant) with each user's number of relevant
+  movies, which is what the evaluation harness builds for thousands of users at once
+  (:func:`per_user_metrics`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Hashable, Mapping, Sequence
+
 import numpy as np
+import pandas as pd
+
+Recommended = Mapping[Hashable, Sequence[Hashable]]
+Relevant = Mapping[Hashable, Collection[Hashable]]
+
+RANKING_METRICS = ("precision", "recall", "ndcg", "map", "hit_rate")
+
+
+# --------------------------------------------------------------------------- ratings
 
 
 def _pair(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
@@ -29,3 +62,189 @@ def mape(y_true, y_pred) -> float:
     """Mean absolute percentage error as a fraction (0.29 = 29 %), like scikit-learn's."""
     t, p = _pair(y_true, y_pred)
     return float(np.mean(np.abs(t - p) / np.abs(t)))
+
+
+# --------------------------------------------------------------------------- ranking core
+
+
+def _check_k(k: int) -> int:
+    if not isinstance(k, int | np.integer) or isinstance(k, bool) or k <= 0:
+        raise ValueError(f"k must be a positive whole number, got {k!r}")
+    return int(k)
+
+
+def hits_matrix(
+    recommended: Recommended, relevant: Relevant, k: int
+) -> tuple[np.ndarray, np.ndarray, list]:
+    """``(hits, n_relevant, users)`` for the users with at least one relevant movie.
+
+    A user missing from ``recommended`` got an empty list (k misses). A list that
+    names the same movie twice is an error: it would count one relevant movie twice.
+    """
+    k = _check_k(k)
+    users = [u for u, rel in relevant.items() if len(rel) > 0]
+    hits = np.zeros((len(users), k), dtype=bool)
+    n_relevant = np.zeros(len(users), dtype=np.int64)
+    for i, user in enumerate(users):
+        rel = set(relevant[user])
+        recs = list(recommended.get(user, ()))[:k]
+        if len(set(recs)) != len(recs):
+            raise ValueError(f"the list for user {user!r} recommends a movie twice: {recs}")
+        hits[i, : len(recs)] = [m in rel for m in recs]
+        n_relevant[i] = len(rel)
+    return hits, n_relevant, users
+
+
+def _discounts(k: int) -> np.ndarray:
+    return 1.0 / np.log2(np.arange(2, k + 2))
+
+
+def per_user_metrics(hits: np.ndarray, n_relevant: np.ndarray) -> dict[str, np.ndarray]:
+    """Each ranking metric per user (rows of ``hits``); k is ``hits.shape[1]``.
+
+    - precision@k = hits in the top k / k;
+    - recall@k = hits in the top k / number of relevant movies;
+    - NDCG@k = DCG / ideal DCG with binary gains and a log2 discount:
+      DCG = Σ_i rel_i / log2(i + 1) over ranks i = 1..k, and the ideal DCG puts
+      min(k, n_relevant) hits at the top;
+    - AP@k = Σ_i precision@i · rel_i / min(k, n_relevant) (MAP@k is its mean): the
+      usual normalisation, so a list that puts every reachable hit first scores 1;
+    - hit rate@k = 1 if the top k holds at least one relevant movie, else 0.
+
+    Users with no relevant movie get NaN (they cannot be judged).
+    """
+    hits = np.asarray(hits, dtype=bool)
+    if hits.ndim != 2:
+        raise ValueError(f"hits must be a users x k array, got shape {hits.shape}")
+    n_relevant = np.asarray(n_relevant, dtype=np.int64)
+    if n_relevant.shape != (hits.shape[0],):
+        raise ValueError(f"n_relevant has shape {n_relevant.shape}, expected ({hits.shape[0]},)")
+    if np.any(hits.sum(axis=1) > n_relevant):
+        raise ValueError("a user has more hits than relevant movies")
+    k = hits.shape[1]
+    if k == 0:
+        raise ValueError("hits has no columns: k must be at least 1")
+    judged = n_relevant > 0
+    denom_rel = np.where(judged, n_relevant, 1)
+    n_hits = hits.sum(axis=1)
+    disc = _discounts(k)
+    ideal = np.cumsum(disc)[np.clip(np.minimum(n_relevant, k), 1, None) - 1]
+    precision_at_i = np.cumsum(hits, axis=1) / np.arange(1, k + 1)
+    ap = (precision_at_i * hits).sum(axis=1) / np.minimum(denom_rel, k)
+    out = {
+        "precision": n_hits / k,
+        "recall": n_hits / denom_rel,
+        "ndcg": (hits * disc).sum(axis=1) / ideal,
+        "map": ap,
+        "hit_rate": (n_hits > 0).astype(np.float64),
+    }
+    return {name: np.where(judged, values, np.nan) for name, values in out.items()}
+
+
+def summarise(per_user: Mapping[str, np.ndarray]) -> dict[str, float]:
+    """Mean of each per-user metric over the users that could be judged."""
+    return {
+        name: float(np.nanmean(v)) if np.any(~np.isnan(v)) else float("nan")
+        for name, v in per_user.items()
+    }
+
+
+def _metric(name: str, recommended: Recommended, relevant: Relevant, k: int) -> float:
+    hits, n_relevant, users = hits_matrix(recommended, relevant, k)
+    if not users:
+        raise ValueError("no user has a relevant movie: nothing to evaluate")
+    return summarise({name: per_user_metrics(hits, n_relevant)[name]})[name]
+
+
+# --------------------------------------------------------------------------- ranking API
+
+
+def precision_at_k(recommended: Recommended, relevant: Relevant, k: int = 10) -> float:
+    """Mean share of each top-k list that is relevant (divides by k, even for short lists)."""
+    return _metric("precision", recommended, relevant, k)
+
+
+def recall_at_k(recommended: Recommended, relevant: Relevant, k: int = 10) -> float:
+    """Mean share of each user's relevant movies found in the top k."""
+    return _metric("recall", recommended, relevant, k)
+
+
+def ndcg_at_k(recommended: Recommended, relevant: Relevant, k: int = 10) -> float:
+    """Mean NDCG@k: binary gains, log2 discount, ideal DCG over min(k, |relevant|) hits."""
+    return _metric("ndcg", recommended, relevant, k)
+
+
+def map_at_k(recommended: Recommended, relevant: Relevant, k: int = 10) -> float:
+    """Mean over users of AP@k = Σ_{i≤k} precision@i · rel_i / min(k, |relevant|)."""
+    return _metric("map", recommended, relevant, k)
+
+
+def hit_rate_at_k(recommended: Recommended, relevant: Relevant, k: int = 10) -> float:
+    """Share of users whose top k holds at least one relevant movie."""
+    return _metric("hit_rate", recommended, relevant, k)
+
+
+def ranking_metrics(recommended: Recommended, relevant: Relevant, k: int = 10) -> dict[str, float]:
+    """All five ranking metrics at once, plus ``n_users`` (the users judged)."""
+    hits, n_relevant, users = hits_matrix(recommended, relevant, k)
+    if not users:
+        raise ValueError("no user has a relevant movie: nothing to evaluate")
+    return {**summarise(per_user_metrics(hits, n_relevant)), "n_users": len(users)}
+
+
+# --------------------------------------------------------------------------- beyond accuracy
+
+
+def _all_items(recommended: Recommended | np.ndarray) -> np.ndarray:
+    if isinstance(recommended, Mapping):
+        lists = [np.asarray(list(v)) for v in recommended.values() if len(v)]
+        return np.concatenate(lists) if lists else np.array([])
+    return np.asarray(recommended).ravel()
+
+
+def catalogue_coverage(
+    recommended: Recommended | np.ndarray, catalogue: Collection[Hashable]
+) -> float:
+    """Distinct recommended movies / size of the catalogue the model could recommend from.
+
+    ``recommended`` is a ``{user: list}`` mapping or an array of movie ids (e.g. the
+    users × k array of the harness). A recommended movie outside the catalogue is an
+    error: the catalogue passed is then not the one the model chose from.
+    """
+    catalogue = pd.Index(np.asarray(list(catalogue))).unique()
+    if len(catalogue) == 0:
+        raise ValueError("the catalogue is empty")
+    distinct = pd.Index(_all_items(recommended)).unique()
+    outside = distinct.difference(catalogue)
+    if len(outside):
+        raise ValueError(f"recommended movies {list(outside[:5])} are not in the catalogue")
+    return len(distinct) / len(catalogue)
+
+
+def novelty(
+    recommended: Recommended | np.ndarray,
+    popularity: Mapping[Hashable, int] | pd.Series,
+    n_users: int,
+) -> float:
+    """Mean self-information −log2(p_i) of the recommended movies, over every list slot.
+
+    p_i = share of the ``n_users`` training users who rated movie i (``popularity``
+    maps a movie to that count). A movie nobody rated in training is counted as rated
+    by one user — the largest finite novelty — rather than an infinite one.
+    Higher = less obvious recommendations; a model that only recommends the single
+    most popular movies scores lowest.
+    """
+    if n_users <= 0:
+        raise ValueError(f"n_users must be positive, got {n_users}")
+    items = _all_items(recommended)
+    if len(items) == 0:
+        raise ValueError("no recommendations to judge")
+    counts = (
+        pd.Series(popularity, dtype="float64")
+        if isinstance(popularity, Mapping)
+        else (popularity.astype("float64"))
+    )
+    if (counts > n_users).any():
+        raise ValueError("a movie is rated by more users than n_users")
+    c = counts.reindex(items).fillna(0.0).to_numpy()
+    return float(np.mean(-np.log2(np.maximum(c, 1.0) / n_users)))

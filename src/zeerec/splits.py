@@ -1,13 +1,37 @@
 """Train/test splits of the canonical ratings table, all seeded.
 
 Every split returns ``(train, test)`` as two DataFrames holding disjoint rows of the
-input, so no (user, movie) pair can appear on both sides.
+input, so no (user, movie) pair can appear on both sides (the ratings table has one
+row per pair). The same input and seed always give the same split.
+
+- :func:`random_split` — a uniform share of all ratings (the seed's 80/20); a user
+  may land entirely on one side.
+- :func:`stratified_split` — each user's ratings split 75/25 at random, the protocol
+  of microsoft/recommenders' MovieLens benchmark; every user with ≥ 2 ratings is on
+  both sides, so every test user can be recommended to.
+- :func:`temporal_split` — each user's latest ``n_test`` ratings held out: "what did
+  they watch next?", with no peeking at the future of that user.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+SPLIT_KINDS = ("stratified", "temporal", "random")
+
+
+def _check_columns(ratings: pd.DataFrame, needed: tuple[str, ...]) -> None:
+    missing = [c for c in needed if c not in ratings.columns]
+    if missing:
+        raise ValueError(f"ratings has no column(s) {missing}; got {list(ratings.columns)}")
+
+
+def _by_mask(ratings: pd.DataFrame, test: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return (
+        ratings.loc[~test].reset_index(drop=True),
+        ratings.loc[test].reset_index(drop=True),
+    )
 
 
 def random_split(
@@ -20,7 +44,82 @@ def random_split(
     n_test = int(round(len(ratings) * test_size))
     test_mask = np.zeros(len(ratings), dtype=bool)
     test_mask[rng.permutation(len(ratings))[:n_test]] = True
-    return (
-        ratings.loc[~test_mask].reset_index(drop=True),
-        ratings.loc[test_mask].reset_index(drop=True),
-    )
+    return _by_mask(ratings, test_mask)
+
+
+def _rank_within_user(users: np.ndarray, *keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(position of each row within its user, the user's row count).
+
+    Rows are ordered within a user by ``keys``, the last key major (as in np.lexsort).
+    """
+    order = np.lexsort((*keys, users))
+    sorted_users = users[order]
+    starts = np.flatnonzero(np.r_[True, sorted_users[1:] != sorted_users[:-1]])
+    sizes = np.diff(np.r_[starts, len(users)])
+    pos_sorted = np.arange(len(users)) - np.repeat(starts, sizes)
+    rank = np.empty(len(users), dtype=np.int64)
+    rank[order] = pos_sorted
+    count = np.empty(len(users), dtype=np.int64)
+    count[order] = np.repeat(sizes, sizes)
+    return rank, count
+
+
+def stratified_split(
+    ratings: pd.DataFrame, test_size: float = 0.25, seed: int = 42
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per user, a random ``test_size`` share of their ratings goes to test.
+
+    As in microsoft/recommenders' ``python_stratified_split(ratio=0.75)``, a user with
+    n ratings keeps floor(0.75·n) in training and the rest, ceil(0.25·n), is held out
+    (20 ratings → 15 + 5) — except that every user with ≥ 2 ratings keeps at least one
+    rating on each side. A user with a single rating cannot be on both sides; that
+    rating stays in training (the user is never a test user). The random draw is
+    seeded; the same input in the same row order gives the same split.
+    """
+    if not 0 < test_size < 1:
+        raise ValueError(f"test_size must be between 0 and 1, got {test_size}")
+    _check_columns(ratings, ("user_id",))
+    users = ratings["user_id"].to_numpy()
+    key = np.random.default_rng(seed).random(len(ratings))
+    rank, count = _rank_within_user(users, key)
+    # 1e-9 guards against 0.75 * n landing a hair below an integer in floating point
+    n_train = np.floor((1.0 - test_size) * count + 1e-9).astype(np.int64)
+    n_train = np.clip(n_train, 1, None)
+    n_train = np.where(count >= 2, np.minimum(n_train, count - 1), count)
+    return _by_mask(ratings, rank >= n_train)
+
+
+def temporal_split(ratings: pd.DataFrame, n_test: int = 10) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each user's latest ``n_test`` ratings (by timestamp) are held out.
+
+    Ratings with the same timestamp are ordered by movie id, so the split is fully
+    deterministic (no seed is needed). A user with ``n_test`` ratings or fewer keeps
+    the earliest one in training and has the rest held out, so every user with ≥ 2
+    ratings is on both sides; a user with one rating stays in training only.
+    """
+    if not isinstance(n_test, int | np.integer) or n_test < 1:
+        raise ValueError(f"n_test must be a positive whole number, got {n_test!r}")
+    _check_columns(ratings, ("user_id", "movie_id", "timestamp"))
+    users = ratings["user_id"].to_numpy()
+    ts = ratings["timestamp"].to_numpy().astype("datetime64[s]").astype(np.int64)
+    movies = ratings["movie_id"].to_numpy().astype(np.int64)
+    rank, count = _rank_within_user(users, movies, ts)  # by timestamp, then movie id
+    n_train = np.maximum(count - n_test, 1)
+    return _by_mask(ratings, rank >= n_train)
+
+
+def make_split(
+    ratings: pd.DataFrame,
+    kind: str = "stratified",
+    seed: int = 42,
+    test_size: float = 0.25,
+    n_test: int = 10,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One entry point for notebooks: ``kind`` is "stratified", "temporal" or "random"."""
+    if kind == "stratified":
+        return stratified_split(ratings, test_size=test_size, seed=seed)
+    if kind == "temporal":
+        return temporal_split(ratings, n_test=n_test)
+    if kind == "random":
+        return random_split(ratings, test_size=test_size, seed=seed)
+    raise ValueError(f"unknown split kind {kind!r}; choose one of {', '.join(SPLIT_KINDS)}")

@@ -1,0 +1,99 @@
+"""EASE: the closed-form item-item model of Steck (2019), a strong top-N recommender.
+
+"Embarrassingly Shallow Autoencoders for Sparse Data" learns one item × item weight
+matrix B that reconstructs each user's binary row from the user's other movies:
+
+    minimise ‖X − X·B‖² + λ‖B‖²   subject to diag(B) = 0
+
+with the closed-form solution
+
+    P = (XᵀX + λI)⁻¹,    B = I − P · diag(1 / diag(P))   (so B_ij = −P_ij / P_jj, B_jj = 0).
+
+X is the binary user × movie matrix (who rated what; the stars are ignored, which is
+what the top-N task asks: will the user watch it?). A user's scores are x_u · B. The
+zero diagonal stops the trivial "recommend what you have seen" solution; the negative
+weights B may hold (unlike kNN similarities) let one movie argue *against* another.
+
+Cost: one dense items × items inverse — 1,682² on ML-100K (< 1 s), ~3,700² on
+ML-1M (a few seconds) — and no iterations, no learning rate, one knob: λ, tuned on a
+validation split carved from the training data (a few hundred on ML-100K).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Self
+
+import numpy as np
+import pandas as pd
+import scipy.linalg
+
+from zeerec.matrix import RatingMatrix
+from zeerec.models.base import Profile, Recommender, check_k, top_k
+
+
+def ease_weights(X, lam: float) -> np.ndarray:
+    """B = I − P·diag(1/diag(P)) with P = (XᵀX + λI)⁻¹, for a (sparse) users × items X."""
+    if not np.isfinite(lam) or lam <= 0:
+        raise ValueError(f"lam must be a positive number, got {lam!r}")
+    gram = X.T @ X
+    gram = gram.toarray() if hasattr(gram, "toarray") else np.array(gram, dtype=np.float64)
+    gram = np.asarray(gram, dtype=np.float64)
+    gram[np.diag_indices_from(gram)] += lam
+    # XᵀX + λI is symmetric positive definite: a Cholesky-based inverse is cheaper than LU.
+    # gram.T is the same matrix in Fortran order, so LAPACK works in place without a copy.
+    factor, info = scipy.linalg.lapack.dpotrf(gram.T, lower=False, overwrite_a=True)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"Cholesky factorisation failed (info={info})")
+    P, info = scipy.linalg.lapack.dpotri(factor, lower=False, overwrite_c=True)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"inverse from the Cholesky factor failed (info={info})")
+    lower = np.tril_indices(P.shape[0], -1)
+    P[lower] = P.T[lower]  # dpotri fills the upper triangle only
+    P /= -np.diag(P)[np.newaxis, :]  # B_ij = -P_ij / P_jj ...
+    np.fill_diagonal(P, 0.0)  # ... and B_jj = 0
+    B = P
+    return B
+
+
+class EASE(Recommender):
+    """Steck's EASE on the binary interaction matrix; ``lam`` is the L2 penalty λ."""
+
+    name = "EASE"
+    predicts_ratings = False
+
+    def __init__(self, lam: float = 500.0):
+        self.lam = float(lam)
+
+    def fit(self, ratings: pd.DataFrame) -> Self:
+        self.R = RatingMatrix.from_ratings(ratings)
+        self.X_ = self.R.binary().tocsr()
+        self.B_ = ease_weights(self.X_, self.lam)
+        return self
+
+    def _profile_row(self, profile: Profile) -> np.ndarray:
+        known = [m for m in profile if m in set(self.R.movie_ids.tolist())]
+        x = np.zeros(len(self.R.movie_ids))
+        if known:
+            x[self.R.movie_index(known)] = 1.0
+        return x
+
+    def scores(self, user: int | Profile) -> np.ndarray:
+        if isinstance(user, Mapping):
+            return self._profile_row(user) @ self.B_
+        row = self.R.user_index(user)[0]
+        return np.asarray(self.X_[row] @ self.B_).ravel()
+
+    def scores_many(self, users: Sequence[int] | np.ndarray) -> np.ndarray:
+        """Scores for many known users at once (users × movies), for the evaluation."""
+        rows = self.R.user_index(users)
+        return np.asarray(self.X_[rows] @ self.B_)
+
+    def similar_movies(self, movie_id: int, k: int = 10) -> pd.DataFrame:
+        """Movies whose score rises most when a user has seen ``movie_id`` (row of B)."""
+        check_k(k, len(self.R.movie_ids) - 1)
+        i = self.R.movie_index(movie_id)[0]
+        w = self.B_[i].copy()
+        w[i] = -np.inf
+        top = top_k(w, k)
+        return pd.DataFrame({"movie_id": self.R.movie_ids[top], "weight": w[top]})

@@ -1,0 +1,114 @@
+"""EASE (Steck 2019) and the popularity baseline behind the Recommender interface."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+from zeerec.models.ease import EASE, ease_weights
+from zeerec.models.popularity import Popularity
+
+
+def _blocks(seed: int = 0) -> pd.DataFrame:
+    """Two taste groups: users 1-30 watch movies 1-10, users 31-60 watch movies 11-20.
+
+    Each user skips a few movies of their block; movie 21 is rated once by everyone's
+    odd-one-out user so that the columns are not all alike.
+    """
+    rng = np.random.default_rng(seed)
+    rows = []
+    for u in range(1, 61):
+        block = np.arange(1, 11) if u <= 30 else np.arange(11, 21)
+        for m in rng.choice(block, size=7, replace=False):
+            rows.append((u, int(m), int(rng.integers(1, 6))))
+    rows.append((60, 21, 3))
+    df = pd.DataFrame(rows, columns=["user_id", "movie_id", "rating"])
+    df["timestamp"] = np.datetime64("2000-01-01", "s")
+    return df
+
+
+def test_weights_match_the_closed_form():
+    X = sp.random(300, 40, density=0.15, random_state=3, format="csr")
+    X.data[:] = 1.0
+    lam = 25.0
+    P = np.linalg.inv((X.T @ X).toarray() + lam * np.eye(40))
+    expected = np.eye(40) - P / np.diag(P)[np.newaxis, :]
+    B = ease_weights(X, lam)
+    np.testing.assert_allclose(B, expected, atol=1e-12)
+    assert np.all(np.diag(B) == 0)
+    # B solves the constrained ridge problem: the gradient vanishes off the diagonal
+    G = (X.T @ X).toarray()
+    grad = G @ B - G + lam * B
+    off = ~np.eye(40, dtype=bool)
+    assert np.abs(grad[off]).max() < 1e-9
+    for bad in (0, -1, np.nan):
+        with pytest.raises(ValueError, match="positive number"):
+            ease_weights(X, bad)
+
+
+def test_ease_recommends_within_the_taste_group():
+    ratings = _blocks()
+    model = EASE(lam=5.0).fit(ratings)
+    assert model.predicts_ratings is False
+    for user, block in ((1, range(1, 11)), (45, range(11, 21))):
+        seen = set(ratings.loc[ratings["user_id"] == user, "movie_id"])
+        recs = model.recommend(user, k=3)
+        assert list(recs.columns[:2]) == ["movie_id", "score"]
+        assert set(recs["movie_id"]) == set(block) - seen  # the 3 unseen of its block
+        assert recs["score"].is_monotonic_decreasing
+
+
+def test_scores_paths_agree():
+    ratings = _blocks()
+    model = EASE(lam=5.0).fit(ratings)
+    users = np.array([3, 31, 60])
+    many = model.scores_many(users)
+    single = np.vstack([model.scores(int(u)) for u in users])
+    np.testing.assert_allclose(many, single)
+    x = model.R.binary().toarray()[model.R.user_index(3)[0]]
+    np.testing.assert_allclose(model.scores(3), x @ model.B_)
+    # a profile with the same movies scores like the user (the stars do not matter)
+    profile = dict.fromkeys(ratings.loc[ratings["user_id"] == 3, "movie_id"], 1.0)
+    np.testing.assert_allclose(model.scores({**profile, 99999: 5.0}), model.scores(3))
+    new = model.recommend({1: 5.0, 2: 4.0}, k=3)
+    assert set(new["movie_id"]) <= set(range(3, 11))
+
+
+def test_similar_movies_are_block_partners():
+    model = EASE(lam=5.0).fit(_blocks())
+    sim = model.similar_movies(1, k=5)
+    assert list(sim.columns) == ["movie_id", "weight"]
+    assert 1 not in set(sim["movie_id"])
+    assert set(sim["movie_id"]) <= set(range(2, 11))
+    with pytest.raises(KeyError, match="unknown movie"):
+        model.similar_movies(999)
+
+
+def test_errors_name_the_problem():
+    model = EASE(lam=5.0).fit(_blocks())
+    with pytest.raises(KeyError, match="unknown user"):
+        model.recommend(999)
+    with pytest.raises(ValueError, match="positive whole number"):
+        model.recommend(1, k=0)
+    with pytest.raises(NotImplementedError, match="does not predict ratings"):
+        model.predict([1], [1])
+
+
+def test_popularity_counts_ratings_not_stars():
+    ratings = _blocks()
+    model = Popularity().fit(ratings)
+    counts = ratings.groupby("movie_id").size()
+    np.testing.assert_array_equal(model.scores(1), counts.reindex(model.R.movie_ids).to_numpy())
+    np.testing.assert_array_equal(model.scores_many([1, 2]), np.vstack([model.scores(1)] * 2))
+    recs = model.recommend(1, k=2)
+    seen = set(ratings.loc[ratings["user_id"] == 1, "movie_id"])
+    unseen = counts.drop(list(seen)).sort_values(ascending=False, kind="stable")
+    assert recs["movie_id"].tolist() == unseen.index[:2].tolist()
+    assert model.predicts_ratings is False
+    assert len(model.recommend({5: 4.0}, k=3)) == 3
+    with pytest.raises(KeyError, match="unknown user"):
+        model.scores(999)
+    with pytest.raises(NotImplementedError, match="no movie-to-movie similarity"):
+        model.similar_movies(1)

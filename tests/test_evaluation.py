@@ -1,0 +1,195 @@
+"""The comparison harness: protocol, batched vs per-user scoring, tables, tuning."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_ease import _blocks
+
+from zeerec import evaluation, metrics
+from zeerec.matrix import RatingMatrix
+from zeerec.models.base import Recommender
+from zeerec.models.ease import EASE
+from zeerec.models.popularity import Popularity
+from zeerec.splits import stratified_split
+
+
+class MovieMean(Recommender):
+    """A tiny rating model for the tests: predicts each movie's mean training star."""
+
+    name = "movie mean"
+
+    def fit(self, ratings):
+        self.R = RatingMatrix.from_ratings(ratings)
+        self.mean_ = ratings.groupby("movie_id")["rating"].mean().reindex(self.R.movie_ids)
+        return self
+
+    def predict(self, users, movies):
+        return self.mean_.reindex(np.asarray(movies)).to_numpy()
+
+    def scores(self, user):
+        self.R.user_index(user)
+        return self.mean_.to_numpy()
+
+
+class Oracle(Recommender):
+    """Knows the test set: scores the user's held-out movies 1, everything else 0."""
+
+    name = "oracle"
+    predicts_ratings = False
+
+    def __init__(self, test):
+        self.test = test
+
+    def fit(self, ratings):
+        self.R = RatingMatrix.from_ratings(ratings)
+        return self
+
+    def scores(self, user):
+        s = np.zeros(len(self.R.movie_ids))
+        held = self.test.loc[self.test["user_id"] == user, "movie_id"]
+        s[np.isin(self.R.movie_ids, held)] = 1.0
+        return s
+
+
+class LoopEASE(EASE):
+    """EASE without the batched path, to check both paths give the same numbers."""
+
+    scores_many = None
+
+
+@pytest.fixture(scope="module")
+def split():
+    return stratified_split(_blocks(), test_size=0.25, seed=0)
+
+
+def test_oracle_is_perfect_and_popularity_is_not(split):
+    train, test = split
+    ev = evaluation.evaluate({"oracle": Oracle(test), "pop": Popularity()}, train, test, k=3)
+    n_rel = test.groupby("user_id").size()
+    oracle = ev.ranking.set_index("model").loc["oracle"]
+    assert oracle["ndcg@3"] == pytest.approx(1.0)
+    assert oracle["map@3"] == pytest.approx(1.0)
+    assert oracle["hit_rate@3"] == 1.0
+    assert oracle["precision@3"] == pytest.approx((np.minimum(n_rel, 3) / 3).mean())
+    assert oracle["recall@3"] == pytest.approx((np.minimum(n_rel, 3) / n_rel).mean())
+    assert ev.best() == "oracle"
+    assert ev.ranking.set_index("model").loc["pop", "ndcg@3"] < 0.9
+    assert ev.rating.empty  # neither predicts stars
+    assert list(ev.ranking.columns) == [
+        "model",
+        "precision@3",
+        "recall@3",
+        "ndcg@3",
+        "map@3",
+        "hit_rate@3",
+        "coverage",
+        "novelty",
+        "n_users",
+        "fit_s",
+        "recommend_ms_per_user",
+    ]
+
+
+def test_batched_and_per_user_paths_agree(split):
+    train, test = split
+    ev = evaluation.evaluate(
+        {"batched": EASE(lam=5.0), "loop": LoopEASE(lam=5.0)}, train, test, k=4, batch_size=7
+    )
+    r = ev.ranking.set_index("model")
+    cols = ["precision@4", "recall@4", "ndcg@4", "map@4", "hit_rate@4", "coverage", "novelty"]
+    pd.testing.assert_series_equal(r.loc["batched", cols], r.loc["loop", cols], check_names=False)
+    assert r.loc["batched", "ndcg@4"] > 0.5  # the block structure is easy
+
+
+def test_harness_matches_the_metrics_module_and_recommend(split):
+    train, test = split
+    model = EASE(lam=5.0).fit(train)
+    users = np.sort(test["user_id"].unique())
+    top = evaluation.recommend_top_k(model, users, train, k=3)
+    for u, row in zip(users, top, strict=True):
+        assert row.tolist() == model.recommend(int(u), k=3)["movie_id"].tolist()
+        assert not set(row) & set(train.loc[train["user_id"] == u, "movie_id"])
+    recommended = {u: list(row) for u, row in zip(users, top, strict=True)}
+    relevant = test.groupby("user_id")["movie_id"].apply(set).to_dict()
+    ev = evaluation.evaluate({"ease": model}, train, test, k=3)  # already fitted: not refitted
+    row = ev.ranking.iloc[0]
+    assert np.isnan(row["fit_s"])
+    for name, value in metrics.ranking_metrics(recommended, relevant, 3).items():
+        if name != "n_users":
+            assert row[f"{name}@3"] == pytest.approx(value)
+    assert row["n_users"] == len(users)
+
+
+def test_short_lists_are_padded():
+    # one user who has seen all but one movie: the list has one real entry
+    ratings = pd.DataFrame(
+        {"user_id": [1, 1, 1, 2, 2], "movie_id": [1, 2, 3, 1, 4], "rating": [5, 4, 3, 2, 1]}
+    )
+    model = Popularity().fit(ratings)
+    top = evaluation.recommend_top_k(model, np.array([1]), ratings, k=3)
+    assert top.tolist() == [[4, -1, -1]]
+
+
+def test_rating_metrics_and_activity_buckets(split):
+    train, test = split
+    ev = evaluation.evaluate({"mean": MovieMean(), "pop": Popularity()}, train, test, k=3)
+    assert ev.rating["model"].tolist() == ["mean"]
+    means = train.groupby("movie_id")["rating"].mean()
+    pairs = test[test["movie_id"].isin(means.index)]
+    expected = metrics.rmse(pairs["rating"], means.reindex(pairs["movie_id"]).to_numpy())
+    assert ev.rating.loc[0, "rmse"] == pytest.approx(expected)
+    assert ev.rating.loc[0, "n_ratings"] == len(pairs)
+    b = ev.by_activity
+    assert set(b["model"]) == {"mean", "pop"}
+    assert b.groupby("model")["n_users"].sum().tolist() == [test["user_id"].nunique()] * 2
+    assert b.loc[b["model"] == "pop", "rmse"].isna().all()
+    assert b.loc[b["model"] == "mean", "rmse"].notna().all()
+    assert len(ev.per_user) == 2 * test["user_id"].nunique()
+
+
+def test_activity_bucket_edges():
+    b = evaluation.activity_bucket(np.array([1, 30, 31, 150, 151]), edges=(30, 150))
+    assert list(b) == [
+        "cold (≤30)",
+        "cold (≤30)",
+        "medium (31–150)",
+        "medium (31–150)",
+        "heavy (>150)",
+    ]
+    with pytest.raises(ValueError, match="increasing"):
+        evaluation.activity_bucket(np.array([1]), edges=(50, 10))
+
+
+def test_user_sample_is_seeded(split):
+    train, test = split
+    a = evaluation.evaluate({"pop": Popularity()}, train, test, k=3, n_users=10, seed=1)
+    b = evaluation.evaluate({"pop": Popularity()}, train, test, k=3, n_users=10, seed=1)
+    assert a.info["n_users_ranked"] == 10 and a.info["n_test_users"] == 60
+    assert a.per_user["user_id"].tolist() == b.per_user["user_id"].tolist()
+
+
+def test_grid_search_tunes_on_validation_only(split):
+    train, test = split
+    seen = []
+
+    def make(lam):
+        model = EASE(lam=lam)
+        fit = model.fit
+
+        def spy(ratings):
+            seen.append(ratings)
+            return fit(ratings)
+
+        model.fit = spy
+        return model
+
+    best, table = evaluation.grid_search(make, {"lam": [0.5, 5.0, 5000.0]}, train, k=3, repeats=2)
+    assert table["lam"].tolist() == [0.5, 5.0, 5000.0]
+    assert best["lam"] == table.loc[table["ndcg@3"].idxmax(), "lam"]
+    assert len(seen) == 6
+    test_pairs = set(zip(test["user_id"], test["movie_id"], strict=True))
+    for fitted_on in seen:
+        assert not test_pairs & set(zip(fitted_on["user_id"], fitted_on["movie_id"], strict=True))
+        assert len(fitted_on) < len(train)

@@ -1,0 +1,131 @@
+"""Splits: seeded, no leakage, every user on both sides where the split promises it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import ML100K
+
+from zeerec import splits
+
+
+def _ratings(counts: dict[int, int], seed: int = 0) -> pd.DataFrame:
+    """User u rates movies 1..counts[u] at distinct random times."""
+    rng = np.random.default_rng(seed)
+    rows = [
+        (u, m, int(rng.integers(1, 6)), int(rng.integers(9e8, 1e9)))
+        for u, n in counts.items()
+        for m in range(1, n + 1)
+    ]
+    df = pd.DataFrame(rows, columns=["user_id", "movie_id", "rating", "timestamp"])
+    df["timestamp"] = df["timestamp"].to_numpy().astype("datetime64[s]")
+    return df.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+
+
+COUNTS = {1: 20, 2: 4, 3: 3, 4: 2, 5: 1, 6: 100, 7: 7}
+
+
+def _pairs(df: pd.DataFrame) -> set[tuple[int, int]]:
+    return set(zip(df["user_id"], df["movie_id"], strict=True))
+
+
+def _assert_partition(ratings, train, test):
+    assert not _pairs(train) & _pairs(test), "a (user, movie) pair is on both sides"
+    assert len(train) + len(test) == len(ratings)
+    assert _pairs(train) | _pairs(test) == _pairs(ratings)
+    assert list(train.columns) == list(ratings.columns) == list(test.columns)
+
+
+def test_stratified_per_user_sizes():
+    ratings = _ratings(COUNTS)
+    train, test = splits.stratified_split(ratings, test_size=0.25, seed=42)
+    _assert_partition(ratings, train, test)
+    n_train = train.groupby("user_id").size().to_dict()
+    n_test = test.groupby("user_id").size().to_dict()
+    # floor(0.75 n) in training, the rest held out; ≥ 1 on each side from 2 ratings on
+    assert n_train == {1: 15, 2: 3, 3: 2, 4: 1, 5: 1, 6: 75, 7: 5}
+    assert n_test == {1: 5, 2: 1, 3: 1, 4: 1, 6: 25, 7: 2}
+    # the single-rating user stays in training only
+    assert 5 not in n_test
+
+
+def test_stratified_is_seeded():
+    ratings = _ratings(COUNTS)
+    a = splits.stratified_split(ratings, seed=1)
+    b = splits.stratified_split(ratings, seed=1)
+    c = splits.stratified_split(ratings, seed=2)
+    pd.testing.assert_frame_equal(a[1], b[1])
+    assert _pairs(a[1]) != _pairs(c[1])
+
+
+def test_stratified_other_share():
+    ratings = _ratings({1: 10, 2: 15})
+    _, test = splits.stratified_split(ratings, test_size=0.2, seed=0)
+    # 0.8·15 = 12.000000000000002 in floating point must still keep 12, not 13
+    assert test.groupby("user_id").size().to_dict() == {1: 2, 2: 3}
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        splits.stratified_split(ratings, test_size=1.0)
+
+
+def test_stratified_on_ml100k_matches_the_benchmark_protocol():
+    if not (ML100K / "u.data").is_file():
+        pytest.skip("ML-100K is not present")
+    from zeerec import data
+
+    ratings = data.load(ML100K).ratings
+    train, test = splits.stratified_split(ratings, test_size=0.25, seed=42)
+    _assert_partition(ratings, train, test)
+    assert set(train["user_id"]) == set(test["user_id"]) == set(ratings["user_id"])
+    counts = ratings.groupby("user_id").size()
+    expected = (counts - np.floor(0.75 * counts)).sum()  # ceil(n/4) per user
+    assert len(test) == expected
+    assert 0.25 <= len(test) / len(ratings) < 0.26
+
+
+def test_temporal_holds_out_the_latest():
+    ratings = _ratings(COUNTS)
+    train, test = splits.temporal_split(ratings, n_test=5)
+    _assert_partition(ratings, train, test)
+    assert test.groupby("user_id").size().to_dict() == {1: 5, 2: 3, 3: 2, 4: 1, 6: 5, 7: 5}
+    assert 5 not in set(test["user_id"])
+    first = ratings.sort_values("timestamp").groupby("user_id").head(1)
+    assert _pairs(first) <= _pairs(train)  # the earliest rating always trains
+    last_train = train.groupby("user_id")["timestamp"].max()
+    first_test = test.groupby("user_id")["timestamp"].min()
+    assert (first_test >= last_train.reindex(first_test.index)).all()  # no peeking ahead
+
+
+def test_temporal_ties_are_broken_by_movie_id_whatever_the_row_order():
+    t = np.datetime64("2000-01-01T00:00:00")
+    ratings = pd.DataFrame(
+        {
+            "user_id": [1, 1, 1, 1],
+            "movie_id": [40, 10, 30, 20],
+            "rating": [3, 4, 5, 1],
+            "timestamp": [t, t + 1, t + 1, t + 1],
+        }
+    )
+    for seed in range(5):
+        shuffled = ratings.sample(frac=1.0, random_state=seed)
+        _, test = splits.temporal_split(shuffled, n_test=2)
+        assert sorted(test["movie_id"]) == [20, 30]  # latest time: 10, 20, 30 -> last two
+    with pytest.raises(ValueError, match="positive whole number"):
+        splits.temporal_split(ratings, n_test=0)
+    with pytest.raises(ValueError, match="timestamp"):
+        splits.temporal_split(ratings.drop(columns="timestamp"))
+
+
+def test_random_split_and_dispatch():
+    ratings = _ratings(COUNTS)
+    train, test = splits.random_split(ratings, test_size=0.2, seed=3)
+    _assert_partition(ratings, train, test)
+    assert len(test) == round(0.2 * len(ratings))
+    for kind in splits.SPLIT_KINDS:
+        tr, te = splits.make_split(ratings, kind=kind, seed=3, n_test=2)
+        _assert_partition(ratings, tr, te)
+    pd.testing.assert_frame_equal(
+        splits.make_split(ratings, "random", seed=3, test_size=0.2)[1], test
+    )
+    with pytest.raises(ValueError, match="unknown split kind 'chrono'"):
+        splits.make_split(ratings, kind="chrono")
