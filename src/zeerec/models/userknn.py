@@ -55,6 +55,7 @@ class Explanation:
     n_neighbours: np.ndarray  # neighbours who rated each movie
     neighbour_mean: np.ndarray  # their average stars (NaN where none)
     neighbours: pd.DataFrame  # user_id, n_common, pearson, weight (best first)
+    mean: float  # the target's mean stars, the base of every prediction
 
 
 class UserKNN(Recommender):
@@ -202,7 +203,11 @@ class UserKNN(Recommender):
         n_cols = self.R.shape[1]
         if nb.empty:
             return Explanation(
-                np.full(n_cols, t.mean), np.zeros(n_cols, np.int64), np.full(n_cols, np.nan), nb
+                np.full(n_cols, t.mean),
+                np.zeros(n_cols, np.int64),
+                np.full(n_cols, np.nan),
+                nb,
+                t.mean,
             )
         rows = self.R.user_index(nb["user_id"].to_numpy())
         w = nb["weight"].to_numpy()
@@ -216,7 +221,7 @@ class UserKNN(Recommender):
         pred[rated] += num[rated] / den[rated]
         with np.errstate(invalid="ignore", divide="ignore"):
             avg = np.where(count > 0, total / np.maximum(count, 1), np.nan)
-        return Explanation(pred, count, avg, nb)
+        return Explanation(pred, count, avg, nb, t.mean)
 
     def scores(self, user: int | Profile) -> np.ndarray:
         """Predicted stars; NaN for movies fewer than ``min_support`` neighbours rated."""
@@ -247,6 +252,7 @@ class UserKNN(Recommender):
             }
         )
         out.attrs["n_neighbours_used"] = len(e.neighbours)
+        out.attrs["user_mean"] = e.mean
         return out
 
     def predict(self, users, movies) -> np.ndarray:
