@@ -1,0 +1,282 @@
+"""Every similarity against an independent computation: by hand, pandas, scikit-learn."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics.pairwise import cosine_similarity
+
+from zeerec import data
+from zeerec import similarity as zs
+from zeerec.matrix import RatingMatrix
+from zeerec.similarity import (
+    ItemSimilarity,
+    TooFewRatersError,
+    UnratedMovieError,
+    overlap,
+    seed_corrwith,
+    side_by_side,
+)
+
+# --------------------------------------------------------------------------- hand-worked
+#
+#        A(10) B(20) C(30) D(40) E(50)
+#   u1     5     4     1     -     -
+#   u2     3     -     2     5     -
+#   u3     4     3     -     4     2
+#   u4     1     2     5     -     -
+#
+# A-B, co-rated by u1, u3, u4: x = (5, 4, 1), y = (4, 3, 2); deviations from the co-rated
+#   means 10/3 and 3 are (5/3, 2/3, -7/3) and (1, 0, -1): Σdxdy = 4, Σdx² = 26/3, Σdy² = 2,
+#   so r = 4 / sqrt(52/3) = sqrt(12/13).
+# A-C, co-rated by u1, u2, u4: x = (5, 3, 1), y = (1, 2, 5): r = -8 / sqrt(8 · 26/3)
+#   = -sqrt(12/13).  A-D: two co-raters (u2, u3), x = (3, 4), y = (5, 4): r = -1.
+#   A-E: one co-rater, no variance: undefined.
+# Seed mode, zero-filled over all 4 users: A = (5, 3, 4, 1), B = (4, 0, 3, 2), both with
+#   deviations summing to squares 8.75 and a cross sum of 4.75: r = 19/35.
+# Cosine A-B: (20 + 12 + 2) / sqrt(51 · 29).
+# Adjusted cosine A-B, user means 10/3, 10/3, 13/4, 8/3: centred A = (5/3, -1/3, 3/4, -5/3),
+#   centred B = (2/3, ., -1/4, -2/3): dot 293/144, norms² 897/144 and 137/144.
+
+HAND = pd.DataFrame(
+    [
+        (1, 10, 5), (1, 20, 4), (1, 30, 1),
+        (2, 10, 3), (2, 30, 2), (2, 40, 5),
+        (3, 10, 4), (3, 20, 3), (3, 40, 4), (3, 50, 2),
+        (4, 10, 1), (4, 20, 2), (4, 30, 5),
+    ],
+    columns=["user_id", "movie_id", "rating"],
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def hand() -> ItemSimilarity:
+    return ItemSimilarity(RatingMatrix.from_ratings(HAND))
+
+
+def test_hand_worked_pearson(hand):
+    r = hand.scores(10, "pearson")
+    assert r[20] == pytest.approx(math.sqrt(12 / 13), abs=1e-12)
+    assert r[30] == pytest.approx(-math.sqrt(12 / 13), abs=1e-12)
+    assert r[40] == pytest.approx(-1.0, abs=1e-12)
+    assert np.isnan(r[50])
+    assert r[10] == pytest.approx(1.0)
+    assert hand.common_raters(10).to_dict() == {10: 4, 20: 3, 30: 3, 40: 2, 50: 1}
+    strict = hand.scores(10, "pearson", min_common=3)
+    assert np.isnan(strict[40]) and strict[20] == pytest.approx(math.sqrt(12 / 13))
+    shrunk = hand.scores(10, "pearson", shrinkage=3.0)
+    assert shrunk[20] == pytest.approx(math.sqrt(12 / 13) * 3 / 6)
+
+
+def test_hand_worked_seed_cosine_adjusted(hand):
+    assert hand.scores(10, "seed_pearson")[20] == pytest.approx(19 / 35, abs=1e-12)
+    assert hand.scores(10, "cosine")[20] == pytest.approx(34 / math.sqrt(51 * 29), abs=1e-12)
+    adjusted = hand.scores(10, "adjusted_cosine")[20]
+    assert adjusted == pytest.approx(293 / math.sqrt(897 * 137), abs=1e-12)
+    assert hand.n_users == 4
+
+
+def test_hand_worked_ranking(hand):
+    top = hand.most_similar(10, k=4, method="pearson", min_common=2)
+    assert top["movie_id"].tolist() == [20, 30, 40]  # E has one common rater: not ranked
+    assert top["n_common"].tolist() == [3, 3, 2]
+    assert top.attrs["too_few_common"] == 1 and top.attrs["eligible"] == 3
+    assert list(top.index) == [1, 2, 3]
+
+
+# --------------------------------------------------------------------------- random data
+
+
+def random_ratings(n_users=70, n_movies=30, density=0.35, seed=3, step=1.0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    mask = rng.random((n_users, n_movies)) < density
+    mask[:, -1] = False  # one catalogue movie nobody rated
+    users, movies = np.nonzero(mask)
+    stars = rng.integers(1, 6, size=len(users)).astype(float)
+    if step != 1.0:
+        stars = np.round(rng.uniform(0.5, 5, size=len(users)) / step) * step
+    return pd.DataFrame(
+        {"user_id": users + 100, "movie_id": movies * 3 + 1, "rating": stars.astype(float)}
+    )
+
+
+@pytest.fixture(scope="module")
+def rnd():
+    ratings = random_ratings()
+    return ratings, ItemSimilarity(RatingMatrix.from_ratings(ratings))
+
+
+def _pivot(ratings: pd.DataFrame) -> pd.DataFrame:
+    return pd.pivot_table(ratings, index="user_id", columns="movie_id", values="rating")
+
+
+def test_seed_mode_equals_pandas_corrwith(rnd):
+    ratings, sim = rnd
+    mat = _pivot(ratings).fillna(0)
+    for movie in mat.columns[:8]:
+        expected = mat.corrwith(mat[movie])
+        got = sim.scores(int(movie), "seed_pearson", min_common=0)
+        pd.testing.assert_series_equal(
+            got, expected, check_names=False, check_index_type=False, atol=1e-9, rtol=0
+        )
+        assert seed_corrwith(ratings, int(movie)).sub(got).abs().max() < 1e-9
+
+
+def test_corated_pearson_equals_pandas_pairwise(rnd):
+    ratings, sim = rnd
+    mat = _pivot(ratings)
+    rated = mat.notna().astype(int)
+    for movie in mat.columns[:8]:
+        n = rated.T @ rated[movie]
+        expected = mat.corrwith(mat[movie]).where(n >= 4)
+        got = sim.scores(int(movie), "pearson", min_common=4)
+        np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), atol=1e-9, rtol=0)
+        assert (sim.common_raters(int(movie)) == n).all()
+
+
+def test_full_matrices_against_pandas_and_sklearn(rnd):
+    ratings, sim = rnd
+    mat = _pivot(ratings)
+    zero = mat.fillna(0)
+    cases = {
+        "seed_pearson": zero.corr().to_numpy(),
+        "pearson": mat.corr(min_periods=3).to_numpy(),
+        "cosine": cosine_similarity(zero.T.to_numpy()),
+        "adjusted_cosine": cosine_similarity(mat.sub(mat.mean(axis=1), axis=0).fillna(0).T),
+    }
+    for method, expected in cases.items():
+        got = sim.matrix(method, min_common=3 if method == "pearson" else 0)
+        np.testing.assert_allclose(got, expected, atol=1e-9, rtol=0, err_msg=method)
+    n = mat.notna().astype(int)
+    assert np.array_equal(sim.common_raters_matrix(), (n.T @ n).to_numpy())
+
+
+@pytest.mark.parametrize("method", zs.METHODS)
+def test_matrix_rows_equal_one_against_all(rnd, method):
+    ratings, sim = rnd
+    full = sim.matrix(method, min_common=2, shrinkage=1.5)
+    ids = sim.R.movie_ids
+    for j in (0, 5, len(ids) - 1):
+        row = sim.scores(int(ids[j]), method, min_common=2, shrinkage=1.5).to_numpy()
+        np.testing.assert_allclose(full[j], row, atol=1e-12, rtol=0)
+    sub = [int(ids[7]), int(ids[2]), int(ids[11])]
+    part = sim.matrix(method, min_common=2, shrinkage=1.5, movie_ids=sub)
+    pos = sim.R.movie_index(sub)
+    np.testing.assert_allclose(part, full[np.ix_(pos, pos)], atol=1e-12, rtol=0)
+
+
+def test_packed_products_equal_plain_products(rnd, monkeypatch):
+    _, sim = rnd
+    packed = {m: sim.matrix(m, min_common=2) for m in ("pearson", "cosine", "seed_pearson")}
+    monkeypatch.setattr(zs, "_PACKING_ENABLED", False)
+    for method, expected in packed.items():
+        np.testing.assert_array_equal(sim.matrix(method, min_common=2), expected)
+
+
+def test_fractional_ratings_take_the_plain_path():
+    ratings = random_ratings(step=0.5, seed=5)
+    sim = ItemSimilarity(RatingMatrix.from_ratings(ratings))
+    mat = _pivot(ratings)
+    np.testing.assert_allclose(
+        sim.matrix("pearson", min_common=3), mat.corr(min_periods=3), atol=1e-9, rtol=0
+    )
+    z = mat.fillna(0)
+    np.testing.assert_allclose(sim.matrix("seed_pearson", min_common=0), z.corr(), atol=1e-9)
+
+
+def test_ties_are_broken_by_movie_id():
+    # Movies 5, 3 and 9 are rated identically by the same users: equal similarity to 1.
+    rows = []
+    for user, (a, b) in enumerate([(5, 4), (3, 2), (4, 4), (1, 2)]):
+        rows += [(user, 1, a)] + [(user, m, b) for m in (9, 5, 3)]
+    sim = ItemSimilarity(RatingMatrix.from_ratings(pd.DataFrame(rows, columns=HAND.columns)))
+    for method in zs.METHODS:
+        top = sim.most_similar(1, k=3, method=method)
+        assert top["movie_id"].tolist() == [3, 5, 9], method
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def test_unrated_and_unknown_movies_are_clear_errors():
+    ratings = random_ratings()
+    catalogue = np.arange(30) * 3 + 1  # the last movie (88) has no ratings
+    sim = ItemSimilarity(RatingMatrix.from_ratings(ratings, movie_ids=catalogue))
+    with pytest.raises(UnratedMovieError, match="nobody rated movie_id 88"):
+        sim.most_similar(88)
+    with pytest.raises(UnratedMovieError, match="movie_id 2 has no ratings"):
+        sim.scores(2)
+    with pytest.raises(UnratedMovieError):
+        sim.matrix(movie_ids=[1, 88])
+    with pytest.raises(UnratedMovieError):
+        seed_corrwith(ratings, 88)
+
+
+def test_bad_k_method_and_evidence_arguments(rnd):
+    _, sim = rnd
+    movie = int(sim.R.movie_ids[0])
+    n_movies = len(sim.R.movie_ids)
+    for k in (0, -3, 2.5):
+        with pytest.raises(ValueError, match="positive whole number"):
+            sim.most_similar(movie, k=k)
+    with pytest.raises(ValueError, match="larger than"):
+        sim.most_similar(movie, k=n_movies)
+    assert len(sim.most_similar(movie, k=n_movies - 1, min_common=0)) <= n_movies - 1
+    with pytest.raises(ValueError, match="unknown similarity method 'pearsn'"):
+        sim.scores(movie, "pearsn")
+    with pytest.raises(ValueError, match="min_common"):
+        sim.scores(movie, min_common=-1)
+    with pytest.raises(ValueError, match="shrinkage"):
+        sim.matrix(shrinkage=-1.0)
+
+
+def test_too_few_common_raters_is_reported_not_ranked(hand):
+    with pytest.raises(TooFewRatersError, match="movie_id 50 has only 1 rating.*min_common=2"):
+        hand.most_similar(50, k=2, min_common=2)
+    with pytest.raises(TooFewRatersError, match="the most any movie shares is 3"):
+        hand.most_similar(10, k=2, min_common=4)  # A has 4 raters; B and C share 3 of them
+    # Accepted queries say how many movies were left out for lack of common raters.
+    top = hand.most_similar(20, k=4, method="cosine", min_common=3)
+    assert top["movie_id"].tolist() == [10]
+    assert top.attrs["too_few_common"] == 3
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def test_side_by_side_and_overlap(hand):
+    lists = {
+        "pearson": hand.most_similar(10, k=3, method="pearson", min_common=2),
+        "cosine": hand.most_similar(10, k=2, method="cosine"),
+    }
+    titles = {10: "A", 20: "B", 30: "C", 40: "D", 50: "E"}
+    table = side_by_side(lists, titles)
+    assert table.shape == (3, 2)
+    assert table.loc[1, "pearson"] == "B (0.96)"
+    assert table.loc[3, "cosine"] == ""
+    both = overlap(lists)
+    assert both.loc["pearson", "pearson"] == 3
+    assert both.loc["pearson", "cosine"] == len(
+        set(lists["pearson"]["movie_id"]) & set(lists["cosine"]["movie_id"])
+    )
+
+
+# --------------------------------------------------------------------------- real slice
+
+
+def test_liar_liar_seed_mode_matches_pandas_on_the_real_slice(real_slice):
+    ml = data.load(real_slice)
+    sim = ItemSimilarity(RatingMatrix.from_ratings(ml.ratings))
+    liar = 1485  # Liar Liar (1997)
+    expected = seed_corrwith(ml.ratings, liar)
+    got = sim.scores(liar, "seed_pearson", min_common=0)
+    assert got.index.equals(expected.index.astype(got.index.dtype))
+    assert np.max(np.abs(got.to_numpy() - expected.to_numpy())) < 1e-9
+    expected_top = expected.drop(liar).sort_values(ascending=False, kind="stable").head(10)
+    top = sim.most_similar(liar, k=10, method="seed_pearson", min_common=0)
+    assert top["movie_id"].tolist() == expected_top.index.tolist()
+    np.testing.assert_allclose(top["score"], expected_top.to_numpy(), atol=1e-9, rtol=0)
+    assert top["movie_id"].iloc[0] == 500  # Mrs. Doubtfire, as in the seed notebook
