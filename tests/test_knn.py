@@ -1,0 +1,168 @@
+"""Item-kNN against a brute-force re-implementation, plus the seed's NearestNeighbors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics.pairwise import cosine_similarity
+
+from zeerec.matrix import RatingMatrix
+from zeerec.models.base import Recommender
+from zeerec.models.knn import ItemKNN, seed_nearest_neighbors
+from zeerec.similarity import ItemSimilarity
+
+K, MIN_COMMON, SHRINK, PRIOR = 4, 3, 2.0, 5.0
+
+
+@pytest.fixture(scope="module")
+def ratings() -> pd.DataFrame:
+    rng = np.random.default_rng(11)
+    mask = rng.random((45, 24)) < 0.4
+    users, movies = np.nonzero(mask)
+    return pd.DataFrame(
+        {
+            "user_id": users + 1,
+            "movie_id": movies * 2 + 10,
+            "rating": rng.integers(1, 6, size=len(users)).astype(np.int8),
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def model(ratings) -> ItemKNN:
+    return ItemKNN(k=K, method="adjusted_cosine", min_common=MIN_COMMON, shrinkage=SHRINK).fit(
+        ratings
+    )
+
+
+def brute_similarity(ratings: pd.DataFrame) -> pd.DataFrame:
+    """Adjusted cosine with the same evidence rules, from pandas + scikit-learn."""
+    mat = pd.pivot_table(ratings, index="user_id", columns="movie_id", values="rating")
+    centred = mat.sub(mat.mean(axis=1), axis=0).fillna(0)
+    s = cosine_similarity(centred.T.to_numpy())
+    n = mat.notna().astype(int)
+    n = (n.T @ n).to_numpy()
+    s = s * n / (n + SHRINK)
+    s[n < MIN_COMMON] = 0
+    s[s <= 0] = 0
+    np.fill_diagonal(s, 0)
+    return pd.DataFrame(s, index=mat.columns, columns=mat.columns)
+
+
+def brute_neighbours(sim: pd.DataFrame, rated: pd.Series, movie: int) -> pd.Series:
+    """The K rated movies most similar to ``movie`` (ties: lower id), positive only."""
+    s = sim.loc[movie, rated.index]
+    s = s.sort_index().sort_values(ascending=False, kind="stable").head(K)
+    return s[s > 0]
+
+
+def test_predict_matches_brute_force(ratings, model):
+    sim = brute_similarity(ratings)
+    item_mean = ratings.groupby("movie_id")["rating"].mean()
+    pairs = [(u, m) for u in (1, 2, 5, 17, 30) for m in sim.columns[::3]]
+    got = model.predict([p[0] for p in pairs], [p[1] for p in pairs])
+    for (user, movie), value in zip(pairs, got, strict=True):
+        rated = ratings[ratings["user_id"] == user].set_index("movie_id")["rating"]
+        nb = brute_neighbours(sim, rated, movie)
+        expected = item_mean[movie]
+        if len(nb):
+            dev = rated[nb.index] - item_mean[nb.index]
+            expected += (nb * dev).sum() / nb.sum()
+        assert value == pytest.approx(np.clip(expected, 1, 5), abs=1e-9), (user, movie)
+
+
+def test_predict_unknown_users_and_movies(ratings, model):
+    gm = ratings["rating"].mean()
+    item_mean = ratings.groupby("movie_id")["rating"].mean()
+    got = model.predict([999, 1, 999], [10, 9999, 9999])
+    assert got == pytest.approx([item_mean[10], gm, gm])
+    with pytest.raises(ValueError, match="aligned"):
+        model.predict([1, 2], [10])
+
+
+def test_recommend_matches_brute_force_with_reasons(ratings, model):
+    sim = brute_similarity(ratings)
+    user = 5
+    rated = ratings[ratings["user_id"] == user].set_index("movie_id")["rating"].astype(float)
+    baseline = (rated.sum() + PRIOR * ratings["rating"].mean()) / (len(rated) + PRIOR)
+    expected = {}
+    for movie in sim.columns.difference(rated.index):
+        nb = brute_neighbours(sim, rated, movie)
+        if len(nb):
+            expected[movie] = (nb * (rated[nb.index] - baseline)).sum()
+    expected = pd.Series(expected)
+    expected = expected[expected > 0].sort_index().sort_values(ascending=False, kind="stable")
+    recs = model.recommend(user, k=5)
+    assert recs["movie_id"].tolist() == expected.index[:5].tolist()
+    np.testing.assert_allclose(recs["score"], expected.to_numpy()[:5], atol=1e-9)
+    assert not set(recs["movie_id"]) & set(rated.index)  # nothing already rated
+    assert recs.attrs["baseline"] == pytest.approx(baseline)
+    for movie, because in zip(recs["movie_id"], recs["because"], strict=True):
+        why = model.explain(user, movie)
+        assert why["contribution"].sum() == pytest.approx(
+            recs.set_index("movie_id").loc[movie, "score"]
+        )
+        liked = why[why["contribution"] > 0]["movie_id"].head(model.reasons).tolist()
+        assert list(because) == liked and set(because) <= set(rated.index)
+
+
+def test_one_movie_profile_ranks_like_similar_movies(model):
+    profile = {20: 5}
+    recs = model.recommend(profile, k=5)
+    similar = model.similar_movies(20, k=5)
+    positive = similar[similar["score"] > 0]
+    assert recs["movie_id"].tolist() == positive["movie_id"].tolist()[: len(recs)]
+    assert all(b == (20,) for b in recs["because"])
+    one_star = model.recommend({20: 1}, k=5)  # disliked: nothing similar is recommended
+    assert one_star.empty
+
+
+def test_similar_movies_uses_the_model_similarity(ratings, model):
+    sim = ItemSimilarity(RatingMatrix.from_ratings(ratings))
+    expected = sim.most_similar(20, 5, "adjusted_cosine", MIN_COMMON, SHRINK)
+    pd.testing.assert_frame_equal(model.similar_movies(20, k=5), expected)
+
+
+def test_profiles_and_bad_input(model):
+    recs = model.recommend({20: 5, 424242: 4}, k=3)
+    assert recs.attrs["ignored"] == [424242]  # reported, not silently dropped
+    with pytest.raises(ValueError, match="empty"):
+        model.recommend({}, k=3)
+    with pytest.raises(ValueError, match="none of the profile's movies"):
+        model.recommend({424242: 5}, k=3)
+    with pytest.raises(ValueError, match="finite"):
+        model.recommend({20: float("nan")}, k=3)
+    for k in (0, -1):
+        with pytest.raises(ValueError, match="positive whole number"):
+            model.recommend(5, k=k)
+    with pytest.raises(ValueError, match="larger than the 24 movies"):
+        model.recommend(5, k=25)
+    with pytest.raises(KeyError, match="unknown user"):
+        model.recommend(424242, k=3)
+    with pytest.raises(RuntimeError, match="not fitted"):
+        ItemKNN().recommend(5, k=3)
+    with pytest.raises(ValueError, match="unknown similarity method"):
+        ItemKNN(method="jaccard")
+    with pytest.raises(ValueError, match="positive whole number"):
+        ItemKNN(k=0)
+
+
+def test_item_knn_is_a_recommender(model):
+    assert isinstance(model, Recommender) and model.predicts_ratings
+    assert model.scores(5).shape == (24,)
+
+
+def test_seed_nearest_neighbors_agrees_with_zeerec_cosine(ratings):
+    R = RatingMatrix.from_ratings(ratings)
+    sim = ItemSimilarity(R)
+    for movie in (10, 20, 40):
+        seed = seed_nearest_neighbors(R, movie, k=6)
+        ours = sim.most_similar(movie, k=6, method="cosine", min_common=0)
+        np.testing.assert_allclose(seed["distance"], 1 - ours["score"].to_numpy(), atol=1e-9)
+        cosine = sim.scores(movie, "cosine", min_common=0)
+        np.testing.assert_allclose(
+            seed["distance"], 1 - cosine[seed["movie_id"]].to_numpy(), atol=1e-9
+        )
+    with pytest.raises(ValueError, match="larger than"):
+        seed_nearest_neighbors(R, 10, k=24)
