@@ -193,3 +193,47 @@ def test_grid_search_tunes_on_validation_only(split):
     for fitted_on in seen:
         assert not test_pairs & set(zip(fitted_on["user_id"], fitted_on["movie_id"], strict=True))
         assert len(fitted_on) < len(train)
+
+
+def test_build_models_names_what_it_cannot_build():
+    models, missing = evaluation.build_models()
+    assert set(models) | set(missing) == set(evaluation.MODEL_NAMES)
+    assert "content" in missing and "needs the movies table" in missing["content"]
+    assert not any(hasattr(m, "R") for m in models.values())  # fresh, unfitted
+    assert models["EASE"].lam == 500.0
+    with pytest.raises(ValueError, match="unknown model"):
+        evaluation.build_models(["SVD++"])
+
+
+class LeastPopularFirst(Popularity):
+    """Ranks its own way in ``recommend`` (and has no batch path): the harness must ask it."""
+
+    scores_many = None
+
+    def recommend(self, user, k=10, exclude_seen=True):
+        s = -self.counts_.copy()
+        s[self.seen(user)] = -np.inf
+        top = np.argsort(-s, kind="stable")[:k]
+        return pd.DataFrame({"movie_id": self.R.movie_ids[top], "score": s[top]})
+
+
+def test_models_with_their_own_recommend_are_judged_on_their_lists(split):
+    train, test = split
+    model = LeastPopularFirst().fit(train)
+    assert evaluation.uses_own_recommend(model)
+    assert not evaluation.uses_own_recommend(EASE())
+    users = np.sort(test["user_id"].unique())
+    top = evaluation.recommend_top_k(model, users, train, k=3)
+    for u, row in zip(users, top, strict=True):
+        assert row.tolist() == model.recommend(int(u), k=3)["movie_id"].tolist()
+
+    class Leaky(LeastPopularFirst):
+        def recommend(self, user, k=10, exclude_seen=True):
+            return (
+                super()
+                .recommend(user, k, exclude_seen=False)
+                .assign(movie_id=lambda f: self.R.movie_ids[self.seen(user)[:k]])
+            )
+
+    with pytest.raises(ValueError, match="recommended training movies"):
+        evaluation.recommend_top_k(Leaky().fit(train), users[:1], train, k=2)

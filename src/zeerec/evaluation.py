@@ -37,6 +37,15 @@ from zeerec.models.base import Recommender
 from zeerec.splits import stratified_split
 
 DEFAULT_ACTIVITY_EDGES = (30, 150)
+MODEL_NAMES = (
+    "popularity",
+    "item-kNN pearson",
+    "item-kNN cosine",
+    "user-kNN",
+    "content",
+    "hybrid",
+    "EASE",
+)
 RATING_COLUMNS = ["model", "rmse", "mae", "mape", "n_ratings", "fit_s", "predict_s"]
 
 
@@ -109,6 +118,19 @@ def _pair_keys(users: np.ndarray, movies: np.ndarray) -> np.ndarray:
     return users.astype(np.int64) * (1 << 32) + movies.astype(np.int64)
 
 
+def uses_own_recommend(model: Recommender) -> bool:
+    """True when the model ranks its own way (overrides ``recommend``) and has no batch path.
+
+    Such models (e.g. content-based, which breaks ties between equal cosines by weighted
+    rating) are asked for their lists one user at a time, so the harness judges the
+    lists a user would really see; others are ranked by ``scores``, as the base class's
+    ``recommend`` does, a block of users at a time.
+    """
+    if callable(getattr(model, "scores_many", None)):
+        return False
+    return type(model).recommend is not Recommender.recommend
+
+
 def recommend_top_k(
     model: Recommender,
     users: np.ndarray,
@@ -117,6 +139,9 @@ def recommend_top_k(
     batch_size: int = 1000,
 ) -> np.ndarray:
     """users × k movie ids (−1 where fewer than k movies were left), training movies excluded."""
+    users = np.asarray(users)
+    if uses_own_recommend(model):
+        return _own_lists(model, users, train, k)
     movie_ids = np.asarray(model.R.movie_ids)
     col = pd.Series(np.arange(len(movie_ids)), index=movie_ids)
     row_of = pd.Series(np.arange(len(users)), index=users)
@@ -138,6 +163,22 @@ def recommend_top_k(
         S[seen_rows[lo:hi] - start, seen_cols[lo:hi]] = -np.inf
         top = _top_k_rows(S, k)
         out[start:stop] = np.where(top >= 0, movie_ids[np.maximum(top, 0)], -1)
+    return out
+
+
+def _own_lists(model: Recommender, users: np.ndarray, train: pd.DataFrame, k: int) -> np.ndarray:
+    """The model's own ``recommend`` lists; a training movie in a list is a model bug."""
+    out = np.full((len(users), k), -1, dtype=np.int64)
+    kk = min(k, len(model.R.movie_ids))
+    seen = train[train["user_id"].isin(users)].groupby("user_id")["movie_id"].apply(set)
+    for i, user in enumerate(users):
+        recs = model.recommend(int(user), k=kk)["movie_id"].to_numpy(dtype=np.int64)
+        leaked = set(recs.tolist()) & seen.get(user, set())
+        if leaked:
+            raise ValueError(
+                f"{model.name} recommended training movies {sorted(leaked)[:5]} to user {user}"
+            )
+        out[i, : len(recs)] = recs
     return out
 
 
@@ -185,10 +226,11 @@ def evaluate(
 ) -> Evaluation:
     """Fit (unless already fitted) and judge every model on the same split.
 
-    ``n_users`` evaluates ranking on a seeded sample of that many test users (all of
-    them by default) — the way to keep a full-size run short; rating metrics always
-    use every test rating whose user and movie are in training (the same pairs for
-    every model, so the numbers compare). Fitted models are kept fitted in ``models``.
+    Rating metrics use every test rating whose user and movie are in training (the
+    same pairs for every model, so the numbers compare). ``n_users`` evaluates on a
+    seeded sample of that many test users instead of all of them (ranking and rating
+    metrics alike) — the way to keep a full-size run with slow models short. Fitted
+    models stay fitted in ``models``.
     """
     metrics._check_k(k)
     if not models:
@@ -206,7 +248,7 @@ def evaluate(
     n_relevant = rel.groupby("user_id").size().reindex(users).to_numpy()
     rel_keys = np.sort(_pair_keys(rel["user_id"].to_numpy(), rel["movie_id"].to_numpy()))
     bucket = activity_bucket(n_train.reindex(users).to_numpy(), activity_edges)
-    pairs = test[test["user_id"].isin(train_users) & test["movie_id"].isin(train_movies)]
+    pairs = test[test["user_id"].isin(users) & test["movie_id"].isin(train_movies)]
     movie_pop = train.drop_duplicates(["user_id", "movie_id"]).groupby("movie_id").size()
 
     rating_rows, ranking_rows, per_user_frames = [], [], []
@@ -296,6 +338,67 @@ def _rmse_by_activity(rows, pairs, n_train, edges) -> pd.DataFrame:
     out["activity"] = out["activity"].astype(str)
     out["model"] = out["model"].astype(str)
     return out
+
+
+# --------------------------------------------------------------------------- the models
+
+
+def build_models(
+    which: Sequence[str] | None = None,
+    movies: pd.DataFrame | None = None,
+    ease_lam: float = 500.0,
+) -> tuple[dict[str, Recommender], dict[str, str]]:
+    """Fresh, unfitted models by name, for notebooks and benchmarks to loop over.
+
+    ``which`` picks from :data:`MODEL_NAMES` (all by default). Returns the models and
+    ``{name: reason}`` for those that cannot be built here (e.g. content-based without
+    the movies table), so a report can say what it left out instead of failing.
+    """
+    from zeerec.models.ease import EASE
+    from zeerec.models.popularity import Popularity
+
+    def content():
+        from zeerec.models.content import ContentBased
+
+        if movies is None:
+            raise LookupError("needs the movies table (genres, years)")
+        return ContentBased(movies)
+
+    def item_knn(method: str):
+        from zeerec.models.knn import ItemKNN
+
+        return ItemKNN(method=method)
+
+    def user_knn():
+        from zeerec.models.userknn import UserKNN
+
+        return UserKNN()
+
+    def hybrid():
+        from zeerec.models.hybrid import Hybrid
+
+        return Hybrid(user_knn(), content())
+
+    factories: dict[str, Callable[[], Recommender]] = {
+        "popularity": Popularity,
+        "item-kNN pearson": lambda: item_knn("pearson"),
+        "item-kNN cosine": lambda: item_knn("cosine"),
+        "user-kNN": user_knn,
+        "content": content,
+        "hybrid": hybrid,
+        "EASE": lambda: EASE(lam=ease_lam),
+    }
+    names = list(factories) if which is None else list(which)
+    unknown = [n for n in names if n not in factories]
+    if unknown:
+        raise ValueError(f"unknown model(s) {unknown}; choose from {', '.join(factories)}")
+    models, missing = {}, {}
+    for name in names:
+        try:
+            models[name] = factories[name]()
+        except (ImportError, LookupError) as err:
+            missing[name] = str(err)
+    return models, missing
 
 
 # --------------------------------------------------------------------------- tuning
