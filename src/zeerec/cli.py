@@ -1,4 +1,5 @@
-"""Command line: ``zeerec report``, ``zeerec data``, ``zeerec sample``.
+"""Command line: ``zeerec report``, ``zeerec data``, ``zeerec sample``, ``zeerec recommend``,
+``zeerec similar``.
 
 Errors a user can cause end with a one-paragraph message and exit status 2 (bad
 input) or 1 (a run that failed), never with a traceback.
@@ -10,6 +11,7 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from zeerec.report import DEFAULT_SAMPLE_SCALE, DEFAULT_SEED
 
@@ -47,6 +49,212 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     folder = generate(args.out, scale=args.scale, seed=args.seed)
     print(f"Synthetic sample written to {folder} in {time.perf_counter() - start:.1f} s.")
     return 0
+
+
+def _positive_int(text: str) -> int:
+    """argparse type: a whole number >= 1, with a message naming the value."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return value
+
+
+def _fail(message: object) -> int:
+    print(f"zeerec: {message}", file=sys.stderr)
+    return 2
+
+
+def _load_data(folder: str | None):
+    """Notebook 01's output (data/processed) or the .dat files (data/raw), or a clear error."""
+    from zeerec import data as zd
+
+    candidates = [Path(folder)] if folder else [Path("data/processed"), Path("data/raw")]
+    for path in candidates:
+        if (path / "source.json").is_file():
+            return zd.load_processed(path)
+        if zd.has_data(path):
+            return zd.load(path)
+    if folder:
+        raise zd.MissingDataError(
+            f"{Path(folder).resolve()} holds neither notebook 01's output (source.json + "
+            "parquet files) nor the three MovieLens .dat files. " + zd.HOW_TO_GET_DATA
+        )
+    raise zd.MissingDataError(
+        "No data found: data/processed has no notebook-01 output (run `make report`) and "
+        "data/raw has no MovieLens files. Pass --data DIR with either kind of folder. "
+        + zd.HOW_TO_GET_DATA
+    )
+
+
+def _print_table(table, title_width: int = 48) -> None:
+    import pandas as pd
+
+    shown = table.copy()
+    shown["title"] = [
+        t if len(t) <= title_width else t[: title_width - 1] + "…" for t in shown["title"]
+    ]
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(shown.to_string())
+
+
+def _cmd_recommend(args: argparse.Namespace) -> int:
+    from zeerec import newuser
+    from zeerec.models.foldin import MissingModelError, load_foldin
+    from zeerec.profile import ProfileError, parse_rating, profile_table, validate_profile
+
+    try:
+        pairs = [parse_rating(text) for text in args.rate]
+        ml = _load_data(args.data)
+        profile = validate_profile(pairs, ml.movies)
+        mf = load_foldin(args.models, ml.ratings) if args.method == "mf" else None
+        models = newuser.fit_models(
+            ml.ratings, ml.movies, k=args.k, min_common=args.min_common, mf=mf
+        )
+        rec = newuser.recommend(models, args.method, profile, n=args.n)
+    except (ProfileError, MissingModelError, ValueError) as err:
+        return _fail(err)
+    if ml.synthetic:
+        print("Note: SYNTHETIC data — titles and tastes are invented, not MovieLens.")
+    rated = profile_table(profile, ml.movies)
+    stars = zip(rated["title"], rated["stars"], strict=True)
+    print("You rated: " + "; ".join(f"{t} {s}★" for t, s in stars))
+    print(f"Top {args.n} by {newuser.LABELS[args.method]} ({ml.source}):")
+    if args.method == "hybrid" and rec.attrs.get("mode", "blend") != "blend":
+        print(f"  ({rec.attrs['mode']}: too little overlap with other users for CF)")
+    if rec.empty:
+        print(
+            "  Nothing to recommend: no neighbour shares enough movies with you. "
+            "Rate more movies, lower --min-common, or try --method content / hybrid."
+        )
+        return 0
+    _print_table(newuser.display_table(rec, args.method, ml.movies))
+    return 0
+
+
+def _cmd_similar(args: argparse.Namespace) -> int:
+    from zeerec.lookup import MovieLookupError, TitleIndex
+    from zeerec.models.knn import ItemKNN
+
+    try:
+        ml = _load_data(args.data)
+        index = TitleIndex(ml.movies)
+        if args.id and not args.movie.strip().isdigit():
+            return _fail(f"--id expects a whole-number movie id, got {args.movie!r}")
+        movie_id = index.find(int(args.movie) if args.id else args.movie)
+        model = ItemKNN(
+            method=args.similarity, min_common=args.min_common, shrinkage=args.shrinkage
+        ).fit(ml.ratings)
+        table = model.similar_movies(movie_id, k=args.n)
+    except (MovieLookupError, ValueError) as err:
+        return _fail(err)
+    if ml.synthetic:
+        print("Note: SYNTHETIC data — titles and tastes are invented, not MovieLens.")
+    print(f"Movies most similar to {index.title(movie_id)} ({args.similarity}, {ml.source}):")
+    table = table.copy()
+    table.insert(0, "title", index.titles(table["movie_id"]))
+    table = table.drop(columns=["movie_id"])
+    table.index = range(1, len(table) + 1)
+    table.index.name = "rank"
+    _print_table(table.round(3))
+    return 0
+
+
+def _add_recommend_parsers(sub) -> None:
+    from zeerec.newuser import METHODS
+    from zeerec.similarity import METHODS as SIMILARITIES
+
+    data_help = (
+        "folder with notebook 01's output (source.json + parquet) or the three MovieLens "
+        ".dat files (default: data/processed if notebook 01 has run, else data/raw)"
+    )
+    rec = sub.add_parser(
+        "recommend",
+        help="top movies for a new user from a few ratings",
+        description="Recommend movies for a new user who rates a few movies, by user-based "
+        "CF, matrix-factorisation fold-in, content (genres + decade) or a hybrid; each "
+        "table shows the evidence behind every movie. Bad input exits with status 2.",
+        epilog='Example: zeerec recommend --rate "Home Alone=5" --rate "Mrs. Doubtfire=3" '
+        '--rate "Dumb & Dumber=4" --rate "Ace Ventura: Pet Detective=5" --method user',
+    )
+    rec.add_argument(
+        "--rate",
+        action="append",
+        required=True,
+        metavar="TITLE=STARS",
+        help='a rating, repeatable: "Home Alone=5" (whole stars 1-5; titles as in the '
+        'catalogue, year optional; "id:586=5" gives a movie id)',
+    )
+    rec.add_argument(
+        "--method",
+        choices=METHODS,
+        default="hybrid",
+        help="user: people who rated your movies like you did; mf: your taste vector "
+        "folded into the trained MF model (needs --models); content: genres and decade "
+        "of what you rated highly; hybrid: user-based CF where neighbours rated a movie, "
+        "content elsewhere (default: %(default)s)",
+    )
+    rec.add_argument(
+        "-n", type=_positive_int, default=10, help="how many movies to list (default: %(default)s)"
+    )
+    rec.add_argument("--data", default=None, help=data_help)
+    rec.add_argument(
+        "--models",
+        default="data/models",
+        help="where notebook 05 saved the trained MF model, used by --method mf "
+        "(default: %(default)s)",
+    )
+    rec.add_argument(
+        "--k",
+        type=_positive_int,
+        default=30,
+        help="neighbours used by user-based CF (default: %(default)s)",
+    )
+    rec.add_argument(
+        "--min-common",
+        type=_positive_int,
+        default=2,
+        help="movies a neighbour must share with you, user-based CF and hybrid "
+        "(default: %(default)s)",
+    )
+    rec.set_defaults(func=_cmd_recommend)
+
+    sim = sub.add_parser(
+        "similar",
+        help="movies most similar to a movie (item-based CF)",
+        description="List the movies whose ratings are most similar to the given movie's "
+        "(item-based collaborative filtering, as notebook 03). An unknown title exits with "
+        "status 2 and the closest titles.",
+        epilog='Example: zeerec similar "Liar Liar" -n 5',
+    )
+    sim.add_argument("movie", help='a title, e.g. "Liar Liar" or "Liar Liar (1997)"')
+    sim.add_argument("--id", action="store_true", help="MOVIE is a movie id, not a title")
+    sim.add_argument(
+        "-n", type=_positive_int, default=10, help="how many movies to list (default: %(default)s)"
+    )
+    sim.add_argument("--data", default=None, help=data_help)
+    sim.add_argument(
+        "--similarity",
+        default="adjusted_cosine",
+        choices=SIMILARITIES,
+        help="similarity measure, as in notebook 03 (default: %(default)s)",
+    )
+    sim.add_argument(
+        "--min-common",
+        type=_positive_int,
+        default=20,
+        help="raters two movies must share to be compared, as notebook 03 (default: %(default)s)",
+    )
+    sim.add_argument(
+        "--shrinkage",
+        type=float,
+        default=25.0,
+        help="score × n/(n + shrinkage): trust similarities on few raters less, as notebook "
+        "03 (default: %(default)s)",
+    )
+    sim.set_defaults(func=_cmd_similar)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -100,6 +308,8 @@ def build_parser() -> argparse.ArgumentParser:
     sam.add_argument("--scale", type=float, default=DEFAULT_SAMPLE_SCALE)
     sam.add_argument("--seed", type=int, default=DEFAULT_SEED)
     sam.set_defaults(func=_cmd_sample)
+
+    _add_recommend_parsers(sub)
     return parser
 
 
