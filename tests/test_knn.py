@@ -9,7 +9,7 @@ from sklearn.metrics.pairwise import cosine_similarity
 
 from zeerec.matrix import RatingMatrix
 from zeerec.models.base import Recommender
-from zeerec.models.knn import ItemKNN, seed_nearest_neighbors
+from zeerec.models.knn import ItemKNN, readable, seed_nearest_neighbors
 from zeerec.similarity import ItemSimilarity
 
 K, MIN_COMMON, SHRINK, PRIOR = 4, 3, 2.0, 5.0
@@ -166,3 +166,22 @@ def test_seed_nearest_neighbors_agrees_with_zeerec_cosine(ratings):
         )
     with pytest.raises(ValueError, match="larger than"):
         seed_nearest_neighbors(R, 10, k=24)
+
+
+def test_rated_baseline_and_readable_reasons(ratings, model):
+    from zeerec.lookup import TitleIndex
+
+    movies = pd.DataFrame({"movie_id": np.arange(24) * 2 + 10})
+    movies["title"] = [f"Movie {m} (1990)" for m in movies["movie_id"]]
+    rated = model.rated(5)
+    mine = ratings[ratings["user_id"] == 5]
+    assert set(rated.index) == set(mine["movie_id"]) and rated.is_monotonic_decreasing
+    expected = (mine["rating"].sum() + PRIOR * ratings["rating"].mean()) / (len(mine) + PRIOR)
+    assert model.baseline(5) == pytest.approx(expected)
+    recs = model.recommend(5, k=3)
+    table = readable(recs, TitleIndex(movies), rated)
+    first = recs["because"].iloc[0][0]
+    assert (
+        table["because you liked"].iloc[0].startswith(f"Movie {first} (1990) ({rated[first]:g}★)")
+    )
+    assert list(table.columns) == ["title", "score", "because you liked", "n_neighbours"]

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import math
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics.pairwise import cosine_similarity
 
-from zeerec import data
+from zeerec import data, plots
 from zeerec import similarity as zs
 from zeerec.matrix import RatingMatrix
 from zeerec.similarity import (
     ItemSimilarity,
     TooFewRatersError,
     UnratedMovieError,
+    describe_pivot,
+    list_evidence,
     overlap,
+    popularity_bias,
     seed_corrwith,
     side_by_side,
 )
@@ -280,3 +284,43 @@ def test_liar_liar_seed_mode_matches_pandas_on_the_real_slice(real_slice):
     assert top["movie_id"].tolist() == expected_top.index.tolist()
     np.testing.assert_allclose(top["score"], expected_top.to_numpy(), atol=1e-9, rtol=0)
     assert top["movie_id"].iloc[0] == 500  # Mrs. Doubtfire, as in the seed notebook
+
+
+def test_describe_pivot_and_list_evidence(hand):
+    pivot = describe_pivot(hand.R)
+    assert pivot["users (rows)"] == 4 and pivot["movies (columns)"] == 5
+    assert pivot["ratings (filled cells)"] == 13 and pivot["empty cells"] == 7
+    assert pivot["share of cells empty"] == pytest.approx(7 / 20)
+    assert pivot["dense zero-filled pivot (MB)"] == pytest.approx(20 * 8 / 1e6)
+    lists = {
+        "seed": hand.most_similar(10, k=3, method="seed_pearson"),
+        "pearson": hand.most_similar(10, k=2, method="pearson", min_common=3),
+    }
+    scores = {
+        "seed": hand.scores(10, "seed_pearson"),
+        "pearson": hand.scores(10, "pearson", min_common=3),
+    }
+    table = list_evidence(lists, scores, hand.common_raters(10))
+    assert table.loc["pearson", "fewest common raters"] == 3
+    assert table.loc["seed", "shared with seed"] == 3
+    assert table.loc["pearson", "shared with seed"] == len(
+        set(lists["seed"]["movie_id"]) & set(lists["pearson"]["movie_id"])
+    )
+    n = hand.common_raters(10)
+    expected = pd.Series(scores["seed"]).drop(10).corr(n.drop(10), method="spearman")
+    assert table.loc["seed", "rank corr. of score with common raters"] == pytest.approx(expected)
+    assert popularity_bias(scores["seed"], n, 10) == pytest.approx(expected)
+
+
+def test_similarity_heatmap_is_titled_and_labelled(hand):
+    ids = [10, 20, 30, 40]
+    names = ["A (1990)", "B (1991)", "C (1992)", "D (1993)"]
+    scores = pd.DataFrame(hand.matrix("pearson", 3, movie_ids=ids), index=names, columns=names)
+    n = pd.DataFrame(hand.common_raters_matrix(ids), index=names, columns=names)
+    fig = plots.similarity_heatmap(scores, n, title="Pairs", label="r")
+    ax = fig.axes[0]
+    assert ax.get_title() == "Pairs" and ax.get_xlabel() == "Movie" and ax.get_ylabel() == "Movie"
+    texts = [t.get_text() for t in ax.texts]
+    assert "0.96\nn=3" in texts and "–\nn=2" in texts  # A-D has too few common raters
+    assert fig.axes[1].get_ylabel() == "r"
+    plt.close(fig)

@@ -443,6 +443,26 @@ def seed_corrwith(ratings: pd.DataFrame, movie_id: int) -> pd.Series:
 # --------------------------------------------------------------------------- comparing lists
 
 
+def describe_pivot(ratings: RatingMatrix) -> pd.Series:
+    """What the seed's zero-filled user × movie pivot is, next to the sparse matrix used here."""
+    n_users, n_movies = ratings.shape
+    cells = n_users * n_movies
+    stored = ratings.matrix.nnz
+    sparse_bytes = sum(a.nbytes for a in (ratings.matrix.data, ratings.matrix.indices))
+    sparse_bytes += ratings.matrix.indptr.nbytes
+    return pd.Series(
+        {
+            "users (rows)": n_users,
+            "movies (columns)": n_movies,
+            "ratings (filled cells)": stored,
+            "empty cells": cells - stored,
+            "share of cells empty": 1 - stored / cells if cells else float("nan"),
+            "dense zero-filled pivot (MB)": cells * 8 / 1e6,
+            "sparse matrix (MB)": sparse_bytes / 1e6,
+        }
+    )
+
+
 def side_by_side(
     lists: Mapping[str, pd.DataFrame], titles: Mapping[int, str] | pd.Series, digits: int = 2
 ) -> pd.DataFrame:
@@ -459,6 +479,46 @@ def side_by_side(
         index=pd.RangeIndex(1, length + 1, name="rank"),
     )
     return frame
+
+
+def popularity_bias(scores: pd.Series, n_common: pd.Series, movie_id: int) -> float:
+    """Spearman rank correlation, over all other movies, of score and common raters.
+
+    Near 1, a measure mostly ranks movies by how many raters they share with
+    ``movie_id`` (co-popularity), whatever those raters thought of them. Movies without
+    a score are left out.
+    """
+    both = pd.DataFrame({"score": scores, "n": n_common}).drop(index=movie_id).dropna()
+    if both["score"].nunique() < 2 or both["n"].nunique() < 2:
+        return float("nan")  # a constant has no rank correlation
+    return float(both["score"].corr(both["n"], method="spearman"))
+
+
+def list_evidence(
+    lists: Mapping[str, pd.DataFrame], scores: Mapping[str, pd.Series], n_common: pd.Series
+) -> pd.DataFrame:
+    """Per method: common raters behind its top list, overlap with the first two lists,
+    and how much the method's scores follow the number of common raters (all movies).
+
+    ``lists`` come from :meth:`ItemSimilarity.most_similar` for one movie; ``scores``
+    holds each method's :meth:`ItemSimilarity.scores` for it, under the same keys.
+    """
+    names = list(lists)
+    movie_id = next(iter(lists.values())).attrs["movie_id"]
+    shared = overlap(lists)
+    table = pd.DataFrame(
+        {
+            "median common raters": [int(t["n_common"].median()) for t in lists.values()],
+            "fewest common raters": [int(t["n_common"].min()) for t in lists.values()],
+        },
+        index=names,
+    )
+    for other in names[:2]:
+        table[f"shared with {other}"] = shared[other].to_numpy()
+    table["rank corr. of score with common raters"] = [
+        popularity_bias(scores[name], n_common, movie_id) for name in names
+    ]
+    return table
 
 
 def overlap(lists: Mapping[str, pd.DataFrame]) -> pd.DataFrame:

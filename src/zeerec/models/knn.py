@@ -26,7 +26,9 @@ from typing import Self
 
 import numpy as np
 import pandas as pd
+from sklearn.neighbors import NearestNeighbors
 
+from zeerec.lookup import TitleIndex
 from zeerec.matrix import RatingMatrix
 from zeerec.models.base import Profile, Recommender, check_k, top_k
 from zeerec.similarity import METHODS, ItemSimilarity
@@ -141,6 +143,10 @@ class ItemKNN(Recommender):
         order = np.argsort(-block, axis=1, kind="stable")[:, :k]
         return order, np.take_along_axis(block, order, axis=1)
 
+    def baseline(self, user: int | Profile) -> float:
+        """The rating the user's stars are compared with: "liked" means above this."""
+        return self._baseline(self._profile(user)[1])
+
     def _baseline(self, stars: np.ndarray) -> float:
         """The user's mean rating shrunk towards the global mean by ``user_prior`` ratings."""
         return float(
@@ -240,6 +246,12 @@ class ItemKNN(Recommender):
         }
         return out
 
+    def rated(self, user: int | Profile) -> pd.Series:
+        """The user's ratings the model can use (stars indexed by movie_id), best first."""
+        rated, stars, _ = self._profile(user)
+        out = pd.Series(stars, index=pd.Index(self.R.movie_ids[rated], name="movie_id"))
+        return out.sort_index().sort_values(ascending=False, kind="stable").rename("rating")
+
     def explain(self, user: int | Profile, movie_id: int) -> pd.DataFrame:
         """The rated movies behind one movie's score: rating, similarity, contribution."""
         rated, stars, _ = self._profile(user)
@@ -267,6 +279,22 @@ class ItemKNN(Recommender):
         )
 
 
+def readable(recs: pd.DataFrame, titles: TitleIndex, rated: pd.Series) -> pd.DataFrame:
+    """Recommendations for reading: title, score, "because you liked" with the user's stars."""
+    because = [
+        ", ".join(f"{titles.title(m)} ({rated[m]:g}★)" for m in ids) for ids in recs["because"]
+    ]
+    return pd.DataFrame(
+        {
+            "title": titles.titles(recs["movie_id"]),
+            "score": recs["score"].to_numpy(),
+            "because you liked": because,
+            "n_neighbours": recs["n_neighbours"].to_numpy(),
+        },
+        index=recs.index,
+    )
+
+
 def seed_nearest_neighbors(ratings: RatingMatrix, movie_id: int, k: int = 10) -> pd.DataFrame:
     """The seed's method: scikit-learn ``NearestNeighbors(metric="cosine")`` on item vectors.
 
@@ -274,8 +302,6 @@ def seed_nearest_neighbors(ratings: RatingMatrix, movie_id: int, k: int = 10) ->
     without the dense detour) and returns the ``k`` nearest other movies with their
     cosine distances, nearest first.
     """
-    from sklearn.neighbors import NearestNeighbors
-
     check_k(k, len(ratings.movie_ids) - 1)
     items = ratings.matrix.T.tocsr()
     col = ratings.movie_index(movie_id)[0]
