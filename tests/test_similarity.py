@@ -180,6 +180,14 @@ def test_packed_products_equal_plain_products(rnd, monkeypatch):
         np.testing.assert_array_equal(sim.matrix(method, min_common=2), expected)
 
 
+def test_scipy_product_gives_the_same_matrices(rnd, monkeypatch):
+    _, sim = rnd
+    fast = {m: sim.matrix(m, min_common=2) for m in zs.METHODS}
+    monkeypatch.setattr(zs, "_matmul_to_dense", None)  # as with scikit-learn < 1.8
+    for method, expected in fast.items():
+        np.testing.assert_allclose(sim.matrix(method, min_common=2), expected, atol=1e-12)
+
+
 def test_fractional_ratings_take_the_plain_path():
     ratings = random_ratings(step=0.5, seed=5)
     sim = ItemSimilarity(RatingMatrix.from_ratings(ratings))
