@@ -332,3 +332,15 @@ def test_similarity_heatmap_is_titled_and_labelled(hand):
     assert "0.96\nn=3" in texts and "–\nn=2" in texts  # A-D has too few common raters
     assert fig.axes[1].get_ylabel() == "r"
     plt.close(fig)
+
+
+def test_users_without_ratings_are_not_rows_of_the_seed_pivot():
+    ratings = random_ratings()
+    everyone = np.arange(50, 250)  # 200 user ids, most of them without a rating
+    wide = ItemSimilarity(RatingMatrix.from_ratings(ratings, user_ids=everyone))
+    narrow = ItemSimilarity(RatingMatrix.from_ratings(ratings))
+    assert wide.R.shape[0] == 200 and wide.n_users == narrow.n_users < 200
+    for method in zs.METHODS:
+        np.testing.assert_allclose(
+            wide.scores(1, method, min_common=0), narrow.scores(1, method, min_common=0)
+        )
