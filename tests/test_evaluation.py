@@ -237,3 +237,47 @@ def test_models_with_their_own_recommend_are_judged_on_their_lists(split):
 
     with pytest.raises(ValueError, match="recommended training movies"):
         evaluation.recommend_top_k(Leaky().fit(train), users[:1], train, k=2)
+
+
+@pytest.fixture(scope="module")
+def comparison(split):
+    train, test = split
+    models = {"pop": Popularity(), "EASE": EASE(lam=5.0), "mean": MovieMean()}
+    return evaluation.evaluate(models, train, test, k=3, activity_edges=(5, 6))
+
+
+def test_conclusions_are_read_off_the_tables(comparison):
+    ev = comparison
+    c = evaluation.conclusions(ev, baseline="pop").set_index("job")
+    rank = ev.ranking.set_index("model")
+    assert c.loc["top-3 list for a typical user", "model"] == rank["ndcg@3"].idxmax() == "EASE"
+    assert f"{rank.loc['EASE', 'ndcg@3']:.3f}" in c.loc["top-3 list for a typical user", "evidence"]
+    assert c.loc["predicting stars", "model"] == "mean"  # the only rating model
+    cold = [j for j in c.index if j.startswith("users with the fewest ratings")]
+    assert len(cold) == 1 and "cold" in cold[0]
+    assert any(j.startswith("users with the most ratings: medium") for j in c.index)
+    assert all(m in rank.index for m in c["model"])
+    cheap = [j for j in c.index if j.startswith("cheapest")]
+    assert c.loc[cheap[0], "model"] != "pop"  # must beat the baseline to count
+
+
+def test_evaluation_plots(comparison):
+    import matplotlib.pyplot as plt
+
+    from zeerec import plots
+
+    ev = comparison
+    figs = [
+        plots.ranking_metrics(ev.ranking, k=3),
+        plots.rating_metrics(ev.rating),
+        plots.evaluation_cost(ev.ranking.assign(fit_s=[0.01, np.nan, 2.0])),
+        plots.metric_by_activity(ev.by_activity, "ndcg@3"),
+    ]
+    ax = figs[0].axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()][0] == ev.best()  # best on top
+    assert len(ax.patches) == 4 * len(ev.ranking)
+    assert figs[2].axes[0].get_xscale() == "log"
+    labels = [t.get_text() for t in figs[3].axes[0].get_legend().get_texts()]
+    assert labels[0].startswith("cold")
+    for fig in figs:
+        plt.close(fig)

@@ -340,6 +340,81 @@ def _rmse_by_activity(rows, pairs, n_train, edges) -> pd.DataFrame:
     return out
 
 
+# --------------------------------------------------------------------------- reading
+
+
+def conclusions(ev: Evaluation, baseline: str = "popularity") -> pd.DataFrame:
+    """The best model for each job, with the numbers that say so — read off the tables.
+
+    Jobs: a top-k list for a typical user (highest NDCG@k), predicting stars (lowest
+    RMSE), users with the fewest and the most ratings (highest NDCG@k in the coldest
+    and the heaviest activity bucket present), less obvious movies (highest novelty among models
+    at least as accurate as ``baseline``), and cost (the fastest recommender among those
+    that beat ``baseline`` on NDCG@k). A job without a candidate is left out.
+    """
+    k = ev.k
+    nd, pk = f"ndcg@{k}", f"precision@{k}"
+    rank = ev.ranking.set_index("model")
+    rows = []
+
+    def add(job: str, model: str, evidence: str) -> None:
+        rows.append({"job": job, "model": model, "evidence": evidence})
+
+    def runner_up(series: pd.Series, best: str, higher: bool = True) -> str:
+        rest = series.drop(best)
+        if rest.empty:
+            return ""
+        other = rest.idxmax() if higher else rest.idxmin()
+        return f"; next best {other}: {rest[other]:.3f}"
+
+    base_ndcg = rank[nd].get(baseline, np.nan)
+    best = str(rank[nd].idxmax())
+    vs_base = "" if np.isnan(base_ndcg) or best == baseline else f", {baseline} {base_ndcg:.3f}"
+    add(
+        f"top-{k} list for a typical user",
+        best,
+        f"NDCG@{k} {rank.loc[best, nd]:.3f}, precision@{k} {rank.loc[best, pk]:.3f}"
+        f"{runner_up(rank[nd], best)}{vs_base}",
+    )
+    if not ev.rating.empty:
+        r = ev.rating.set_index("model")["rmse"]
+        top = str(r.idxmin())
+        add("predicting stars", top, f"RMSE {r[top]:.3f}{runner_up(r, top, higher=False)}")
+    buckets = list(dict.fromkeys(ev.by_activity["activity"]))  # coldest first
+    ends = [("users with the fewest ratings", buckets[0])] if buckets else []
+    if len(buckets) > 1:
+        ends.append(("users with the most ratings", buckets[-1]))
+    for label, bucket in ends:
+        part = ev.by_activity[ev.by_activity["activity"] == bucket].set_index("model")[nd]
+        top = str(part.idxmax())
+        add(
+            f"{label}: {bucket}",
+            top,
+            f"NDCG@{k} {part[top]:.3f} in this bucket{runner_up(part, top)}",
+        )
+    good = rank[rank[nd] >= base_ndcg] if not np.isnan(base_ndcg) else rank
+    good = good.drop(index=baseline, errors="ignore")
+    if not good.empty:
+        top = str(good["novelty"].idxmax())
+        add(
+            "less obvious movies (as accurate as popularity or better)",
+            top,
+            f"novelty {good.loc[top, 'novelty']:.2f} bits, coverage {good.loc[top, 'coverage']:.0%}"
+            f" of the catalogue, NDCG@{k} {good.loc[top, nd]:.3f}",
+        )
+    better = rank[rank[nd] > base_ndcg] if not np.isnan(base_ndcg) else rank
+    if not better.empty:
+        cost = better["recommend_ms_per_user"]
+        top = str(cost.idxmin())
+        add(
+            f"cheapest to serve (beats {baseline})" if not np.isnan(base_ndcg) else "cheapest",
+            top,
+            f"{cost[top]:.2f} ms per user, fit {better.loc[top, 'fit_s']:.1f} s, "
+            f"NDCG@{k} {better.loc[top, nd]:.3f}",
+        )
+    return pd.DataFrame(rows, columns=["job", "model", "evidence"])
+
+
 # --------------------------------------------------------------------------- the models
 
 

@@ -1,0 +1,329 @@
+# ---
+# jupyter:
+#   jupytext:
+#     notebook_metadata_filter: kernelspec,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python (zeerec)
+#     language: python
+#     name: zeerec
+# ---
+
+# %% [markdown]
+# # 07 · Which recommender does which job best?
+#
+# **Question:** which of zeerec's models puts the right movies in a user's top 10, how
+# often, for whom (users with few ratings or many), and at what cost — and which one
+# predicts the stars best? Every model is fitted on the same training ratings and judged
+# on the same held-out ratings through one harness (`zeerec.evaluation`): rating
+# metrics (RMSE, MAE, MAPE) for the models that predict stars, top-k metrics
+# (Precision, Recall, NDCG, MAP, HitRate, catalogue coverage, novelty) for all. The
+# protocol is microsoft/recommenders': each user's list is drawn from the movies *not*
+# in their training ratings, and every held-out movie of the user counts as relevant.
+# Data: the tables written by notebook 01.
+
+# %% tags=["parameters"]
+processed_dir = "../data/processed"  # tables written by notebook 01
+model_dir = "../data/models"  # the evaluation tables are saved here (evaluation_*.parquet)
+split_kind = "stratified"  # "stratified" (per user 75/25), "temporal" (latest n), "random"
+test_size = 0.25  # stratified and random splits: share of ratings held out
+n_test = 10  # temporal split: each user's latest n ratings held out
+seed = 42  # split, user sample and validation carving
+top_n = 10  # k of the top-k metrics: the length of each recommended list
+models = None  # model names to compare (see zeerec.evaluation.MODEL_NAMES); None: all
+n_users = 500  # test users judged (a seeded sample, the same for every model); None: all
+ease_lambdas = [250, 500, 1000, 2000]  # EASE's λ candidates, chosen on validation from training
+activity_edges = (30, 150)  # training ratings per user: cold ≤ 30 < medium ≤ 150 < heavy
+
+# %%
+# %matplotlib inline
+import time
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from IPython.display import Markdown, display
+
+from zeerec import data as zd
+from zeerec import evaluation, plots, splits
+from zeerec.files import atomic_write
+from zeerec.metrics import rmse
+from zeerec.models.ease import EASE
+from zeerec.report import HEADLINE_KEY, findings, record
+
+pd.set_option("display.precision", 3)
+k = int(top_n)
+ml = zd.load_processed(processed_dir)
+train, test = splits.make_split(
+    ml.ratings, kind=split_kind, seed=seed, test_size=test_size, n_test=n_test
+)
+both = set(train["user_id"]) & set(test["user_id"])
+leaked = len(train.merge(test, on=["user_id", "movie_id"]))
+assert leaked == 0, f"{leaked} (user, movie) pairs are on both sides of the split"
+split_table = pd.DataFrame(
+    {
+        "ratings": [len(train), len(test)],
+        "users": [train["user_id"].nunique(), test["user_id"].nunique()],
+        "movies": [train["movie_id"].nunique(), test["movie_id"].nunique()],
+    },
+    index=pd.Index(["train", "test"], name="side"),
+)
+print(
+    f"{split_kind} split, seed {seed}: {len(test) / len(ml.ratings):.1%} of the ratings held "
+    f"out; {len(both):,} users are on both sides; no (user, movie) pair is on both."
+)
+split_table.style.format("{:,}")
+
+# %% [markdown]
+# Every model below learns from the *train* rows only; the *test* rows are what it is
+# judged on. A test user who is also in training can be recommended to; with the
+# stratified split that is every user with at least two ratings.
+#
+# ## Tuning EASE on validation data
+#
+# EASE (Steck 2019) has one knob, the L2 penalty λ. It is chosen here on a validation
+# split carved from the training ratings (each user's training ratings split 75/25
+# again), never on the test set, by NDCG@k.
+
+# %%
+start = time.perf_counter()
+lambdas = list(ease_lambdas)
+if len(lambdas) > 1:
+    best, tuning = evaluation.grid_search(
+        EASE, {"lam": lambdas}, train, k=k, metric="ndcg", seed=seed, n_users=n_users
+    )
+    ease_lam = float(best["lam"])
+    display(tuning[["lam", f"precision@{k}", f"ndcg@{k}", f"map@{k}"]].set_index("lam"))
+else:
+    ease_lam, tuning = float(lambdas[0]), pd.DataFrame()
+t_tuning = time.perf_counter() - start
+print(f"EASE λ = {ease_lam:g} (tuning took {t_tuning:.1f} s).")
+
+# %% [markdown]
+# The validation scores are lower than the test scores below because the validation
+# users have fewer training ratings and fewer held-out movies; only the order of the
+# candidates matters here.
+#
+# ## Fit and judge every model
+
+# %%
+candidates, unavailable = evaluation.build_models(models, movies=ml.movies, ease_lam=ease_lam)
+for name, why in unavailable.items():
+    print(f"left out: {name} ({why})")
+start = time.perf_counter()
+ev = evaluation.evaluate(
+    candidates,
+    train,
+    test,
+    k=k,
+    n_users=n_users,
+    seed=seed,
+    activity_edges=tuple(activity_edges),
+    progress=lambda msg: print(msg) if msg.endswith("fitting") else None,
+)
+t_eval = time.perf_counter() - start
+print(
+    f"{len(candidates)} models judged on {ev.info['n_users_ranked']:,} of "
+    f"{ev.info['n_test_users']:,} test users in {t_eval:.0f} s."
+)
+
+# %% [markdown]
+# ## Predicting stars
+#
+# The models that predict a rating, scored on the held-out ratings of the judged users
+# (those whose movie has a training rating). For scale: always predicting the mean
+# training rating is the reference line every model should beat.
+
+# %%
+judged = test["user_id"].isin(ev.per_user["user_id"])
+pairs = test[judged & test["movie_id"].isin(train["movie_id"])]
+mean_rmse = rmse(pairs["rating"], np.full(len(pairs), train["rating"].mean()))
+rating_table = ev.rating.sort_values("rmse").reset_index(drop=True)
+if rating_table.empty:
+    print("None of the chosen models predicts ratings.")
+else:
+    fig = plots.rating_metrics(rating_table)
+    plt.show()
+    best_rating = rating_table.iloc[0]
+    print(
+        f"Best: {best_rating['model']} with RMSE {best_rating['rmse']:.3f} stars "
+        f"(global mean: {mean_rmse:.3f}, {1 - best_rating['rmse'] / mean_rmse:.1%} lower)."
+    )
+rating_table.set_index("model")
+
+# %% [markdown]
+# RMSE punishes large misses more than MAE; MAPE is the error as a share of the true
+# stars, so a miss on a one-star rating weighs five times one on a five-star rating.
+# Differences of a few hundredths of a star look small but are what separates rating
+# models on MovieLens.
+#
+# ## Putting the right movies in the top k
+#
+# For each judged user, the model ranks every movie the user has not rated in training;
+# the top k are compared with the user's held-out movies. Precision: share of the list
+# that is relevant; Recall: share of the held-out movies found; NDCG and MAP also
+# reward putting the hits first; HitRate: share of users with at least one hit.
+# Coverage is the share of the model's catalogue that appears in any list, novelty the
+# mean self-information (bits) of the recommended movies — higher means less obvious.
+
+# %%
+ranking_table = ev.ranking.sort_values(f"ndcg@{k}", ascending=False).reset_index(drop=True)
+fig = plots.ranking_metrics(ranking_table, k=k)
+plt.show()
+shown = ranking_table.drop(columns=["n_users"]).set_index("model")
+shown.rename(columns={"recommend_ms_per_user": "recommend ms/user", "fit_s": "fit s"})
+
+# %%
+rank = ranking_table.set_index("model")
+best_model = ev.best()
+pop = rank[f"ndcg@{k}"].get("popularity", np.nan)
+print(
+    f"{best_model} ranks best: NDCG@{k} {rank.loc[best_model, f'ndcg@{k}']:.3f}, "
+    f"precision@{k} {rank.loc[best_model, f'precision@{k}']:.3f} — on average "
+    f"{rank.loc[best_model, f'precision@{k}'] * k:.1f} of its {k} movies are ones the user "
+    "went on to rate."
+    + (
+        ""
+        if np.isnan(pop)
+        else f" Popularity alone reaches NDCG@{k} {pop:.3f}; "
+        f"{int((rank[f'ndcg@{k}'] > pop).sum())} of {len(rank)} models beat it."
+    )
+)
+
+# %%
+raters = [m for m in rank.index if getattr(candidates[m], "predicts_ratings", False)]
+if raters:
+    top_rater = rank.loc[raters, f"ndcg@{k}"].idxmax()
+    print(
+        f"Best of the models that rank by predicted stars ({', '.join(raters)}): "
+        f"{top_rater}, NDCG@{k} {rank.loc[top_rater, f'ndcg@{k}']:.3f} — against "
+        f"{rank.loc[best_model, f'ndcg@{k}']:.3f} for {best_model}"
+        + ("" if np.isnan(pop) else f" and {pop:.3f} for popularity")
+        + "."
+    )
+
+# %% [markdown]
+# Models built to predict stars rank the unseen movies by predicted stars. The top-k
+# task rewards something else: what a user will *watch* (every held-out movie counts,
+# whatever its stars), and how many people watched a movie is a strong signal of that.
+# That is why popularity is hard to beat, and why a model trained on who-watched-what
+# (EASE, on the binary matrix) is built for this task.
+#
+# ## What it costs
+
+# %%
+fig = plots.evaluation_cost(ranking_table)
+plt.show()
+
+# %%
+batched = [m for m in rank.index if callable(getattr(candidates[m], "scores_many", None))]
+per_user = [m for m in rank.index if m not in batched]
+ms = rank["recommend_ms_per_user"]
+if batched:
+    print(
+        f"Scored a block of users at a time ({', '.join(batched)}): "
+        f"{ms[batched].max():.2f} ms per user at most."
+    )
+if per_user:
+    print(
+        f"Asked one user at a time ({', '.join(per_user)}): {ms[per_user].min():.2f} to "
+        f"{ms[per_user].max():.2f} ms per user."
+    )
+slowest_fit = rank["fit_s"].idxmax()
+print(f"Slowest to fit: {slowest_fit}, {rank.loc[slowest_fit, 'fit_s']:.1f} s.")
+
+# %% [markdown]
+# Fit time is paid once per training run; recommend time is paid per user per request.
+# A model whose scores for many users are one matrix product serves a block of users
+# at once; neighbourhood models build each user's list on its own.
+#
+# ## Cold and heavy users
+#
+# The judged users grouped by their number of training ratings. A model that needs a
+# long history to work shows it here.
+
+# %%
+fig = plots.metric_by_activity(ev.by_activity, f"ndcg@{k}", models=list(rank.index))
+plt.show()
+activity_table = ev.by_activity.pivot(index="model", columns="activity", values=f"ndcg@{k}")
+activity_table = activity_table.reindex(
+    index=list(rank.index), columns=list(dict.fromkeys(ev.by_activity["activity"]))
+)
+activity_table
+
+# %%
+cols = list(activity_table.columns)
+first, last = cols[0], cols[-1]
+print(
+    f"NDCG@{k} for {first} users vs {last} users: "
+    + "; ".join(
+        f"{m} {activity_table.loc[m, first]:.3f} → {activity_table.loc[m, last]:.3f}"
+        for m in activity_table.index
+    )
+    + "."
+)
+
+# %% [markdown]
+# Heavy users have more held-out movies, so there are more hits to find and the ranking
+# metrics tend to rise with activity whatever the model; what matters is the order of
+# the models within a bucket, and how far each falls behind for the coldest users.
+#
+# ## Conclusion: the best model for each job
+
+# %%
+verdict = evaluation.conclusions(ev)
+lines = [f"- **{r.job}**: {r.model} ({r.evidence})." for r in verdict.itertuples()]
+if not rating_table.empty:
+    lines.append(
+        f"- For reference, always predicting the mean training rating gives RMSE {mean_rmse:.3f}."
+    )
+if unavailable:
+    lines.append(f"- Not compared in this run: {', '.join(unavailable)}.")
+display(Markdown("\n".join(lines)))
+
+# %% [markdown]
+# ## Key findings
+
+# %%
+out = Path(model_dir)
+for name, frame in (
+    ("ranking", ev.ranking),
+    ("rating", ev.rating),
+    ("by_activity", ev.by_activity),
+    ("per_user", ev.per_user),
+):
+    atomic_write(out / f"evaluation_{name}.parquet", lambda p, f=frame: f.to_parquet(p))
+headline_cols = ["model", f"precision@{k}", f"recall@{k}", f"ndcg@{k}", f"map@{k}"]
+headline = ranking_table[[*headline_cols, "fit_s", "recommend_ms_per_user"]].merge(
+    rating_table[["model", "rmse"]], on="model", how="left"
+)
+headline["rmse"] = [("–" if np.isnan(v) else f"{v:.3f}") for v in headline["rmse"]]
+headline = headline.rename(columns={"fit_s": "fit s", "recommend_ms_per_user": "ms/user"})
+key = record(
+    best_ranking_model=best_model,
+    best_ndcg=float(rank.loc[best_model, f"ndcg@{k}"]),
+    best_precision=float(rank.loc[best_model, f"precision@{k}"]),
+    best_rating_model=None if rating_table.empty else str(rating_table.loc[0, "model"]),
+    best_rmse=None if rating_table.empty else float(rating_table.loc[0, "rmse"]),
+    global_mean_rmse=float(mean_rmse),
+    k=k,
+    split_kind=split_kind,
+    seed=seed,
+    n_users_judged=int(ev.info["n_users_ranked"]),
+    ease_lambda=ease_lam,
+    evaluation_s=round(t_eval, 1),
+    leaked_pairs=leaked,
+    models=list(candidates),
+    unavailable=unavailable,
+    ranking=ranking_table,
+    rating=rating_table,
+    by_activity=ev.by_activity,
+    ease_tuning=tuning,
+    conclusions=verdict,
+    **{HEADLINE_KEY: headline},
+)
+findings(key)
