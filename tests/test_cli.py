@@ -115,9 +115,12 @@ def test_missing_data_is_explained(tmp_path, capsys, monkeypatch):
     assert "holds neither notebook 01's output" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("zeerec.models.mf") is None, reason="zeerec.models.mf not there yet"
+needs_mf = pytest.mark.skipif(
+    importlib.util.find_spec("zeerec.models.mf") is None, reason="zeerec.models.mf not there"
 )
+
+
+@needs_mf
 def test_mf_without_a_trained_model_says_how_to_get_one(folder, tmp_path, capsys):
     code = cli.main(
         ["recommend", *SEED_RATES, "--method", "mf", "--data", str(folder)]
@@ -125,7 +128,20 @@ def test_mf_without_a_trained_model_says_how_to_get_one(folder, tmp_path, capsys
     )
     assert code == 2
     err = capsys.readouterr().err
-    assert "make report" in err
+    assert "No trained MF model in" in err and "make report" in err
+
+
+@needs_mf
+def test_mf_with_notebook_05s_model(folder, tmp_path, capsys):
+    from zeerec.models.mf import DEFAULT_NAME, BiasedMF
+
+    BiasedMF(factors=4, epochs=3, seed=1).fit(data.load(folder).ratings).save(
+        tmp_path / DEFAULT_NAME
+    )
+    argv = ["recommend", *SEED_RATES, "--method", "mf", "--data", str(folder)]
+    assert cli.main([*argv, "--models", str(tmp_path), "-n", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "Top 3 by MF fold-in" in out and "your bias:" in out and "taste match" in out
 
 
 @pytest.mark.parametrize(

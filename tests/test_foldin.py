@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from zeerec.models.foldin import MFFoldIn
+from zeerec import data
+from zeerec.models.foldin import (
+    MFFoldIn,
+    MissingModelError,
+    agreement,
+    load_foldin,
+    load_or_train_foldin,
+)
 
 N_MOVIES, F = 40, 4
 
@@ -54,9 +63,12 @@ def test_solution_is_the_ridge_minimiser(arrays):
 
 def test_per_rating_penalty_scales_with_profile_size(arrays):
     profile = {int(m): 4 for m in arrays["movie_ids"][:8]}
-    a = MFFoldIn(**arrays, reg=0.5, reg_per_rating=True).fold_in(profile)
+    a = MFFoldIn(**arrays, reg=0.5, reg_exponent=1).fold_in(profile)
     b = MFFoldIn(**arrays, reg=0.5 * 8).fold_in(profile)
     assert a.factors == pytest.approx(b.factors) and a.bias == pytest.approx(b.bias)
+    # BiasedMF's scheme: reg * n ** exponent / scale
+    c = MFFoldIn(**arrays, reg=0.5, reg_exponent=0.5, reg_scale=0.25)
+    assert c.penalties(16) == pytest.approx((0.5 * 4 / 0.25, 0.5 * 4 / 0.25))
 
 
 def test_unbiased_model_has_no_user_bias(arrays):
@@ -94,28 +106,6 @@ def test_existing_user_folds_in_their_history(arrays):
     assert pred[2] == pytest.approx(arrays["global_mean"] + model.fold_in(7).bias)
 
 
-def test_calibrate_finds_the_penalty_training_used(arrays):
-    rng = np.random.default_rng(5)
-    rows, trained_b, trained_p = [], [], []
-    truth = MFFoldIn(**arrays, reg=3.0)
-    for user in range(1, 9):
-        cols = rng.choice(N_MOVIES, 15, replace=False)
-        stars = rng.integers(1, 6, 15)
-        rows += [
-            (user, int(arrays["movie_ids"][c]), int(s)) for c, s in zip(cols, stars, strict=True)
-        ]
-        u = truth.fold_in(
-            dict(zip(arrays["movie_ids"][cols].tolist(), stars.tolist(), strict=True))
-        )
-        trained_b.append(u.bias)
-        trained_p.append(u.factors)
-    ratings = pd.DataFrame(rows, columns=["user_id", "movie_id", "rating"])
-    model = MFFoldIn(**arrays, reg=0.01).fit(ratings)
-    table = model.calibrate(range(1, 9), np.array(trained_b), np.array(trained_p))
-    assert model.reg == 3 and not model.reg_per_rating
-    assert table.iloc[0]["rmse_vs_trained"] == pytest.approx(0, abs=1e-9)
-
-
 def test_bad_arrays_are_refused(arrays):
     with pytest.raises(ValueError, match="n_factors"):
         MFFoldIn(**{**arrays, "item_factors": np.zeros((3, F))})
@@ -123,3 +113,74 @@ def test_bad_arrays_are_refused(arrays):
         MFFoldIn(**{**arrays, "item_bias": np.zeros(3)})
     with pytest.raises(ValueError, match="duplicates"):
         MFFoldIn(**{**arrays, "movie_ids": np.zeros(N_MOVIES, int)})
+
+
+# --------------------------------------------------------------------------- against Keras
+
+needs_mf = pytest.mark.skipif(
+    importlib.util.find_spec("zeerec.models.mf") is None, reason="zeerec.models.mf not there"
+)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A small BiasedMF trained and saved the way notebook 05 does (model_dir/biased_mf)."""
+    from zeerec.models.mf import DEFAULT_NAME, BiasedMF
+    from zeerec.synthetic import generate
+
+    ml = data.load(generate(tmp_path_factory.mktemp("sample"), scale=0.05, seed=3))
+    model = BiasedMF(factors=16, epochs=30, seed=1).fit(ml.ratings)
+    model_dir = tmp_path_factory.mktemp("models")
+    model.save(model_dir / DEFAULT_NAME)
+    return ml, model, model_dir
+
+
+@needs_mf
+def test_foldin_agrees_with_the_trained_model(trained):
+    ml, model, _ = trained
+    foldin = MFFoldIn.from_model(model)
+    table = agreement(foldin, model, n_users=60)
+    # Folding in a user's own ratings lands close to what training found for them: the
+    # disagreement is small next to what the model says about the user beyond mu + b_i ...
+    assert table["rmse_vs_trained"].median() < 0.5 * table["user_part"].median()
+    assert table["top10_shared"].median() >= 7
+    assert np.corrcoef(table["bias_trained"], table["bias_folded"])[0, 1] > 0.9
+    # ... and the penalty read from the model fits better than a quarter or four times it.
+    for factor in (0.25, 4.0):
+        other = MFFoldIn.from_model(model)
+        other.reg, other.bias_reg = foldin.reg * factor, foldin.bias_reg * factor
+        worse = agreement(other, model, n_users=60)["rmse_vs_trained"].median()
+        assert worse > table["rmse_vs_trained"].median()
+
+
+@needs_mf
+def test_load_foldin_reads_notebook_05s_model(trained):
+    ml, model, model_dir = trained
+    foldin = load_foldin(model_dir)
+    user = int(ml.ratings["user_id"].iloc[0])
+    assert foldin.scores(user) == pytest.approx(MFFoldIn.from_model(model).scores(user))
+    again, _, note = load_or_train_foldin(model_dir, ml.ratings)
+    assert note is None and again.reg_scale == pytest.approx(foldin.reg_scale)
+
+
+@needs_mf
+def test_missing_model_says_how_to_get_one(tmp_path):
+    with pytest.raises(MissingModelError, match="make report"):
+        load_foldin(tmp_path)
+
+
+@needs_mf
+def test_notebook_fallback_trains_a_small_model_and_says_so(trained, tmp_path):
+    ml, _, _ = trained
+    foldin, model, note = load_or_train_foldin(tmp_path, ml.ratings, fallback_epochs=2)
+    assert "notebook 05 has not run" in note and "not saved" in note
+    assert not any(tmp_path.iterdir())  # the stand-in model is never saved
+    assert len(foldin.recommend({int(ml.ratings["movie_id"].iloc[0]): 5}, k=5)) == 5
+
+
+@needs_mf
+def test_a_model_from_other_data_is_refused(trained):
+    ml, _, model_dir = trained
+    fewer = ml.ratings[ml.ratings["movie_id"] != ml.ratings["movie_id"].iloc[0]]
+    with pytest.raises(MissingModelError, match="trained on other data"):
+        load_or_train_foldin(model_dir, fewer)

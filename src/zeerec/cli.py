@@ -122,6 +122,11 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
     stars = zip(rated["title"], rated["stars"], strict=True)
     print("You rated: " + "; ".join(f"{t} {s}★" for t, s in stars))
     print(f"Top {args.n} by {newuser.LABELS[args.method]} ({ml.source}):")
+    if args.method == "mf":
+        print(
+            f"  (your bias: {rec.attrs['user_bias']:+.2f} stars; predicted = mean "
+            f"{mf.global_mean:.2f} + your bias + movie bias + taste match)"
+        )
     if args.method == "hybrid" and rec.attrs.get("mode", "blend") != "blend":
         print(f"  ({rec.attrs['mode']}: too little overlap with other users for CF)")
     if rec.empty:

@@ -87,12 +87,12 @@ def display_table(rec: pd.DataFrame, method: str, movies: pd.DataFrame) -> pd.Da
     out = pd.DataFrame({"title": title_of(rec["movie_id"])})
     if method == "user":
         used = rec.attrs.get("n_neighbours_used")
-        out["predicted ★"] = rec["predicted"].round(2).to_numpy()
+        out["predicted ★ (uncapped)"] = rec["score"].round(2).to_numpy()
         out["lift over your mean ★"] = (rec["score"] - rec.attrs["user_mean"]).round(2).to_numpy()
         out[f"neighbours who rated it (of {used})"] = rec["n_neighbours"].to_numpy()
         out["their mean ★"] = rec["neighbour_mean"].round(2).to_numpy()
     elif method == "mf":
-        out["predicted ★"] = rec["predicted"].round(2).to_numpy()
+        out["predicted ★ (uncapped)"] = rec["score"].round(2).to_numpy()
         out["movie bias"] = rec["movie_bias"].round(2).to_numpy()
         out["taste match"] = rec["taste_match"].round(2).to_numpy()
     elif method == "content":
@@ -100,9 +100,11 @@ def display_table(rec: pd.DataFrame, method: str, movies: pd.DataFrame) -> pd.Da
         out["genres"] = rec["genres"].to_numpy()
         out["decade"] = rec["decade"].to_numpy()
         out["closest liked"] = title_of(rec["closest_liked"])
+        out["weighted rating"] = rec["weighted_rating"].round(2).to_numpy()
     elif method == "hybrid":
         out["score"] = rec["score"].round(2).to_numpy()
-        out["CF predicted ★"] = rec["cf_predicted"].round(2).to_numpy()
+        out["CF part"] = rec["cf_part"].round(2).to_numpy()
+        out["content part"] = rec["content_part"].round(2).to_numpy()
         out["neighbours who rated it"] = rec["n_neighbours"].to_numpy()
         out["cosine"] = rec["content_cosine"].round(3).to_numpy()
     else:

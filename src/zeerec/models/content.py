@@ -20,8 +20,9 @@ decade, and content alone cannot tell a good comedy from a bad one.
   When every centred star is zero anyway, the stars are centred on the catalogue's
   mean, so one 5-star rating still means "more like this".
 - **Score**: the cosine between the profile and each movie. Ties (movies with the very
-  same genres and decade) are broken by the weighted rating of notebook 02, then by
-  movie id, so the list is deterministic and leans towards movies people liked.
+  same genres and decade) are broken by the weighted rating of notebook 02 (movies
+  nobody rated come after every rated one), then by movie id, so the list is
+  deterministic and leans towards movies people liked.
 """
 
 from __future__ import annotations
@@ -104,8 +105,9 @@ class ContentBased(Recommender):
         self._f = self.features.to_numpy()
         self.global_mean = float(ratings["rating"].mean())
         stats = movie_stats(ratings, self.movies)
-        wr = stats["weighted_rating"].reindex(self.R.movie_ids)
-        self.quality = wr.fillna(stats.attrs["global_mean"]).to_numpy(dtype=np.float64)
+        # Tie-break: better weighted rating first; movies nobody rated (NaN) after all rated.
+        self.quality = stats["weighted_rating"].reindex(self.R.movie_ids).to_numpy(np.float64)
+        self.tie_break = np.nan_to_num(self.quality, nan=-np.inf)
         self.n_ratings = (
             stats["n_ratings"].reindex(self.R.movie_ids).fillna(0).to_numpy(dtype=np.int64)
         )
@@ -171,7 +173,7 @@ class ContentBased(Recommender):
         order_key = np.round(s, 9)  # exact feature ties must compare equal
         if exclude_seen:
             order_key[self._rated(user)[0]] = -np.inf
-        order = np.lexsort((np.arange(len(s)), -self.quality, -order_key))
+        order = np.lexsort((np.arange(len(s)), -self.tie_break, -order_key))
         top = order[np.isfinite(order_key[order])][:k]
         cols, w = self.weights(user)
         liked = cols[w > 0]
@@ -198,5 +200,5 @@ class ContentBased(Recommender):
         s = self._f @ self._f[col]
         key = np.round(s, 9)
         key[col] = -np.inf
-        order = np.lexsort((np.arange(len(s)), -self.quality, -key))[:k]
+        order = np.lexsort((np.arange(len(s)), -self.tie_break, -key))[:k]
         return pd.DataFrame({"movie_id": self.R.movie_ids[order], "score": s[order]})

@@ -1,31 +1,38 @@
 """Matrix-factorisation fold-in: a new user's bias and taste vector without retraining.
 
-A trained biased MF predicts ``r_ui = mu + b_u + b_i + p_u . q_i``. With the movie side
-(``mu``, ``b_i``, ``q_i``) fixed, the best ``(b_u, p_u)`` for a new user's ratings is a
-ridge regression — one (f+1)×(f+1) linear system::
+A trained biased MF predicts ``r_ui = mu + b_u + b_i + t_u . q_i`` (``t_u`` the user's
+taste vector). With the movie side (``mu``, ``b_i``, ``q_i``) fixed, the best
+``(b_u, t_u)`` for a new user's ratings ``r_j`` is a ridge regression — one
+(f+1)×(f+1) linear system::
 
-    min  sum_j (r_j - mu - b_j - b_u - p . q_j)^2 + reg * |p|^2 + bias_reg * b_u^2
+    min  sum_j (r_j - mu - b_j - b_u - t . q_j)^2 + lam * |t|^2 + lam_b * b_u^2
 
-    z_j = [1, q_j],   (Z'Z + diag(bias_reg, reg, ..., reg)) [b_u, p] = Z'(r - mu - b)
+    z_j = [1, q_j],   (Z'Z + diag(lam_b, lam, ..., lam)) [b_u, t] = Z'(r - mu - b)
 
 which is exactly one step of alternating least squares for that user. Solving it and
 scoring every movie (one matrix-vector product) takes well under a millisecond, so a
 new user gets MF recommendations immediately, with the model left untouched.
 
-``reg`` must be on the scale of a sum over the user's ratings. A model trained by
-SGD/Adam on a *mean* squared error with L2 penalties ``lambda * |p_u|^2`` added per
-rating has the per-user objective ``mean(err^2) + lambda * |p_u|^2 ...``; multiplying
-by the number of the user's ratings shows the equivalent sum-form ``reg`` grows with
-the number of ratings. :meth:`MFFoldIn.calibrate` picks ``reg`` (and ``bias_reg``) so
-that folding in existing users reproduces their trained vectors best, which sidesteps
-deriving the constant for each way of training.
+**The penalty must be the one training used.** :class:`~zeerec.models.mf.BiasedMF`
+minimises the batch mean of ``err^2 + reg * w_u * |t_u|^2 + bias_reg * w_u * b_u^2``
+with ``w_u = n_u ** (reg_exponent - 1) / c`` for a user with ``n_u`` training ratings.
+Summed over one user's ratings that is the ridge problem above with
+``lam = reg * n ** reg_exponent / c`` (and ``bias_reg`` likewise), so a new user with
+``n`` ratings is penalised as a trained user with ``n`` ratings was:
+:meth:`MFFoldIn.from_model` reads ``reg``, ``bias_reg``, ``reg_exponent`` and ``c``
+from the model. With SVD++'s implicit term the penalty is on the whole taste vector
+``p_u + implicit_u``, so solving for ``t`` directly is the same problem.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Iterable, Mapping
+import sys
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Self
 
 import numpy as np
@@ -62,10 +69,12 @@ class MFFoldIn(Recommender):
         global_mean: float,
         reg: float = 1.0,
         bias_reg: float | None = None,
-        reg_per_rating: bool = False,
+        reg_exponent: float | None = None,
+        reg_scale: float = 1.0,
     ):
-        """``reg_per_rating``: multiply the penalties by the number of ratings folded in
-        (the equivalent of a per-rating L2 penalty in a mean-squared-error loss)."""
+        """``reg_exponent``: None for a fixed penalty ``reg``; else the penalty for ``n``
+        ratings is ``reg * n ** reg_exponent / reg_scale`` (1 = a per-rating L2 penalty
+        in a mean-squared-error loss), as the model was trained with."""
         movie_ids = np.asarray(movie_ids, dtype=np.int64)
         q = np.ascontiguousarray(item_factors, dtype=np.float64)
         if q.ndim != 2 or len(q) != len(movie_ids):
@@ -84,15 +93,45 @@ class MFFoldIn(Recommender):
             raise ValueError(f"item_bias must have one value per movie, got shape {b.shape}")
         self.b = b[order]
         self.global_mean = float(global_mean)
-        if reg < 0 or (bias_reg is not None and bias_reg < 0):
-            raise ValueError("reg and bias_reg must be >= 0")
+        if reg < 0 or (bias_reg is not None and bias_reg < 0) or not reg_scale > 0:
+            raise ValueError("reg and bias_reg must be >= 0 and reg_scale > 0")
         self.reg = float(reg)
         self.bias_reg = float(reg if bias_reg is None else bias_reg)
-        self.reg_per_rating = bool(reg_per_rating)
-        self._ids = set(self.movie_ids.tolist())
+        self.reg_exponent = None if reg_exponent is None else float(reg_exponent)
+        self.reg_scale = float(reg_scale)
         # Unfitted use (pure new users): the model's movies, no rating history.
         empty = pd.DataFrame({"user_id": [], "movie_id": [], "rating": []})
         self.R = RatingMatrix.from_ratings(empty.astype("int64"), movie_ids=self.movie_ids)
+
+    @classmethod
+    def from_model(cls, model) -> MFFoldIn:
+        """Fold-in against a trained :class:`~zeerec.models.mf.BiasedMF` (same penalty).
+
+        The model's rating matrix comes along, so existing users can be folded in from
+        their training ratings and "already seen" is known.
+        """
+        a = model.arrays()
+        counts = np.diff(model.R.matrix.tocsr().indptr).astype(np.float64)
+        e = float(model.reg_exponent)
+        n = np.maximum(counts, 1.0)
+        scale = float(np.sum(counts * n ** (e - 1.0)) / max(np.sum(counts), 1.0))
+        obj = cls(
+            a["movie_ids"],
+            a["movie_factors"],
+            a["movie_bias"],
+            a["global_mean"],
+            reg=float(model.reg),
+            bias_reg=float(model.bias_reg),
+            reg_exponent=e,
+            reg_scale=scale,
+        )
+        obj.R = model.R
+        return obj
+
+    def penalties(self, n: int) -> tuple[float, float]:
+        """(factor penalty, bias penalty) of the ridge system for ``n`` ratings."""
+        scale = 1.0 if self.reg_exponent is None else n**self.reg_exponent / self.reg_scale
+        return self.reg * scale, self.bias_reg * scale
 
     def fit(self, ratings: pd.DataFrame) -> Self:
         """Attach the rating history (for existing users and for what they have seen).
@@ -130,16 +169,16 @@ class MFFoldIn(Recommender):
             return FoldedUser(0.0, np.zeros(f), 0, unknown)
         y = stars - self.global_mean - self.b[cols]
         qs = self.q[cols]
-        scale = len(cols) if self.reg_per_rating else 1.0
+        lam, lam_b = self.penalties(len(cols))
         if self.biased:
             z = np.empty((len(cols), f + 1))
             z[:, 0] = 1.0
             z[:, 1:] = qs
-            penalty = np.full(f + 1, self.reg * scale)
-            penalty[0] = self.bias_reg * scale
+            penalty = np.full(f + 1, lam)
+            penalty[0] = lam_b
         else:
             z = qs
-            penalty = np.full(f, self.reg * scale)
+            penalty = np.full(f, lam)
         a = z.T @ z
         a[np.diag_indices_from(a)] += penalty
         x = np.linalg.solve(a, z.T @ y) if penalty.min() > 0 else np.linalg.lstsq(a, z.T @ y)[0]
@@ -209,51 +248,6 @@ class MFFoldIn(Recommender):
             out[idx] = vals
         return np.clip(out, 1.0, 5.0)
 
-    # ------------------------------------------------------------------ calibration
-
-    def calibrate(
-        self,
-        user_ids: Iterable[int],
-        trained_bias: np.ndarray | None,
-        trained_factors: np.ndarray,
-        grid: Iterable[float] = (0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30),
-        per_rating: Iterable[bool] = (False, True),
-    ) -> pd.DataFrame:
-        """Choose ``reg`` so folded-in existing users match their trained predictions.
-
-        For each candidate (reg, per-rating or not), fold in the given users from the
-        attached ratings and compare the predicted scores over all movies with those
-        of the trained vectors (RMSE in stars). Sets the best setting on the model and
-        returns the table, best first.
-        """
-        users = list(user_ids)
-        trained = (
-            self.global_mean
-            + (0 if trained_bias is None else np.asarray(trained_bias)[:, None])
-            + self.b[None, :]
-            + np.asarray(trained_factors) @ self.q.T
-        )
-        rows = []
-        saved = (self.reg, self.bias_reg, self.reg_per_rating)
-        for pr in per_rating:
-            for reg in grid:
-                self.reg = self.bias_reg = float(reg)
-                self.reg_per_rating = pr
-                folded = np.vstack([self.scores(u) for u in users])
-                rows.append(
-                    {
-                        "reg": reg,
-                        "per_rating": pr,
-                        "rmse_vs_trained": float(np.sqrt(np.mean((folded - trained) ** 2))),
-                    }
-                )
-        self.reg, self.bias_reg, self.reg_per_rating = saved
-        table = pd.DataFrame(rows).sort_values("rmse_vs_trained", kind="stable")
-        best = table.iloc[0]
-        self.reg = self.bias_reg = float(best["reg"])
-        self.reg_per_rating = bool(best["per_rating"])
-        return table.reset_index(drop=True)
-
 
 HOW_TO_TRAIN = (
     "Notebook 05 trains the improved MF model and saves it there: run `make report` "
@@ -261,10 +255,137 @@ HOW_TO_TRAIN = (
 )
 
 
-def load_foldin(model_dir: str | os.PathLike, ratings: pd.DataFrame | None = None) -> MFFoldIn:
-    """Fold-in over the MF model notebook 05 saved in ``model_dir``, or a clear error."""
-    import importlib.util
+@contextlib.contextmanager
+def quiet_native_stderr():
+    """Silence file descriptor 2 meanwhile: TensorFlow's C++ start-up chatter (CUDA probes,
+    oneDNN notes) bypasses Python's logging and would land in reports and terminals.
+    Python exceptions still propagate normally."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
-    if importlib.util.find_spec("zeerec.models.mf") is None:  # until the MF model lands
-        raise MissingModelError("The MF model code (zeerec.models.mf) is not available yet.")
-    raise MissingModelError(f"No trained MF model in {model_dir}. {HOW_TO_TRAIN}")
+
+def _mf_module():
+    with quiet_native_stderr():
+        from zeerec.models import mf
+    return mf
+
+
+def load_mf(model_dir: str | os.PathLike):
+    """The improved MF model notebook 05 saved in ``model_dir``, or a clear error."""
+    mf = _mf_module()
+    path = Path(model_dir) / mf.DEFAULT_NAME
+    if not (path / mf.META_FILE).is_file():
+        raise MissingModelError(f"No trained MF model in {path}. {HOW_TO_TRAIN}")
+    with quiet_native_stderr():
+        model = mf.load(path)
+    if not isinstance(model, mf.BiasedMF):
+        raise MissingModelError(
+            f"{path} holds a {type(model).__name__}; fold-in needs the improved BiasedMF "
+            f"(global mean, biases, factors). {HOW_TO_TRAIN}"
+        )
+    return model
+
+
+def load_foldin(model_dir: str | os.PathLike, ratings: pd.DataFrame | None = None) -> MFFoldIn:
+    """Fold-in over the MF model notebook 05 saved in ``model_dir``, or a clear error.
+
+    With ``ratings``, a model that knows movies these ratings do not have (trained on
+    other data) is refused.
+    """
+    model = load_mf(model_dir)
+    if ratings is not None:
+        _check_same_data(model, ratings, model_dir)
+    return MFFoldIn.from_model(model)
+
+
+def _check_same_data(model, ratings: pd.DataFrame, model_dir) -> None:
+    unknown = np.setdiff1d(model.R.movie_ids, ratings["movie_id"].unique())
+    if len(unknown):
+        raise MissingModelError(
+            f"The MF model in {model_dir} knows {len(unknown)} movie(s) that are not in these "
+            f"ratings (e.g. {unknown[:3].tolist()}): it was trained on other data. " + HOW_TO_TRAIN
+        )
+
+
+def load_or_train_foldin(
+    model_dir: str | os.PathLike,
+    ratings: pd.DataFrame,
+    fallback_epochs: int = 8,
+    fallback_factors: int = 32,
+    seed: int = 42,
+):
+    """``(fold-in, MF model, note)``: notebook 05's saved model, else a small one trained now.
+
+    Notebook 06 run on its own (without 05 before it) still shows MF fold-in: it trains
+    a :class:`~zeerec.models.mf.BiasedMF` with few epochs and says so in ``note``
+    (None when the saved model was used). The small model is not saved, so it never
+    stands in for notebook 05's anywhere else. A saved model that knows movies the
+    catalogue does not was trained on other data: that is an error, not a fallback.
+    """
+    try:
+        model = load_mf(model_dir)
+    except MissingModelError as err:
+        mf = _mf_module()
+        start = time.perf_counter()
+        with quiet_native_stderr():
+            model = mf.BiasedMF(epochs=fallback_epochs, factors=fallback_factors, seed=seed).fit(
+                ratings
+            )
+        note = (
+            f"{err.args[0].split('. ')[0]}: notebook 05 has not run before this one. A small "
+            f"BiasedMF ({fallback_factors} factors, at most {fallback_epochs} epochs, "
+            f"validation RMSE {model.validation_rmse_:.3f}) was trained here in "
+            f"{time.perf_counter() - start:.0f} s and not saved; the MF results below are "
+            "that model's, not notebook 05's. Run `make report` for the full picture."
+        )
+        return MFFoldIn.from_model(model), model, note
+    unknown = np.setdiff1d(model.R.movie_ids, ratings["movie_id"].unique())
+    if len(unknown):
+        raise MissingModelError(
+            f"The MF model in {model_dir} knows {len(unknown)} movie(s) that are not in these "
+            f"ratings (e.g. {unknown[:3].tolist()}): it was trained on other data. " + HOW_TO_TRAIN
+        )
+    return MFFoldIn.from_model(model), model, None
+
+
+def agreement(foldin: MFFoldIn, model, n_users: int = 200, seed: int = 0) -> pd.DataFrame:
+    """Fold in existing users' ratings and compare with the trained model, user by user.
+
+    For a seeded sample of trained users: ``rmse_vs_trained`` between the fold-in's and
+    the model's predicted stars over every trained movie; ``user_part``, the size of
+    what the model predicts for this user beyond ``mu + b_i`` (the scale against which
+    the disagreement should be small); ``top10_shared`` movies in common between the
+    two top-10 lists of unseen movies; and both user biases.
+    """
+    trained_users = np.flatnonzero(model.trained_users_)
+    rng = np.random.default_rng(seed)
+    rows = rng.choice(trained_users, min(n_users, len(trained_users)), replace=False)
+    movies = model.trained_movies_
+    anonymous = model.global_mean + model.movie_bias  # the prediction for nobody in particular
+    out = []
+    for row in np.sort(rows):
+        user = int(model.R.user_ids[row])
+        folded, trained = foldin.scores(user), model.scores(user)
+        seen = foldin.seen(user)
+        a, b = folded.copy(), trained.copy()
+        a[seen] = b[seen] = -np.inf
+        a[~movies] = b[~movies] = -np.inf
+        out.append(
+            {
+                "user_id": user,
+                "n_ratings": len(seen),
+                "rmse_vs_trained": float(np.sqrt(np.mean((folded - trained)[movies] ** 2))),
+                "user_part": float(np.sqrt(np.mean((trained - anonymous)[movies] ** 2))),
+                "top10_shared": len(set(top_k(a, 10)) & set(top_k(b, 10))),
+                "bias_trained": float(model.user_bias[row]),
+                "bias_folded": foldin.fold_in(user).bias,
+            }
+        )
+    return pd.DataFrame(out)

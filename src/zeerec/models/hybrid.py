@@ -111,7 +111,7 @@ class Hybrid(Recommender):
         key = np.round(frame["score"].to_numpy(), 12)
         if exclude_seen:
             key[self.seen(user)] = -np.inf
-        order = np.lexsort((np.arange(len(key)), -self.content.quality, -key))
+        order = np.lexsort((np.arange(len(key)), -self.content.tie_break, -key))
         top = order[np.isfinite(key[order])][:k]
         out = frame.iloc[top].reset_index(drop=True)
         out.attrs = dict(frame.attrs)
