@@ -281,3 +281,14 @@ def test_evaluation_plots(comparison):
     assert labels[0].startswith("cold")
     for fig in figs:
         plt.close(fig)
+
+
+def test_a_prefitted_model_that_saw_test_ratings_is_refused(split):
+    train, test = split
+    everything = pd.concat([train, test], ignore_index=True)
+    cheat = EASE(lam=5.0).fit(everything)
+    with pytest.raises(ValueError, match=r"fitted on \d+ of the test ratings"):
+        evaluation.evaluate({"cheat": cheat}, train, test, k=3)
+    ev = evaluation.evaluate({"cheat": cheat}, train, test, k=3, refit=True)  # refitted: fine
+    assert not np.isnan(ev.ranking.loc[0, "fit_s"])
+    evaluation.check_not_trained_on(EASE(lam=5.0).fit(train), test)  # the honest one passes

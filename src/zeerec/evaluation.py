@@ -185,8 +185,30 @@ def _own_lists(model: Recommender, users: np.ndarray, train: pd.DataFrame, k: in
 # --------------------------------------------------------------------------- evaluate
 
 
-def _fit(model: Recommender, train: pd.DataFrame, refit: bool) -> float:
+def check_not_trained_on(model: Recommender, test: pd.DataFrame, name: str = "") -> None:
+    """Refuse a fitted model whose training ratings include any held-out (user, movie) pair.
+
+    A model fitted elsewhere (e.g. loaded from notebook 05's files) may have seen a
+    different split; judging it on ratings it learned from would flatter it.
+    """
+    R = model.R
+    known = test["user_id"].isin(R.user_ids) & test["movie_id"].isin(R.movie_ids)
+    pairs = test.loc[known]
+    if pairs.empty:
+        return
+    rows = R.user_index(pairs["user_id"].to_numpy())
+    cols = R.movie_index(pairs["movie_id"].to_numpy())
+    seen = np.asarray(R.matrix[rows, cols]).ravel() != 0
+    if seen.any():
+        raise ValueError(
+            f"{name or model.name} was fitted on {int(seen.sum()):,} of the test ratings "
+            "(a different split?): refit it on the training ratings, or pass refit=True"
+        )
+
+
+def _fit(model: Recommender, name: str, train: pd.DataFrame, test, refit: bool) -> float:
     if hasattr(model, "R") and not refit:
+        check_not_trained_on(model, test, name)
         return float("nan")  # fitted by the caller: its cost is not ours to measure
     start = time.perf_counter()
     model.fit(train)
@@ -230,7 +252,8 @@ def evaluate(
     same pairs for every model, so the numbers compare). ``n_users`` evaluates on a
     seeded sample of that many test users instead of all of them (ranking and rating
     metrics alike) — the way to keep a full-size run with slow models short. Fitted
-    models stay fitted in ``models``.
+    models stay fitted in ``models``; a model passed in already fitted is used as it is
+    (``refit=True`` refits it), after checking it never saw a test rating.
     """
     metrics._check_k(k)
     if not models:
@@ -254,7 +277,7 @@ def evaluate(
     rating_rows, ranking_rows, per_user_frames = [], [], []
     for name, model in models.items():
         say(f"{name}: fitting")
-        fit_s = _fit(model, train, refit)
+        fit_s = _fit(model, name, train, test, refit)
         if getattr(model, "predicts_ratings", False) and len(pairs):
             say(f"{name}: predicting {len(pairs):,} test ratings")
             rating_rows.append(_rating_row(name, model, pairs, fit_s))
