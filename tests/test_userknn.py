@@ -104,12 +104,27 @@ def test_existing_user_is_not_their_own_neighbour(ratings):
     assert not set(rec["movie_id"]) & {1, 2, 3, 4, 6}  # u1's own movies are seen
 
 
-def test_predict_leaves_own_rating_out_and_falls_back(ratings):
+def test_predict_picks_the_k_nearest_raters_of_each_movie(ratings):
+    # User 9 is the new user of the example, now in the data: same neighbours, same sums.
+    extra = pd.DataFrame([(9, m, r) for m, r in NEW.items()], columns=ratings.columns)
+    model = UserKNN(k=2).fit(pd.concat([ratings, extra], ignore_index=True))
+    out = model.predict([9, 9, 9], [6, 5, 4])
+    assert out.tolist() == pytest.approx([3.54, 3.25, 5.0])  # 5.4 clipped to 5
+    # k=1: each movie uses its single most similar rater — u1 for movie 6, u3 for 5
+    # (a fixed top-1 neighbourhood would be u1 alone and know nothing about movie 5).
+    one = UserKNN(k=1).fit(pd.concat([ratings, extra], ignore_index=True))
+    assert one.predict([9, 9], [6, 5]).tolist() == pytest.approx([4.4, 3.25])
+    assert one.explain(9).n_neighbours[4] == 0
+
+
+def test_predict_falls_back_and_never_uses_the_user_themself(ratings):
     model = UserKNN(min_common=2).fit(ratings)
-    out = model.predict([1, 99, 1], [6, 1, 42])
-    assert out[0] == pytest.approx(np.clip(model.explain(1).prediction[5], 1, 5))
+    out = model.predict([1, 99, 1], [5, 1, 42])
+    assert out[0] == pytest.approx(3.6)  # u1 has no positive neighbour: their mean
     assert out[1] == pytest.approx(ratings["rating"].mean())  # unknown user: global mean
     assert out[2] == pytest.approx(3.6)  # unknown movie: the user's mean
+    # u1 rated movie 6 (4 stars); their own rating must not make the prediction.
+    assert model.predict([1], [6])[0] == pytest.approx(3.6)
     with pytest.raises(ValueError, match="aligned"):
         model.predict([1, 2], [1])
 

@@ -14,7 +14,9 @@ For a target (an existing user or a new user's :data:`~zeerec.models.base.Profil
        pred_j = mean_target + sum_v w_v (r_vj - mean_v) / sum_v |w_v|
 
    over the neighbours *v* who rated *j*, with ``mean_v`` each neighbour's overall mean.
-   A movie no neighbour rated gets the target's mean.
+   A movie no neighbour rated gets the target's mean. ``predict`` (rating accuracy,
+   notebook 07) picks the neighbours per movie instead: the ``k`` most similar users
+   among those who rated it, as scikit-surprise's ``KNNWithMeans`` does.
 5. **Recommendations** rank unseen movies by ``pred_j`` among those at least
    ``min_support`` neighbours rated, with the evidence: how many neighbours rated
    each movie and their average stars.
@@ -89,6 +91,7 @@ class UserKNN(Recommender):
         self._binary = self.R.binary()
         # Column slices (the target's movies) are cheap in CSC.
         self._x_csc = x.tocsc()
+        self._centred_csc = centred.tocsc()  # same pattern as _x_csc (stored zeros kept)
         self._b_csc = self._binary.tocsc()
         sq = x.copy()
         sq.data = sq.data**2
@@ -256,10 +259,15 @@ class UserKNN(Recommender):
         return out
 
     def predict(self, users, movies) -> np.ndarray:
-        """Predicted stars for aligned (user, movie) pairs.
+        """Predicted stars for aligned (user, movie) pairs, clipped to 1-5.
 
-        Unknown users get the global mean, unknown movies the user's mean; each user's
-        neighbours are found once, whatever the number of pairs. Clipped to 1-5 stars.
+        For rating accuracy the neighbourhood is chosen per movie, as in scikit-surprise's
+        ``KNNWithMeans``: the ``k`` most similar users (positive weight, at least
+        ``min_common`` co-rated movies) *among those who rated that movie*, so every
+        prediction rests on up to ``k`` ratings. ``recommend`` instead uses one
+        neighbourhood for all movies, so that each movie's evidence comes from the same
+        group of people. Unknown users get the global mean; movies no neighbour rated
+        (or unknown ones) get the user's mean. A user is never their own neighbour.
         """
         users = np.asarray(users)
         movies = np.asarray(movies)
@@ -271,16 +279,33 @@ class UserKNN(Recommender):
             self.R.movie_ids[np.minimum(col, len(self.R.movie_ids) - 1)] == movies
         )
         known_users = set(self.R.user_ids.tolist())
+        xc, cc = self._x_csc, self._centred_csc
+        weight = np.zeros(self.R.shape[0])
         for u in pd.unique(users):
             if int(u) not in known_users:
                 continue
             idx = np.flatnonzero(users == u)
-            e = self.explain(int(u))
-            row = int(self.R.user_index(u)[0])
-            vals = np.full(len(idx), self.user_mean[row])
-            ok = col_ok[idx]
-            vals[ok] = e.prediction[col[idx][ok]]
+            t = self.target(int(u))
+            sims = self._similarities(t)
+            ok = (sims["n_common"] >= self.min_common) & (sims["weight"] > 0)
+            rows = self.R.user_index(sims.loc[ok, "user_id"].to_numpy())
+            weight[rows] = sims.loc[ok, "weight"].to_numpy()
+            vals = np.full(len(idx), t.mean)
+            for n, pos in enumerate(idx):
+                if not col_ok[pos]:
+                    continue
+                j = col[pos]
+                raters = xc.indices[xc.indptr[j] : xc.indptr[j + 1]]
+                w = weight[raters]
+                keep = np.flatnonzero(w > 0)
+                if len(keep) == 0:
+                    continue
+                if len(keep) > self.k:
+                    keep = keep[np.argpartition(-w[keep], self.k - 1)[: self.k]]
+                dev = cc.data[cc.indptr[j] : cc.indptr[j + 1]][keep]
+                vals[n] = t.mean + np.dot(w[keep], dev) / np.sum(w[keep])
             out[idx] = vals
+            weight[rows] = 0.0
         return np.clip(out, 1.0, 5.0)
 
 
