@@ -1,0 +1,204 @@
+"""Keras matrix factorisation: learns planted structure, round-trips, stays deterministic.
+
+Every model here trains on a few thousand ratings for a few seconds; accuracy claims
+at real sizes live in benchmarks/bench_mf.py and BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import json
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+
+from zeerec.metrics import rmse
+from zeerec.models import mf
+from zeerec.models.baseline import BiasBaseline, GlobalMean
+from zeerec.models.mf import BiasedMF, SeedMF
+from zeerec.splits import random_split
+
+# Keras's own callbacks convert tensors with np.array(copy=False); not ours to fix.
+pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
+
+SMALL = dict(factors=8, epochs=40, batch_size=256, learning_rate=1e-2, reg=0.05, patience=4)
+
+
+def planted(n_users=240, n_movies=90, density=0.35, noise=0.3, seed=0) -> pd.DataFrame:
+    """Three taste groups: a user likes the movies of their own group, dislikes the rest."""
+    rng = np.random.default_rng(seed)
+    gu, gm = rng.integers(0, 3, n_users), rng.integers(0, 3, n_movies)
+    ub, mb = rng.normal(0, 0.3, n_users), rng.normal(0, 0.3, n_movies)
+    u, m = np.nonzero(rng.random((n_users, n_movies)) < density)
+    taste = np.where(gu[u] == gm[m], 1.0, -0.6)
+    stars = np.clip(np.rint(3.3 + ub[u] + mb[m] + taste + rng.normal(0, noise, len(u))), 1, 5)
+    df = pd.DataFrame({"user_id": u + 1, "movie_id": m + 101, "rating": stars.astype("int8")})
+    df["timestamp"] = np.datetime64("2000-01-01", "s")
+    df.attrs["movie_group"] = dict(zip(range(101, 101 + n_movies), gm.tolist(), strict=True))
+    return df
+
+
+@pytest.fixture(scope="module")
+def data():
+    ratings = planted()
+    train, test = random_split(ratings, 0.2, seed=1)
+    return ratings, train, test
+
+
+@pytest.fixture(scope="module")
+def fitted(data):
+    _, train, _ = data
+    return BiasedMF(**SMALL, members=2, seed=3).fit(train)
+
+
+def test_learns_planted_structure_far_below_the_baselines(data, fitted):
+    _, train, test = data
+    truth = test["rating"].to_numpy()
+
+    def err(model):
+        return rmse(truth, model.predict(test["user_id"], test["movie_id"]))
+
+    gm, bias = err(GlobalMean().fit(train)), err(BiasBaseline().fit(train))
+    ours = err(fitted)
+    assert ours < 0.6 * gm  # the taste groups explain most of what the mean cannot
+    assert ours < 0.75 * bias  # ... and most of what the biases cannot
+    pred = fitted.predict(test["user_id"], test["movie_id"])
+    assert pred.min() >= 1 and pred.max() <= 5
+    # early stopping on the carved validation set restored the best epoch
+    assert fitted.best_epoch_ == int(np.argmin(fitted.history_["val_ensemble_rmse"])) + 1
+    assert len(fitted.history_["loss"]) <= SMALL["epochs"]
+    assert len(fitted.epoch_seconds_) > len(fitted.history_["loss"])  # refit epochs added
+
+
+def test_similar_movies_come_from_the_same_taste_group(data, fitted):
+    ratings, _, _ = data
+    groups = ratings.attrs["movie_group"]
+    hits = []
+    for movie in list(groups)[:10]:
+        sim = fitted.similar_movies(movie, k=5)
+        assert movie not in set(sim["movie_id"])
+        assert sim["similarity"].is_monotonic_decreasing
+        hits += [groups[m] == groups[movie] for m in sim["movie_id"]]
+    assert np.mean(hits) > 0.9
+
+
+def test_members_average_is_one_plain_mf(data, fitted):
+    """The stacked arrays give exactly the mean of the Keras members' predictions."""
+    _, _, test = data
+    ids = fitted.R
+    known = test[test["user_id"].isin(ids.user_ids) & test["movie_id"].isin(ids.movie_ids)]
+    x = np.column_stack(
+        [fitted.R.user_index(known["user_id"]), fitted.R.movie_index(known["movie_id"])]
+    ).astype(np.int32)
+    members = fitted.model_.predict(np.repeat(x[:, None, :], 2, axis=1), verbose=0)
+    assert members.shape == (len(known), 2)
+    arrays = fitted.arrays()
+    assert arrays["user_factors"].shape[1] == arrays["movie_factors"].shape[1] == 16
+    raw = (
+        arrays["global_mean"]
+        + arrays["user_bias"][x[:, 0]]
+        + arrays["movie_bias"][x[:, 1]]
+        + np.einsum("ij,ij->i", arrays["user_vectors"][x[:, 0]], arrays["movie_factors"][x[:, 1]])
+    )
+    np.testing.assert_allclose(raw, members.mean(axis=1), atol=1e-4)
+    np.testing.assert_allclose(
+        fitted.predict(known["user_id"], known["movie_id"]), np.clip(raw, 1, 5)
+    )
+    top = fitted.recommend(int(known["user_id"].iloc[0]), k=5)
+    assert len(top) == 5 and top["score"].is_monotonic_decreasing
+
+
+def test_save_and_load_round_trip_exactly(data, fitted, tmp_path):
+    _, _, test = data
+    path = fitted.save(tmp_path / "mf")
+    assert {p.name for p in path.iterdir()} == {"model.keras", "meta.json", "ids.npz"}
+    meta = json.loads((path / "meta.json").read_text())
+    assert meta["class"] == "BiasedMF" and meta["settings"]["members"] == 2
+    back = mf.load(path)
+    assert isinstance(back, BiasedMF)
+    users, movies = test["user_id"], test["movie_id"]
+    np.testing.assert_array_equal(back.predict(users, movies), fitted.predict(users, movies))
+    for key, value in fitted.arrays().items():
+        if isinstance(value, np.ndarray):
+            np.testing.assert_array_equal(back.arrays()[key], value)
+    user = int(users.iloc[0])
+    pd.testing.assert_frame_equal(back.recommend(user, k=7), fitted.recommend(user, k=7))
+    pd.testing.assert_frame_equal(back.similar_movies(101, k=4), fitted.similar_movies(101, k=4))
+    assert back.history_ == fitted.history_ and back.taste_scale_ == fitted.taste_scale_
+    # saving again over an existing folder replaces it atomically
+    fitted.save(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mf"]
+    with pytest.raises(FileNotFoundError, match="Notebook 05"):
+        mf.load(tmp_path / "nothing-here")
+    with pytest.raises(TypeError, match="BiasedMF"):
+        SeedMF.load(path)
+
+
+def test_same_seed_same_numbers_other_seed_other_numbers(data):
+    _, train, _ = data
+    settings = {**SMALL, "epochs": 6, "refit": False}
+    a = BiasedMF(**settings, seed=11).fit(train)
+    b = BiasedMF(**settings, seed=11).fit(train)
+    c = BiasedMF(**settings, seed=12).fit(train)
+    np.testing.assert_array_equal(a.user_factors, b.user_factors)
+    np.testing.assert_array_equal(a.movie_bias, b.movie_bias)
+    assert a.history_ == b.history_
+    assert not np.array_equal(a.user_factors, c.user_factors)
+
+
+def test_unknown_ids_fall_back_to_the_biases(fitted):
+    mu = fitted.global_mean
+    u, m = int(fitted.R.user_ids[0]), int(fitted.R.movie_ids[0])
+    bu = fitted.user_bias[0]
+    bi = fitted.movie_bias[0]
+    got = fitted.predict([-1, u, -1], [m, 10**6, 10**6])
+    np.testing.assert_allclose(got, np.clip([mu + bi, mu + bu, mu], 1, 5))
+    with pytest.raises(KeyError, match="unknown movie"):
+        fitted.similar_movies(10**6)
+    with pytest.raises(KeyError, match="unknown user"):
+        fitted.recommend(-1)
+    with pytest.raises(NotImplementedError, match="fold-in"):
+        fitted.scores({101: 5})
+    with pytest.raises(ValueError, match="aligned"):
+        fitted.predict([u, u], [m])
+
+
+def test_bad_settings_are_refused():
+    with pytest.raises(ValueError, match="validation set carved"):
+        BiasedMF(validation_fraction=0)
+    with pytest.raises(ValueError, match="reg"):
+        BiasedMF(reg=-0.1)
+    with pytest.raises(ValueError, match="at least 1"):
+        BiasedMF(members=0)
+    with pytest.raises(RuntimeError, match="not fitted"):
+        BiasedMF().save("/tmp/never-written")
+
+
+def test_implicit_term_trains_and_is_part_of_the_user_vector(data):
+    _, train, test = data
+    model = BiasedMF(**{**SMALL, "epochs": 8}, implicit=True, seed=5).fit(train)
+    assert model.implicit_factors is not None
+    implicit = model.implicit_vectors()
+    assert np.abs(implicit).sum() > 0
+    np.testing.assert_allclose(model.user_vectors(), model.user_factors + implicit)
+    truth = test["rating"].to_numpy()
+    gm = rmse(truth, np.full(len(truth), train["rating"].mean()))
+    assert rmse(truth, model.predict(test["user_id"], test["movie_id"])) < 0.8 * gm
+
+
+def test_seed_model_is_the_published_architecture(data, tmp_path):
+    _, train, test = data
+    model = SeedMF(epochs=2, batch_size=512, learning_rate=1e-2, seed=1).fit(train)
+    n_users, n_movies = model.R.shape
+    layers = {layer.name for layer in model.model_.layers}
+    assert {"user_embedding", "movie_embedding", "Similarity-Dot-Product"} <= layers
+    assert model.model_.count_params() == (n_users + n_movies) * 64
+    assert isinstance(model.model_.optimizer, keras.optimizers.Adam)
+    assert set(model.history_) >= {"loss", "val_loss", "rmse", "val_rmse"}
+    known = test[test["user_id"].isin(model.R.user_ids) & test["movie_id"].isin(model.R.movie_ids)]
+    pred = model.predict(known["user_id"], known["movie_id"])
+    back = mf.load(model.save(tmp_path / "seed"))
+    np.testing.assert_array_equal(back.predict(known["user_id"], known["movie_id"]), pred)
+    with pytest.raises(KeyError, match="no bias terms to fall back on"):
+        model.predict([-1], [101])
