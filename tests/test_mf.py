@@ -202,3 +202,23 @@ def test_seed_model_is_the_published_architecture(data, tmp_path):
     np.testing.assert_array_equal(back.predict(known["user_id"], known["movie_id"]), pred)
     with pytest.raises(KeyError, match="no bias terms to fall back on"):
         model.predict([-1], [101])
+
+
+def test_mf_figures_have_titles_and_axis_labels(data, fitted):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from zeerec import plots
+
+    _, _, test = data
+    pred = fitted.predict(test["user_id"], test["movie_id"])
+    coords = fitted.movie_factors[:, :2]
+    figures = [
+        plots.training_curves({"a": fitted.history_}, {"a": fitted.best_epoch_}),
+        plots.predicted_vs_actual(test["rating"], {"ours": pred, "mean": np.full_like(pred, 3)}),
+        plots.embedding_map(coords, ["x"] * (len(coords) - 5) + ["Other"] * 5, {0: "first"}),
+    ]
+    for fig in figures:
+        for ax in fig.axes:
+            assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+        matplotlib.pyplot.close(fig)
