@@ -595,22 +595,30 @@ def predicted_vs_actual(
     keep = np.arange(len(y_true))
     if len(keep) > max_points:
         keep = np.sort(np.random.default_rng(seed).choice(len(keep), max_points, replace=False))
-    frame = pd.concat(
-        [
-            pd.DataFrame(
-                {"actual": y_true[keep].astype(int), "predicted": np.asarray(p)[keep], "model": m}
-            )
-            for m, p in predictions.items()
-        ],
-        ignore_index=True,
-    )
+    stars = np.unique(y_true[keep]).astype(int)
+    n = len(predictions)
+    width = 0.8 / max(n, 1)
     fig, ax = _new_figure()
-    sns.boxplot(
-        data=frame, x="actual", y="predicted", hue="model", ax=ax, showfliers=False, width=0.7
-    )
-    stars = sorted(frame["actual"].unique())
-    ax.plot(range(len(stars)), stars, color="black", ls="--", lw=1, label="perfect")
-    ax.set_title(f"Predicted vs actual stars ({len(keep):,} test ratings)")
+    for j, (model, pred) in enumerate(predictions.items()):
+        pred = np.asarray(pred, dtype=np.float64)[keep]
+        boxes = [pred[y_true[keep] == s] for s in stars]
+        positions = np.arange(len(stars)) + (j - (n - 1) / 2) * width
+        parts = ax.boxplot(
+            boxes,
+            positions=positions,
+            widths=width * 0.9,
+            showfliers=False,
+            patch_artist=True,
+            manage_ticks=False,
+        )
+        for box in parts["boxes"]:
+            box.set(facecolor=_color(j), alpha=0.8)
+        for median in parts["medians"]:
+            median.set(color="black")
+        ax.plot([], [], color=_color(j), lw=8, label=model)
+    ax.set_xticks(np.arange(len(stars)), [f"{s}★" for s in stars])
+    ax.plot(np.arange(len(stars)), stars, color="black", ls="--", lw=1, label="perfect")
+    ax.set_title(f"Predicted vs actual stars ({len(keep):,} ratings)")
     ax.set_xlabel("Actual rating (stars)")
     ax.set_ylabel("Predicted rating (stars)")
     ax.legend(fontsize="small")
