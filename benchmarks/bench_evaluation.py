@@ -261,7 +261,7 @@ def section_synthetic() -> list[str]:
             only=["01", "07"],
         )["notebooks"]
     train, test = stratified_split(ml.ratings, test_size=0.25, seed=SEED)
-    models, _ = evaluation.build_models(movies=ml.movies, ease_lam=500.0)
+    models, _ = evaluation.build_models(movies=ml.movies, ease_lam=500.0, mf_epochs=10)
     fast = {n: m for n, m in models.items() if callable(getattr(m, "scores_many", None))}
     slow = {n: m for n, m in models.items() if n not in fast}
     log(f"synthetic: all users for {', '.join(fast)}")

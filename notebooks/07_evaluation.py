@@ -35,6 +35,7 @@ seed = 42  # split, user sample and validation carving
 top_n = 10  # k of the top-k metrics: the length of each recommended list
 models = None  # model names to compare (see zeerec.evaluation.MODEL_NAMES); None: all
 n_users = 500  # test users judged (a seeded sample, the same for every model); None: all
+mf_epochs = 10  # cap on the Keras models' training epochs (None: their own, slow at 1M ratings)
 ease_lambdas = [250, 500, 1000, 2000]  # EASE's λ candidates, chosen on validation from training
 activity_edges = (30, 150)  # training ratings per user: cold ≤ 30 < medium ≤ 150 < heavy
 
@@ -111,7 +112,14 @@ print(f"EASE λ = {ease_lam:g} (tuning took {t_tuning:.1f} s).")
 # ## Fit and judge every model
 
 # %%
-candidates, unavailable = evaluation.build_models(models, movies=ml.movies, ease_lam=ease_lam)
+candidates, unavailable = evaluation.build_models(
+    models, movies=ml.movies, ease_lam=ease_lam, mf_epochs=mf_epochs, seed=seed
+)
+if mf_epochs is not None:
+    print(
+        f"The Keras models train for at most {mf_epochs} epochs here (the seed's with batch "
+        "1,024 instead of 128), to keep the report fast; notebook 05 trains them in full."
+    )
 for name, why in unavailable.items():
     print(f"left out: {name} ({why})")
 start = time.perf_counter()
@@ -130,6 +138,8 @@ print(
     f"{len(candidates)} models judged on {ev.info['n_users_ranked']:,} of "
     f"{ev.info['n_test_users']:,} test users in {t_eval:.0f} s."
 )
+for name, why in ev.info["not_ranked"].items():
+    print(f"not ranked: {name} ({why})")
 
 # %% [markdown]
 # ## Predicting stars

@@ -38,6 +38,8 @@ from zeerec.splits import stratified_split
 
 DEFAULT_ACTIVITY_EDGES = (30, 150)
 MODEL_NAMES = (
+    "global mean",
+    "bias baseline",
     "popularity",
     "item-kNN pearson",
     "item-kNN cosine",
@@ -45,6 +47,8 @@ MODEL_NAMES = (
     "content",
     "hybrid",
     "EASE",
+    "seed MF",
+    "improved MF",
 )
 RATING_COLUMNS = ["model", "rmse", "mae", "mape", "n_ratings", "fit_s", "predict_s"]
 
@@ -275,6 +279,7 @@ def evaluate(
     movie_pop = train.drop_duplicates(["user_id", "movie_id"]).groupby("movie_id").size()
 
     rating_rows, ranking_rows, per_user_frames = [], [], []
+    not_ranked: dict[str, str] = {}
     for name, model in models.items():
         say(f"{name}: fitting")
         fit_s = _fit(model, name, train, test, refit)
@@ -283,7 +288,11 @@ def evaluate(
             rating_rows.append(_rating_row(name, model, pairs, fit_s))
         say(f"{name}: ranking for {len(users):,} users")
         start = time.perf_counter()
-        top = recommend_top_k(model, users, train, k, batch_size=batch_size)
+        try:
+            top = recommend_top_k(model, users, train, k, batch_size=batch_size)
+        except NotImplementedError as err:  # e.g. the global mean: every movie scores alike
+            not_ranked[name] = str(err)
+            continue
         rec_s = time.perf_counter() - start
         hits = np.isin(_pair_keys(np.repeat(users, k), top.ravel()), rel_keys).reshape(top.shape)
         hits &= top >= 0
@@ -313,7 +322,9 @@ def evaluate(
         )
 
     per_user = pd.concat(per_user_frames, ignore_index=True)
-    per_user["model"] = pd.Categorical(per_user["model"], categories=list(models), ordered=True)
+    per_user["model"] = pd.Categorical(
+        per_user["model"], categories=[m for m in models if m not in not_ranked], ordered=True
+    )
     by_activity = (
         per_user.groupby(["model", "activity"], observed=True)
         .agg(
@@ -337,6 +348,7 @@ def evaluate(
     by_activity["activity"] = by_activity["activity"].astype(str)
     per_user["model"] = per_user["model"].astype(str)
     info = {
+        "not_ranked": not_ranked,
         "k": k,
         "n_train": len(train),
         "n_test": len(test),
@@ -445,12 +457,18 @@ def build_models(
     which: Sequence[str] | None = None,
     movies: pd.DataFrame | None = None,
     ease_lam: float = 500.0,
+    mf_epochs: int | None = None,
+    seed: int = 42,
 ) -> tuple[dict[str, Recommender], dict[str, str]]:
     """Fresh, unfitted models by name, for notebooks and benchmarks to loop over.
 
     ``which`` picks from :data:`MODEL_NAMES` (all by default). Returns the models and
     ``{name: reason}`` for those that cannot be built here (e.g. content-based without
     the movies table), so a report can say what it left out instead of failing.
+    ``mf_epochs`` caps the training epochs of both Keras models (the seed's model
+    then also trains with batches of 1,024 instead of 128, at a matching learning
+    rate), so that a full comparison fits a report's time budget; None keeps each
+    model's own settings (the seed's as published: 20 epochs, batch 128).
     """
     from zeerec.models.ease import EASE
     from zeerec.models.popularity import Popularity
@@ -477,7 +495,26 @@ def build_models(
 
         return Hybrid(user_knn(), content())
 
+    def baseline(kind: str):
+        from zeerec.models import baseline as b
+
+        return b.GlobalMean() if kind == "mean" else b.BiasBaseline()
+
+    def seed_mf():
+        from zeerec.models.mf import SeedMF
+
+        if mf_epochs is None:
+            return SeedMF(seed=seed)
+        return SeedMF(epochs=mf_epochs, batch_size=1024, learning_rate=1e-3, seed=seed)
+
+    def improved_mf():
+        from zeerec.models.mf import BiasedMF
+
+        return BiasedMF(seed=seed) if mf_epochs is None else BiasedMF(epochs=mf_epochs, seed=seed)
+
     factories: dict[str, Callable[[], Recommender]] = {
+        "global mean": lambda: baseline("mean"),
+        "bias baseline": lambda: baseline("bias"),
         "popularity": Popularity,
         "item-kNN pearson": lambda: item_knn("pearson"),
         "item-kNN cosine": lambda: item_knn("cosine"),
@@ -485,6 +522,8 @@ def build_models(
         "content": content,
         "hybrid": hybrid,
         "EASE": lambda: EASE(lam=ease_lam),
+        "seed MF": seed_mf,
+        "improved MF": improved_mf,
     }
     names = list(factories) if which is None else list(which)
     unknown = [n for n in names if n not in factories]
