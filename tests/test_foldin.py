@@ -71,6 +71,29 @@ def test_per_rating_penalty_scales_with_profile_size(arrays):
     assert c.penalties(16) == pytest.approx((0.5 * 4 / 0.25, 0.5 * 4 / 0.25))
 
 
+def test_stretched_model_is_solved_unstretched_then_stretched(arrays):
+    # A model that multiplied its taste match by s after training stores q' = q * sqrt(s)
+    # (and p' = p * sqrt(s)); fold-in solves as training did, against q, then stretches.
+    stretch = np.array([1.5, 1.5, 2.0, 2.0])
+    stretched = {**arrays, "item_factors": arrays["item_factors"] * np.sqrt(stretch)}
+    stars = [5, 3, 4, 1, 2, 5, 4, 4, 2]
+    profile = {int(m): s for m, s in zip(arrays["movie_ids"][:9], stars, strict=True)}
+    plain = MFFoldIn(**arrays, reg=0.7).fold_in(profile)
+    u = MFFoldIn(**stretched, reg=0.7, taste_scale=stretch).fold_in(profile)
+    assert u.bias == pytest.approx(plain.bias)
+    assert u.factors == pytest.approx(plain.factors * np.sqrt(stretch))
+    scores = MFFoldIn(**stretched, reg=0.7, taste_scale=stretch).scores(profile)
+    expected = (
+        arrays["global_mean"]
+        + plain.bias
+        + arrays["item_bias"]
+        + arrays["item_factors"] @ (plain.factors * stretch)
+    )
+    assert scores == pytest.approx(expected)
+    with pytest.raises(ValueError, match="taste_scale"):
+        MFFoldIn(**arrays, taste_scale=0.0)
+
+
 def test_unbiased_model_has_no_user_bias(arrays):
     model = MFFoldIn(**{**arrays, "item_bias": None}, reg=0.1)
     u = model.fold_in({int(arrays["movie_ids"][0]): 5, int(arrays["movie_ids"][1]): 1})

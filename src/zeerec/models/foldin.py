@@ -21,7 +21,11 @@ Summed over one user's ratings that is the ridge problem above with
 ``n`` ratings is penalised as a trained user with ``n`` ratings was:
 :meth:`MFFoldIn.from_model` reads ``reg``, ``bias_reg``, ``reg_exponent`` and ``c``
 from the model. With SVD++'s implicit term the penalty is on the whole taste vector
-``p_u + implicit_u``, so solving for ``t`` directly is the same problem.
+``p_u + implicit_u``, so solving for ``t`` directly is the same problem. A model that
+stretched its taste match after training (``taste_scale_``) is folded in the same way:
+solve against the factors as training penalised them, then stretch. Several co-trained
+members averaged into one model are folded in as that one model (exact when the members
+agree, an approximation otherwise; :func:`agreement` measures it).
 """
 
 from __future__ import annotations
@@ -71,10 +75,14 @@ class MFFoldIn(Recommender):
         bias_reg: float | None = None,
         reg_exponent: float | None = None,
         reg_scale: float = 1.0,
+        taste_scale: np.ndarray | float | None = None,
     ):
         """``reg_exponent``: None for a fixed penalty ``reg``; else the penalty for ``n``
         ratings is ``reg * n ** reg_exponent / reg_scale`` (1 = a per-rating L2 penalty
-        in a mean-squared-error loss), as the model was trained with."""
+        in a mean-squared-error loss), as the model was trained with. ``taste_scale``:
+        the stretch a model applied to its taste match after training (per factor
+        column; ``item_factors`` are the stretched ones): fold-in solves against the
+        unstretched factors, as training did, then stretches the same way."""
         movie_ids = np.asarray(movie_ids, dtype=np.int64)
         q = np.ascontiguousarray(item_factors, dtype=np.float64)
         if q.ndim != 2 or len(q) != len(movie_ids):
@@ -99,6 +107,13 @@ class MFFoldIn(Recommender):
         self.bias_reg = float(reg if bias_reg is None else bias_reg)
         self.reg_exponent = None if reg_exponent is None else float(reg_exponent)
         self.reg_scale = float(reg_scale)
+        stretch = np.ones(q.shape[1]) if taste_scale is None else np.asarray(taste_scale, float)
+        stretch = np.broadcast_to(stretch, (q.shape[1],)).copy()
+        if not np.all(stretch > 0):
+            raise ValueError("taste_scale must be > 0")
+        self.taste_scale = stretch
+        self._root = np.sqrt(stretch)
+        self._q_fit = self.q / self._root  # the factors as training penalised them
         # Unfitted use (pure new users): the model's movies, no rating history.
         empty = pd.DataFrame({"user_id": [], "movie_id": [], "rating": []})
         self.R = RatingMatrix.from_ratings(empty.astype("int64"), movie_ids=self.movie_ids)
@@ -115,6 +130,10 @@ class MFFoldIn(Recommender):
         e = float(model.reg_exponent)
         n = np.maximum(counts, 1.0)
         scale = float(np.sum(counts * n ** (e - 1.0)) / max(np.sum(counts), 1.0))
+        stretch = getattr(model, "taste_scale_", None)
+        if stretch is not None:  # one stretch per member; members' factor blocks side by side
+            members = len(stretch)
+            stretch = np.repeat(np.asarray(stretch, float), a["movie_factors"].shape[1] // members)
         obj = cls(
             a["movie_ids"],
             a["movie_factors"],
@@ -124,6 +143,7 @@ class MFFoldIn(Recommender):
             bias_reg=float(model.bias_reg),
             reg_exponent=e,
             reg_scale=scale,
+            taste_scale=stretch,
         )
         obj.R = model.R
         return obj
@@ -168,7 +188,7 @@ class MFFoldIn(Recommender):
         if len(cols) == 0:
             return FoldedUser(0.0, np.zeros(f), 0, unknown)
         y = stars - self.global_mean - self.b[cols]
-        qs = self.q[cols]
+        qs = self._q_fit[cols]
         lam, lam_b = self.penalties(len(cols))
         if self.biased:
             z = np.empty((len(cols), f + 1))
@@ -182,9 +202,10 @@ class MFFoldIn(Recommender):
         a = z.T @ z
         a[np.diag_indices_from(a)] += penalty
         x = np.linalg.solve(a, z.T @ y) if penalty.min() > 0 else np.linalg.lstsq(a, z.T @ y)[0]
+        # Stretch like the model: scores = q @ factors = sum(q_fit * t * stretch).
         if self.biased:
-            return FoldedUser(float(x[0]), x[1:], len(cols), unknown)
-        return FoldedUser(0.0, x, len(cols), unknown)
+            return FoldedUser(float(x[0]), x[1:] * self._root, len(cols), unknown)
+        return FoldedUser(0.0, x * self._root, len(cols), unknown)
 
     def scores(self, user: int | Profile) -> np.ndarray:
         """Predicted stars (unclipped) for every movie the MF model knows."""
