@@ -1,0 +1,76 @@
+"""Notebook 06 (recommendations for a new user) end to end on a small synthetic sample.
+
+Run without notebook 05 before it, so it also exercises the documented fallback: a
+small MF trained in the notebook, said so in the report, never saved.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import ROOT
+
+from zeerec import data, report
+from zeerec.synthetic import generate
+
+TOP = 5
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    sample = generate(tmp_path_factory.mktemp("sample"), scale=0.05, seed=7)
+    out = tmp_path_factory.mktemp("run")
+    metrics = report.run_report(
+        report.resolve_data(str(sample)),
+        {"top_n": TOP, "fallback_epochs": 20},
+        notebooks_dir=ROOT / "notebooks",
+        reports_dir=out / "reports",
+        processed_dir=out / "processed",
+        model_dir=out / "models",
+        only=["01", "06"],
+    )
+    return out, metrics["notebooks"]["06_user_based"]["metrics"]
+
+
+@pytest.mark.notebooks
+def test_stand_in_profile_on_synthetic_data(run):
+    out, m = run
+    # The seed's titles are not in the invented catalogue: four popular comedies stand in.
+    assert m["stand_in_profile"] is True
+    assert sorted(m["profile"].values()) == [3, 4, 5, 5]
+    ml = data.load_processed(out / "processed")
+    comedies = set(ml.movies.loc[ml.movies["genres"].map(lambda g: "Comedy" in g), "title"])
+    assert set(m["profile"]) <= comedies
+
+
+@pytest.mark.notebooks
+def test_four_lists_of_unrated_movies_with_evidence(run):
+    _, m = run
+    rated = set(m["profile"])
+    for method in ("user", "mf", "content", "hybrid"):
+        top = m[f"top_{method}"]
+        assert len(top) == TOP, method  # the top_n parameter reached the notebook
+        assert not rated & set(top), method
+        evidence = m["evidence"][method]
+        assert [row["title"] for row in evidence] == top
+        assert len(evidence[0]) >= 4  # rank, title and at least two evidence columns
+    assert m["n_neighbours"] > 0 and m["n_common_raters"] >= m["n_neighbours"]
+    assert m["hybrid_mode"] == "blend"
+
+
+@pytest.mark.notebooks
+def test_foldin_without_notebook_05_trains_a_small_model_and_agrees_with_it(run):
+    out, m = run
+    assert "notebook 05 has not run" in m["mf_model"]
+    assert not (out / "models").exists() or not any((out / "models").iterdir())
+    assert m["foldin_rmse_vs_trained"] < m["foldin_user_part"]
+    assert m["foldin_ms"] < 50
+
+
+@pytest.mark.notebooks
+def test_report_says_synthetic_and_stand_in(run):
+    out, _ = run
+    page = (out / "reports" / "06_user_based.html").read_text()
+    assert "SYNTHETIC DATA" in page
+    assert "Standing in for them" in page
+    assert "Traceback" not in page
+    assert "cuda" not in page.lower()  # TensorFlow's start-up chatter stays out
