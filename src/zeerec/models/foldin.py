@@ -356,12 +356,13 @@ def load_or_train_foldin(
         mf = _mf_module()
         start = time.perf_counter()
         with quiet_native_stderr():
-            model = mf.BiasedMF(epochs=fallback_epochs, factors=fallback_factors, seed=seed).fit(
-                ratings
-            )
+            model = mf.BiasedMF(
+                epochs=fallback_epochs, factors=fallback_factors, members=1, seed=seed
+            ).fit(ratings)
         note = (
             f"{err.args[0].split('. ')[0]}: notebook 05 has not run before this one. A small "
-            f"BiasedMF ({fallback_factors} factors, at most {fallback_epochs} epochs, "
+            f"BiasedMF ({fallback_factors} factors, one member, at most {fallback_epochs} "
+            "epochs, "
             f"validation RMSE {model.validation_rmse_:.3f}) was trained here in "
             f"{time.perf_counter() - start:.0f} s and not saved; the MF results below are "
             "that model's, not notebook 05's. Run `make report` for the full picture."
