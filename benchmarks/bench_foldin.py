@@ -78,8 +78,9 @@ def main() -> None:
     )
     model = BiasedMF(seed=42).fit(ratings)
     print(
-        f"BiasedMF ({model.factors} factors): best epoch {model.best_epoch_}, validation "
-        f"RMSE {model.validation_rmse_:.3f}, trained in {model.fit_seconds_:.0f} s"
+        f"BiasedMF ({model.factors} factors x {model.members} members = "
+        f"{model.movie_factors.shape[1]} factor columns): best epoch {model.best_epoch_}, "
+        f"validation RMSE {model.validation_rmse_:.3f}, trained in {model.fit_seconds_:.0f} s"
     )
     foldin = MFFoldIn.from_model(model)
     by_size = profiles(ratings, PROFILE_SIZES)
