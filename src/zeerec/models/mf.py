@@ -44,26 +44,56 @@ settings, training history) and ``ids.npz`` (id maps and the training matrix, fo
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Self
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ chatter out of reports
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import scipy.sparse as sp  # noqa: E402
-import tensorflow as tf  # noqa: E402
+from zeerec.matrix import RatingMatrix
+from zeerec.models.base import Profile, Recommender, check_k, top_k
+from zeerec.splits import random_split
 
-from zeerec.matrix import RatingMatrix  # noqa: E402
-from zeerec.models.base import Profile, Recommender, check_k, top_k  # noqa: E402
-from zeerec.splits import random_split  # noqa: E402
+TF_LOGS_ENV = "ZEEREC_TF_LOGS"
+
+
+@contextlib.contextmanager
+def quiet_tensorflow() -> Iterator[None]:
+    """Hide what TensorFlow's C++ runtime writes straight to file descriptor 2.
+
+    On a CPU-only machine it announces oneDNN, fails to find CUDA and notes tf.data
+    attributes — on every import and fit, in red, all over the reports. Python warnings
+    and errors are unaffected in Jupyter (they do not go through descriptor 2 there).
+    Set ``ZEEREC_TF_LOGS=1`` to see the messages.
+    """
+    if os.environ.get(TF_LOGS_ENV):
+        yield
+        return
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+with quiet_tensorflow():
+    import keras
+    import tensorflow as tf
 
 MODEL_FILE = "model.keras"
 META_FILE = "meta.json"
@@ -71,11 +101,35 @@ IDS_FILE = "ids.npz"
 DEFAULT_NAME = "biased_mf"
 """The folder name notebook 05 saves the improved model under, inside ``model_dir``."""
 
+SEED_PUBLISHED = {
+    "train_ratings": 140_686,
+    "batch_size": 128,
+    "steps_per_epoch": 1_100,
+    "epochs": 20,
+    "learning_rate": 1e-4,
+    "rmse": 0.990,
+    "mape": 0.293,
+}
+"""The case study's run: its training set, settings and reported test figures."""
+
+
+def seed_batch_size(n_ratings: int) -> int:
+    """The batch size that gives the seed's number of Adam steps per epoch on ``n_ratings``.
+
+    With Adam at 1e-4 progress is counted in steps, not epochs: the published run made
+    1,100 steps per epoch. On more data, batches of 128 would make many more steps (and
+    take much longer); this keeps the published budget, never going below 128.
+    """
+    steps = SEED_PUBLISHED["steps_per_epoch"]
+    return max(SEED_PUBLISHED["batch_size"], int(np.ceil(n_ratings / steps)))
+
 
 def set_seed(seed: int) -> None:
     """Same seed, same numbers: Python, numpy and TensorFlow seeds plus deterministic ops."""
-    keras.utils.set_random_seed(int(seed))
-    tf.config.experimental.enable_op_determinism()
+    with quiet_tensorflow():  # the first TensorFlow call probes for CUDA, loudly
+        keras.utils.set_random_seed(int(seed))
+        tf.config.experimental.enable_op_determinism()
+        tf.constant(0.0)
 
 
 def _np(value, dtype=None) -> np.ndarray:
@@ -306,19 +360,21 @@ class _KerasMF(Recommender):
         epochs: int,
         validation: tuple[np.ndarray, np.ndarray] | None,
         callbacks: tuple[keras.callbacks.Callback, ...] = (),
+        verbose: int | str | None = None,
     ) -> tuple[dict[str, list[float]], list[float]]:
         timer = _EpochTimer()
         callbacks = [timer, *callbacks]
-        hist = model.fit(
-            x,
-            y,
-            batch_size=self.batch_size,
-            epochs=epochs,
-            validation_data=validation,
-            callbacks=callbacks,
-            shuffle=True,
-            verbose=self.verbose,
-        )
+        with quiet_tensorflow():
+            hist = model.fit(
+                x,
+                y,
+                batch_size=self.batch_size,
+                epochs=epochs,
+                validation_data=validation,
+                callbacks=callbacks,
+                shuffle=True,
+                verbose=self.verbose if verbose is None else verbose,
+            )
         history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
         return history, timer.seconds
 
@@ -332,8 +388,12 @@ class _KerasMF(Recommender):
         mpos, mok = _lookup(self.R.movie_ids, movies)
         return upos, uok, mpos, mok, users, movies
 
-    def similar_movies(self, movie_id: int, k: int = 10) -> pd.DataFrame:
-        """The ``k`` movies whose embeddings point the most the same way (cosine)."""
+    def similar_movies(self, movie_id: int, k: int = 10, min_ratings: int = 0) -> pd.DataFrame:
+        """The ``k`` movies whose embeddings point the most the same way (cosine).
+
+        ``min_ratings`` leaves out movies with fewer training ratings: the direction of
+        a rarely rated movie's embedding rests on little evidence.
+        """
         col = int(self.R.movie_index(movie_id)[0])
         q = self.movie_factors
         norms = np.linalg.norm(q, axis=1)
@@ -343,6 +403,9 @@ class _KerasMF(Recommender):
             sim = (q @ q[col]) / (norms * norms[col])
         sim[~np.isfinite(sim)] = -np.inf
         sim[col] = -np.inf
+        if min_ratings > 0:
+            counts = np.diff(self.R.matrix.tocsc().indptr)
+            sim[counts < min_ratings] = -np.inf
         check_k(k, int(np.isfinite(sim).sum()))
         top = top_k(sim, k)
         return pd.DataFrame({"movie_id": self.R.movie_ids[top], "similarity": sim[top]})
@@ -415,7 +478,8 @@ class _KerasMF(Recommender):
         shape = (len(arrays["user_ids"]), len(arrays["movie_ids"]))
         matrix = sp.csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]), shape=shape)
         obj.R = RatingMatrix(matrix, arrays["user_ids"], arrays["movie_ids"])
-        obj.model_ = keras.models.load_model(path / MODEL_FILE)
+        with quiet_tensorflow():
+            obj.model_ = keras.models.load_model(path / MODEL_FILE, compile=False)
         obj.history_ = meta["history"]
         obj.epoch_seconds_ = meta["epoch_seconds"]
         obj.fit_seconds_ = meta["fit_seconds"]
@@ -708,7 +772,7 @@ class BiasedMF(_KerasMF):
             model = self.build_model(x, y)
             replay = keras.callbacks.LearningRateScheduler(lambda epoch, _: lrs.rates[epoch])
             xs, ys = _streams(x, y, k, self.seed)
-            _, more = self._train(model, xs, ys, self.best_epoch_, None, (replay,))
+            _, more = self._train(model, xs, ys, self.best_epoch_, None, (replay,), verbose=0)
             seconds = seconds + more
         self.epoch_seconds_ = seconds
         self.n_train_ = len(x)
