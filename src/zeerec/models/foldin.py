@@ -31,6 +31,7 @@ agree, an approximation otherwise; :func:`agreement` measures it).
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 import time
@@ -44,6 +45,26 @@ import pandas as pd
 
 from zeerec.matrix import RatingMatrix
 from zeerec.models.base import Profile, Recommender, check_k, top_k
+
+_BLAS = None
+
+
+def _one_blas_thread(method):
+    """Run on one BLAS thread: a 129×129 solve and a movies×factors product are far too
+    small to share, and on busy cores (or next to TensorFlow's thread pools) handing
+    them to several BLAS threads turned 0.3 ms into 20-300 ms spikes."""
+
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        global _BLAS
+        if _BLAS is None:
+            from threadpoolctl import ThreadpoolController
+
+            _BLAS = ThreadpoolController()
+        with _BLAS.limit(limits=1, user_api="blas"):
+            return method(*args, **kwargs)
+
+    return wrapper
 
 
 class MissingModelError(FileNotFoundError):
@@ -181,6 +202,7 @@ class MFFoldIn(Recommender):
         sl = slice(m.indptr[row], m.indptr[row + 1])
         return m.indices[sl], m.data[sl], 0
 
+    @_one_blas_thread
     def fold_in(self, user: int | Profile) -> FoldedUser:
         """Solve the user's bias and factors from their ratings (the ridge system above)."""
         cols, stars, unknown = self._pairs(user)
@@ -207,11 +229,13 @@ class MFFoldIn(Recommender):
             return FoldedUser(float(x[0]), x[1:] * self._root, len(cols), unknown)
         return FoldedUser(0.0, x * self._root, len(cols), unknown)
 
+    @_one_blas_thread
     def scores(self, user: int | Profile) -> np.ndarray:
         """Predicted stars (unclipped) for every movie the MF model knows."""
         u = self.fold_in(user)
         return self.global_mean + u.bias + self.b + self.q @ u.factors
 
+    @_one_blas_thread
     def recommend(
         self, user: int | Profile, k: int = 10, exclude_seen: bool = True
     ) -> pd.DataFrame:
@@ -241,6 +265,7 @@ class MFFoldIn(Recommender):
             return self._pairs(user)[0]
         return self.seen(user)
 
+    @_one_blas_thread
     def predict(self, users, movies) -> np.ndarray:
         """Predicted stars (clipped to 1-5) for aligned pairs; users are folded in once each.
 
