@@ -331,6 +331,10 @@ def run_report(
     }
     banner = banner_html(data)
     old_env = os.environ.get(METRICS_ENV)
+    # Figures must reach the HTML whatever backend the caller's shell asks for (CI sets
+    # MPLBACKEND=Agg, under which plt.show() in a kernel draws nothing).
+    old_backend = os.environ.get("MPLBACKEND")
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     _say(f"Running {len(notebooks)} notebook(s) on {data.how} with kernel '{kernel}'.")
     try:
         for i, nb in enumerate(notebooks, 1):
@@ -387,10 +391,11 @@ def run_report(
         os.replace(staging / "index.html", reports_dir / "index.html")
         shutil.rmtree(reports_dir / "failed", ignore_errors=True)
     finally:
-        if old_env is None:
-            os.environ.pop(METRICS_ENV, None)
-        else:
-            os.environ[METRICS_ENV] = old_env
+        for name, value in ((METRICS_ENV, old_env), ("MPLBACKEND", old_backend)):
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
         shutil.rmtree(staging, ignore_errors=True)
     total = sum(e["wall_time_s"] for e in metrics["notebooks"].values())
     _say(f"Reports written to {reports_dir} (notebooks took {total:.1f} s).")
