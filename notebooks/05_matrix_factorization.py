@@ -90,8 +90,8 @@ print(
 # 1,100 Adam steps per epoch. With Adam at 1e-4, progress is counted in steps: on
 # more data, batches of 128 would mean many more steps (and minutes of training), on
 # less data fewer. By default (`seed_batch_size = None`) the batch size is chosen so
-# that each epoch makes the published 1,100 steps, never below 128. Keras prints one
-# line per epoch.
+# that each epoch makes the published 1,100 steps, never below 128. Keras reports each
+# epoch (its number, then the losses).
 
 # %%
 n_fit_seed = len(train) - int(round(len(train) * 0.1))  # 10 % is held out for validation
