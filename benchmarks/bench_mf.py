@@ -238,6 +238,38 @@ def bench_synthetic() -> list[str]:
     ]
 
 
+def summary(results: dict[str, dict]) -> list[str]:
+    """The ablation's gains side by side, and what Surprise gets on these splits."""
+    gains = pd.DataFrame(
+        {label: r["ablation"].set_index("step")["rmse_gain"] for label, r in results.items()}
+    ).reset_index()
+    surprise = {
+        label: r["table"].set_index("model")["rmse"].filter(like="Surprise")
+        for label, r in results.items()
+    }
+    notes = [
+        "### What each ingredient buys, both data sets",
+        "",
+        fmt(gains.rename(columns={"step": "ingredient (RMSE gain)"})),
+        "",
+        "The per-batch L2 penalty is by far the largest step: without it the dot product "
+        "memorises the training ratings and only early stopping holds it back. The other "
+        "steps each buy a few thousandths of RMSE, consistently on both data sets; the "
+        "SVD++ implicit term buys about a thousandth at 2-8x the training time, so "
+        "`BiasedMF` leaves it off (`implicit=True` switches it on).",
+        "",
+        "Surprise on these splits (for the record; the issue quoted SVD 0.941 / KNNBaseline "
+        "0.922 on ML-100K and SVD 0.894 / KNNBaseline 0.876 on the slice from an earlier "
+        "measurement): "
+        + "; ".join(
+            f"{label}: " + ", ".join(f"{k.split(' (')[0]} {v:.4f}" for k, v in s.items())
+            for label, s in surprise.items()
+        )
+        + ".",
+    ]
+    return notes
+
+
 def write_section(text: str, path: Path = ROOT / "BENCHMARKS.md") -> None:
     """Replace this script's section of BENCHMARKS.md (or append it); the rest is kept."""
     current = path.read_text(encoding="utf-8") if path.is_file() else "# zeerec benchmarks\n"
@@ -283,9 +315,11 @@ def main(argv: list[str] | None = None) -> int:
         "average is one MF model with 128 factors); predictions clipped to 1–5.",
         "",
     ]
+    results = {}
     for folder, label in ((SHARED / "ml-100k", "ML-100K"), (SHARED / "ml-1m-slice", "ML-1M slice")):
-        lines, _ = bench_dataset(folder, label)
+        lines, results[label] = bench_dataset(folder, label)
         body += [*lines, ""]
+    body += [*summary(results), ""]
     if not args.skip_synthetic:
         body += [*bench_synthetic(), ""]
     body += [f"Whole benchmark: {time.perf_counter() - start:.0f} s."]
