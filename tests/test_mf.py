@@ -147,6 +147,13 @@ def test_same_seed_same_numbers_other_seed_other_numbers(data):
     assert not np.array_equal(a.user_factors, c.user_factors)
 
 
+def test_training_steps_are_xla_compiled_on_cpu_too(fitted):
+    # Keras's "auto" turns XLA off on CPU, and off whenever op determinism is enabled;
+    # either would silently double the training time (BENCHMARKS.md).
+    assert mf.JIT_COMPILE is True
+    assert fitted.model_.jit_compile is True
+
+
 def test_unknown_ids_fall_back_to_the_biases(fitted):
     mu = fitted.global_mean
     u, m = int(fitted.R.user_ids[0]), int(fitted.R.movie_ids[0])
