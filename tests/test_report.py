@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import ROOT
+from conftest import run_notebooks
 
 from zeerec import cli, report
 from zeerec.download import DownloadError
@@ -26,16 +27,7 @@ def sample(tmp_path_factory) -> Path:
 def run(sample, tmp_path_factory):
     """Run notebooks 01-02 once through the same runner `make report` uses."""
     out = tmp_path_factory.mktemp("run")
-    data = report.resolve_data(str(sample))
-    metrics = report.run_report(
-        data,
-        {"top_n": 5},
-        notebooks_dir=ROOT / "notebooks",
-        reports_dir=out / "reports",
-        processed_dir=out / "processed",
-        model_dir=out / "models",
-        only=["01", "02"],
-    )
+    metrics = run_notebooks(sample, out, {"top_n": 5}, ["01", "02"])
     return out, metrics, json.loads((sample / SYNTHETIC_MARKER).read_text())
 
 
@@ -124,6 +116,16 @@ def test_failing_notebook_keeps_previous_reports(sample, tmp_path):
     after = {p.name: p.read_bytes() for p in reports.iterdir() if p.is_file()}
     assert after == before
     assert not list(reports.glob(".staging-*"))
+
+
+@pytest.mark.notebooks
+@pytest.mark.skipif(os.name != "posix", reason="ZeroMQ has no IPC transport on Windows")
+def test_kernels_run_over_ipc_without_the_tcp_warning(sample, tmp_path, capfd):
+    metrics = run_notebooks(sample, tmp_path, {}, ["01"])
+    assert metrics["notebooks"]["01_load_clean"]["status"] == "ok"
+    out, err = capfd.readouterr()
+    assert "01_load_clean done" in out + err
+    assert "without encryption" not in out + err
 
 
 def test_unknown_parameter_is_refused(tmp_path, sample):

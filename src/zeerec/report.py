@@ -287,6 +287,26 @@ def parse_parameters(pairs: list[str]) -> dict[str, Any]:
     return params
 
 
+def _kernel_transport() -> dict:
+    """Talk to the notebook kernels over local Unix sockets where there are any.
+
+    Over TCP, ipykernel 7 warns once per notebook that traffic is unencrypted; IPC
+    sockets live in Jupyter's runtime folder, are removed with the kernel and open no
+    port. Windows has no IPC transport in ZeroMQ, so there the default (TCP) stays.
+    """
+    if os.name != "posix":
+        return {}
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class IPCKernelManager(AsyncKernelManager):
+        @default("transport")
+        def _default_transport(self) -> str:
+            return "ipc"
+
+    return {"kernel_manager_class": IPCKernelManager}
+
+
 def run_report(
     data: DataChoice,
     parameters: Mapping[str, Any] | None = None,
@@ -355,6 +375,7 @@ def run_report(
                     cwd=str(notebooks_dir),
                     progress_bar=False,
                     log_output=False,
+                    **_kernel_transport(),
                 )
             except PapermillExecutionError as err:
                 failed = reports_dir / "failed"
