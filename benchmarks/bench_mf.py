@@ -34,77 +34,22 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from common import SHARED, log, markdown_table, run_surprise, surprise_models, write_section
 
 from zeerec import data
-from zeerec.files import atomic_write
 from zeerec.metrics import mae, rmse
 from zeerec.models import mf
 from zeerec.models.baseline import BiasBaseline, GlobalMean
 from zeerec.splits import random_split
 from zeerec.synthetic import generate
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data"
 SECTION = "## Matrix factorisation (issue 4)"
 SEED = 42
 TARGETS = {"ML-100K": 0.915, "ML-1M slice": 0.865}
 
 
-def log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
-
-
-def fmt(frame: pd.DataFrame, digits: int = 4) -> str:
-    """A DataFrame as a GitHub markdown table, floats rounded."""
-    cols = list(frame.columns)
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for i in range(len(frame)):
-        cells = []
-        for c in cols:
-            v = frame[c].iloc[i]
-            if isinstance(v, float | np.floating):
-                d = 1 if c.endswith("_s") or c.endswith("(s)") else digits
-                cells.append("–" if np.isnan(v) else f"{v:,.{d}f}")
-            elif isinstance(v, int | np.integer):
-                cells.append(f"{v:,}")
-            else:
-                cells.append(str(v))
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
-def surprise_models() -> dict:
-    from surprise import SVD, BaselineOnly, KNNBaseline, SVDpp
-
-    return {
-        "Surprise BaselineOnly": BaselineOnly(verbose=False),
-        "Surprise SVD": SVD(random_state=SEED),
-        "Surprise SVD++": SVDpp(random_state=SEED, cache_ratings=True),
-        "Surprise KNNBaseline (item, pearson_baseline)": KNNBaseline(
-            sim_options={"name": "pearson_baseline", "user_based": False}, verbose=False
-        ),
-    }
-
-
-def run_surprise(train: pd.DataFrame, test: pd.DataFrame) -> list[dict]:
-    """Surprise's models on exactly our training rows, predicted on exactly our test rows."""
-    from surprise import Dataset, Reader
-
-    frame = train[["user_id", "movie_id", "rating"]].astype({"rating": float})
-    trainset = Dataset.load_from_df(frame, Reader(rating_scale=(1, 5))).build_full_trainset()
-    truth = test["rating"].to_numpy(dtype=float)
-    pairs = list(zip(test["user_id"].tolist(), test["movie_id"].tolist(), truth, strict=True))
-    rows = []
-    for name, algo in surprise_models().items():
-        log(f"  {name}")
-        start = time.perf_counter()
-        algo.fit(trainset)
-        fit_s = time.perf_counter() - start
-        pred = np.array([p.est for p in algo.test(pairs)])
-        rows.append(
-            {"model": name, "rmse": rmse(truth, pred), "mae": mae(truth, pred), "fit_s": fit_s}
-        )
-    return rows
+def fmt(frame: pd.DataFrame) -> str:
+    return markdown_table(frame, digits=4, seconds_digits=1)
 
 
 def run_zeerec(train: pd.DataFrame, test: pd.DataFrame) -> tuple[list[dict], mf.BiasedMF]:
@@ -150,8 +95,8 @@ def bench_dataset(folder: Path, label: str) -> tuple[list[str], dict]:
     train, test = random_split(ml.ratings, 0.2, seed=SEED)
     log(f"{label}: {len(train):,} training / {len(test):,} test ratings")
     ours, improved = run_zeerec(train, test)
-    theirs = run_surprise(train, test)
-    table = pd.DataFrame(ours + theirs)
+    theirs = run_surprise(train, test, surprise_models(SEED))
+    table = pd.DataFrame(ours + theirs[["model", "rmse", "mae", "fit_s"]].to_dict("records"))
     log(f"{label}: ablation")
     steps = mf.ablation(train, test, implicit=True)
     best = table.loc[table["model"].str.contains("improved"), "rmse"].iloc[0]
@@ -270,19 +215,6 @@ def summary(results: dict[str, dict]) -> list[str]:
     return notes
 
 
-def write_section(text: str, path: Path = ROOT / "BENCHMARKS.md") -> None:
-    """Replace this script's section of BENCHMARKS.md (or append it); the rest is kept."""
-    current = path.read_text(encoding="utf-8") if path.is_file() else "# zeerec benchmarks\n"
-    start = current.find(SECTION)
-    if start == -1:
-        new = current.rstrip("\n") + "\n\n" + text
-    else:
-        nxt = current.find("\n## ", start + len(SECTION))
-        tail = "" if nxt == -1 else current[nxt:]
-        new = current[:start] + text.rstrip("\n") + "\n" + tail
-    atomic_write(path, new if new.endswith("\n") else new + "\n")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dry-run", action="store_true", help="print, do not write")
@@ -327,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.dry_run:
         print(text)
     else:
-        write_section(text)
+        write_section(SECTION, text)
         log(f"wrote the '{SECTION}' section of BENCHMARKS.md")
     return 0
 
