@@ -32,6 +32,25 @@ RATINGS = """\
 """
 
 
+def run_notebooks(sample: Path, out: Path, parameters: dict, only: list[str]) -> dict:
+    """Run notebooks ``only`` on the data in ``sample`` through the runner `make report` uses.
+
+    Reports, processed tables and models go below ``out``; returns the runner's metrics
+    (``["notebooks"][name]["metrics"]`` is what each notebook recorded).
+    """
+    from zeerec import report
+
+    return report.run_report(
+        report.resolve_data(str(sample)),
+        parameters,
+        notebooks_dir=ROOT / "notebooks",
+        reports_dir=out / "reports",
+        processed_dir=out / "processed",
+        model_dir=out / "models",
+        only=only,
+    )
+
+
 def write_dataset(
     folder: Path, movies: str = MOVIES, users: str = USERS, ratings: str = RATINGS, prefix="zee-"
 ) -> Path:

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import run_notebooks
 
-from zeerec import evaluation, report
+from zeerec import evaluation
 from zeerec.synthetic import generate
 
 K = 5
@@ -18,14 +18,11 @@ K = 5
 def run(tmp_path_factory):
     sample = generate(tmp_path_factory.mktemp("sample"), scale=0.05, seed=11)
     out = tmp_path_factory.mktemp("run")
-    metrics = report.run_report(
-        report.resolve_data(str(sample)),
+    metrics = run_notebooks(
+        sample,
+        out,
         {"top_n": K, "n_users": None, "ease_lambdas": [20, 100], "mf_epochs": 3},
-        notebooks_dir=ROOT / "notebooks",
-        reports_dir=out / "reports",
-        processed_dir=out / "processed",
-        model_dir=out / "models",
-        only=["01", "07"],
+        ["01", "07"],
     )
     return out, metrics["notebooks"]["07_evaluation"]["metrics"]
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import ROOT
+from conftest import run_notebooks
 
-from zeerec import report
 from zeerec.synthetic import generate
 
 TOP = 5
@@ -18,15 +17,7 @@ def run(tmp_path_factory):
     """Notebooks 01, 03 and 04 through the runner `make report` uses."""
     sample = generate(tmp_path_factory.mktemp("sample"), scale=0.05, seed=7)
     out = tmp_path_factory.mktemp("run")
-    metrics = report.run_report(
-        report.resolve_data(str(sample)),
-        {"top_n": TOP, "k": TOP},
-        notebooks_dir=ROOT / "notebooks",
-        reports_dir=out / "reports",
-        processed_dir=out / "processed",
-        model_dir=out / "models",
-        only=["01", "03", "04"],
-    )
+    metrics = run_notebooks(sample, out, {"top_n": TOP, "k": TOP}, ["01", "03", "04"])
     return out / "reports", metrics["notebooks"]
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import ROOT
+from conftest import run_notebooks
 
-from zeerec import report
 from zeerec.models import mf
 from zeerec.synthetic import generate
 
@@ -29,15 +28,7 @@ TINY = {
 def run(tmp_path_factory):
     sample = generate(tmp_path_factory.mktemp("sample"), scale=0.1, seed=5)
     out = tmp_path_factory.mktemp("run")
-    metrics = report.run_report(
-        report.resolve_data(str(sample)),
-        TINY,
-        notebooks_dir=ROOT / "notebooks",
-        reports_dir=out / "reports",
-        processed_dir=out / "processed",
-        model_dir=out / "models",
-        only=["01", "05"],
-    )
+    metrics = run_notebooks(sample, out, TINY, ["01", "05"])
     return out, metrics["notebooks"]["05_matrix_factorization"]["metrics"]
 
 

@@ -7,9 +7,9 @@ small MF trained in the notebook, said so in the report, never saved.
 from __future__ import annotations
 
 import pytest
-from conftest import ROOT
+from conftest import run_notebooks
 
-from zeerec import data, report
+from zeerec import data
 from zeerec.synthetic import generate
 
 TOP = 5
@@ -19,15 +19,7 @@ TOP = 5
 def run(tmp_path_factory):
     sample = generate(tmp_path_factory.mktemp("sample"), scale=0.05, seed=7)
     out = tmp_path_factory.mktemp("run")
-    metrics = report.run_report(
-        report.resolve_data(str(sample)),
-        {"top_n": TOP, "fallback_epochs": 20},
-        notebooks_dir=ROOT / "notebooks",
-        reports_dir=out / "reports",
-        processed_dir=out / "processed",
-        model_dir=out / "models",
-        only=["01", "06"],
-    )
+    metrics = run_notebooks(sample, out, {"top_n": TOP, "fallback_epochs": 20}, ["01", "06"])
     return out, metrics["notebooks"]["06_user_based"]["metrics"]
 
 
