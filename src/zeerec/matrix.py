@@ -73,15 +73,25 @@ class RatingMatrix:
         )
 
 
+def locate(known: np.ndarray, ids) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of ``ids`` in the sorted array ``known``, and a mask of which are there.
+
+    Unknown ids get position 0 (use the mask); this is the lookup behind every
+    "predict for any ids, fall back for the unknown ones" in the models.
+    """
+    ids = np.asarray(ids).ravel()
+    if len(known) == 0:
+        return np.zeros(len(ids), dtype=np.int64), np.zeros(len(ids), dtype=bool)
+    pos = np.searchsorted(known, ids)
+    clipped = np.minimum(pos, len(known) - 1)
+    ok = (pos < len(known)) & (known[clipped] == ids)
+    return np.where(ok, clipped, 0), ok
+
+
 def _positions(known: np.ndarray, ids: np.ndarray, what: str) -> np.ndarray:
     """Map ids to positions in the sorted array ``known``; unknown ids raise KeyError."""
-    ids = np.asarray(ids)
-    pos = np.searchsorted(known, ids)
-    pos_clipped = np.minimum(pos, len(known) - 1) if len(known) else pos
-    ok = (
-        (pos < len(known)) & (known[pos_clipped] == ids) if len(known) else np.zeros(len(ids), bool)
-    )
+    pos, ok = locate(known, ids)
     if not np.all(ok):
-        missing = ids[~ok][:5].tolist()
+        missing = np.asarray(ids).ravel()[~ok][:5].tolist()
         raise KeyError(f"unknown {what} id(s) {missing}: not in the rating matrix")
     return pos

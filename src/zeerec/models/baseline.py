@@ -25,19 +25,8 @@ from typing import Self
 import numpy as np
 import pandas as pd
 
-from zeerec.matrix import RatingMatrix
+from zeerec.matrix import RatingMatrix, locate
 from zeerec.models.base import Profile, Recommender
-
-
-def _lookup(known: np.ndarray, ids) -> tuple[np.ndarray, np.ndarray]:
-    """Positions of ``ids`` in the sorted ``known`` and a mask of which ids are known."""
-    ids = np.asarray(ids).ravel()
-    if len(known) == 0:
-        return np.zeros(len(ids), dtype=np.int64), np.zeros(len(ids), dtype=bool)
-    pos = np.searchsorted(known, ids)
-    clipped = np.minimum(pos, len(known) - 1)
-    ok = (pos < len(known)) & (known[clipped] == ids)
-    return np.where(ok, clipped, 0), ok
 
 
 def _aligned(users, movies) -> tuple[np.ndarray, np.ndarray]:
@@ -103,15 +92,15 @@ class BiasBaseline(Recommender):
         """A new user's bias from their ratings, with the movie biases held fixed."""
         ids = np.fromiter(profile.keys(), dtype=np.int64, count=len(profile))
         stars = np.fromiter(profile.values(), dtype=np.float64, count=len(profile))
-        pos, ok = _lookup(self.R.movie_ids, ids)
+        pos, ok = locate(self.R.movie_ids, ids)
         dev = stars[ok] - self.global_mean - self.movie_bias[pos[ok]]
         return float(dev.sum() / (self.reg_user + ok.sum()))
 
     def predict(self, users, movies) -> np.ndarray:
         """``mu + b_u + b_i``, clipped to 1-5; unknown ids contribute no bias."""
         users, movies = _aligned(users, movies)
-        upos, uok = _lookup(self.R.user_ids, users)
-        mpos, mok = _lookup(self.R.movie_ids, movies)
+        upos, uok = locate(self.R.user_ids, users)
+        mpos, mok = locate(self.R.movie_ids, movies)
         est = self.global_mean + np.where(uok, self.user_bias[upos], 0.0)
         est = est + np.where(mok, self.movie_bias[mpos], 0.0)
         return np.clip(est, 1.0, 5.0)

@@ -43,7 +43,7 @@ from typing import Self
 import numpy as np
 import pandas as pd
 
-from zeerec.matrix import RatingMatrix
+from zeerec.matrix import RatingMatrix, locate
 from zeerec.models.base import Profile, Recommender, check_k, top_k
 
 _BLAS = None
@@ -192,10 +192,7 @@ class MFFoldIn(Recommender):
                 raise ValueError("the profile is empty: rate at least one movie")
             ids = np.fromiter(user.keys(), dtype=np.int64, count=len(user))
             stars = np.fromiter(user.values(), dtype=np.float64, count=len(user))
-            pos = np.searchsorted(self.movie_ids, ids)
-            ok = (pos < len(self.movie_ids)) & (
-                self.movie_ids[np.minimum(pos, len(self.movie_ids) - 1)] == ids
-            )
+            pos, ok = locate(self.movie_ids, ids)
             return pos[ok], stars[ok], int((~ok).sum())
         row = int(self.R.user_index(user)[0])
         m = self.R.matrix
@@ -275,10 +272,8 @@ class MFFoldIn(Recommender):
         users, movies = np.asarray(users), np.asarray(movies)
         if users.shape != movies.shape:
             raise ValueError(f"{users.size} users but {movies.size} movies: pass aligned arrays")
-        pos = np.searchsorted(self.movie_ids, movies)
-        ok = (pos < len(self.movie_ids)) & (
-            self.movie_ids[np.minimum(pos, len(self.movie_ids) - 1)] == movies
-        )
+        pos, ok = locate(self.movie_ids, movies)
+        pos, ok = pos.reshape(movies.shape), ok.reshape(movies.shape)
         out = np.full(users.shape, self.global_mean)
         out[ok] += self.b[pos[ok]]
         known = set(self.R.user_ids.tolist())

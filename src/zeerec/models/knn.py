@@ -29,7 +29,7 @@ import pandas as pd
 from sklearn.neighbors import NearestNeighbors
 
 from zeerec.lookup import TitleIndex
-from zeerec.matrix import RatingMatrix
+from zeerec.matrix import RatingMatrix, locate
 from zeerec.models.base import Profile, Recommender, check_k, top_k
 from zeerec.similarity import METHODS, ItemSimilarity
 
@@ -167,13 +167,11 @@ class ItemKNN(Recommender):
         if users.shape != movies.shape:
             raise ValueError(f"{len(users)} users but {len(movies)} movies: pass aligned arrays")
         out = np.full(len(users), self.global_mean)
-        ids = self.R.movie_ids
-        mpos = np.minimum(np.searchsorted(ids, movies), len(ids) - 1)
-        known_movie = ids[mpos] == movies
+        mpos, known_movie = locate(self.R.movie_ids, movies)
         out[known_movie] = self._item_mean[mpos[known_movie]]
         uids = self.R.user_ids
-        upos = np.minimum(np.searchsorted(uids, users), len(uids) - 1)
-        known = known_movie & (uids[upos] == users)
+        upos, known_user = locate(uids, users)
+        known = known_movie & known_user
         pairs = np.flatnonzero(known)
         pairs = pairs[np.argsort(upos[pairs], kind="stable")]
         rows, starts = np.unique(upos[pairs], return_index=True)

@@ -35,7 +35,7 @@ from typing import Self
 import numpy as np
 import pandas as pd
 
-from zeerec.matrix import RatingMatrix
+from zeerec.matrix import RatingMatrix, locate
 from zeerec.models.base import Profile, Recommender, check_k, top_k
 
 
@@ -274,10 +274,8 @@ class UserKNN(Recommender):
         if users.shape != movies.shape:
             raise ValueError(f"{users.size} users but {movies.size} movies: pass aligned arrays")
         out = np.full(users.shape, self.global_mean, dtype=np.float64)
-        col = np.searchsorted(self.R.movie_ids, movies)
-        col_ok = (col < len(self.R.movie_ids)) & (
-            self.R.movie_ids[np.minimum(col, len(self.R.movie_ids) - 1)] == movies
-        )
+        col, col_ok = locate(self.R.movie_ids, movies)
+        col, col_ok = col.reshape(movies.shape), col_ok.reshape(movies.shape)
         known_users = set(self.R.user_ids.tolist())
         xc, cc = self._x_csc, self._centred_csc
         weight = np.zeros(self.R.shape[0])
