@@ -135,23 +135,34 @@ def test_save_and_load_round_trip_exactly(data, fitted, tmp_path):
         SeedMF.load(path)
 
 
-def test_same_seed_same_numbers_other_seed_other_numbers(data):
+@pytest.mark.parametrize("xla", [False, True], ids=["plain", "xla"])
+def test_same_seed_same_numbers_other_seed_other_numbers(data, xla, monkeypatch):
+    monkeypatch.setattr(mf, "XLA_MIN_RATINGS", 1 if xla else None)
     _, train, _ = data
     settings = {**SMALL, "epochs": 6, "refit": False}
     a = BiasedMF(**settings, seed=11).fit(train)
     b = BiasedMF(**settings, seed=11).fit(train)
     c = BiasedMF(**settings, seed=12).fit(train)
+    assert a.model_.jit_compile is xla
     np.testing.assert_array_equal(a.user_factors, b.user_factors)
     np.testing.assert_array_equal(a.movie_bias, b.movie_bias)
     assert a.history_ == b.history_
     assert not np.array_equal(a.user_factors, c.user_factors)
 
 
-def test_training_steps_are_xla_compiled_on_cpu_too(fitted):
-    # Keras's "auto" turns XLA off on CPU, and off whenever op determinism is enabled;
-    # either would silently double the training time (BENCHMARKS.md).
-    assert mf.JIT_COMPILE is True
-    assert fitted.model_.jit_compile is True
+def test_xla_only_from_the_size_where_it_pays(data, fitted, monkeypatch):
+    # Small fits skip the compile; big ones must get XLA, which Keras's "auto" (and op
+    # determinism) would silently turn off on CPU, doubling the training time.
+    assert fitted.n_train_ < mf.XLA_MIN_RATINGS and fitted.model_.jit_compile is False
+    assert mf.use_xla(mf.XLA_MIN_RATINGS) and not mf.use_xla(mf.XLA_MIN_RATINGS - 1)
+    monkeypatch.setattr(mf, "XLA_MIN_RATINGS", 100)
+    _, train, _ = data
+    big = BiasedMF(**{**SMALL, "epochs": 1}, refit=False).fit(train)
+    assert big.model_.jit_compile is True
+    seed = SeedMF(epochs=1, batch_size=512).fit(train)
+    assert seed.model_.jit_compile is True
+    monkeypatch.setattr(mf, "XLA_MIN_RATINGS", None)
+    assert not mf.use_xla(10**9)
 
 
 def test_unknown_ids_fall_back_to_the_biases(fitted):

@@ -64,20 +64,28 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from zeerec.matrix import RatingMatrix
+from zeerec.matrix import RatingMatrix, locate
 from zeerec.models.base import Profile, Recommender, check_k, top_k
 from zeerec.splits import random_split
 
 TF_LOGS_ENV = "ZEEREC_TF_LOGS"
 STEPS_PER_EXECUTION = 16
 """Adam steps per call into TensorFlow: the same steps, half the per-step overhead on CPU."""
-JIT_COMPILE = True
-"""Compile training steps with XLA, also on CPU (Keras's "auto" turns XLA off there).
+XLA_MIN_RATINGS = 200_000
+"""Compile the training steps with XLA when a model trains on at least this many ratings.
 
 Most of a step's time is Adam updating every row of the embedding tables; XLA fuses
-those element-wise updates into one pass over memory. Measured at ML-1M size on
-2 cores: 1.15 s instead of 2.3 s per epoch of the default BiasedMF, the seed model
-0.95 s instead of 1.8 s, predictions equal to within 3e-7 (BENCHMARKS.md)."""
+those element-wise updates into one pass over memory. Measured on 2 cores at ML-1M size
+(720,150 ratings per epoch, default BiasedMF): 1.36 s instead of 2.05 s per epoch
+(median of 16 epochs each, interleaved), predictions equal to within 3e-7. Compiling
+costs about 1.5-2 s per model, which small data sets never earn back (ML-100K: 0.15-0.21
+s instead of 0.21-0.25 s per epoch), hence the threshold. Keras's own ``"auto"`` would
+leave XLA off on every CPU. Set to ``None`` to never use XLA."""
+
+
+def use_xla(n_ratings: int) -> bool:
+    """Whether a model training on ``n_ratings`` ratings compiles its steps with XLA."""
+    return XLA_MIN_RATINGS is not None and n_ratings >= XLA_MIN_RATINGS
 
 
 @contextlib.contextmanager
@@ -142,9 +150,10 @@ def set_seed(seed: int) -> None:
     """Same seed, same numbers: Python, numpy and TensorFlow seeds.
 
     TensorFlow's ``enable_op_determinism`` is deliberately not called: Keras refuses XLA
-    when it is on, and XLA halves the training time (:data:`JIT_COMPILE`). On CPU the
-    XLA-compiled steps are deterministic by themselves: the same seed gives the same
-    numbers bit for bit (tests/test_mf.py). GPUs are not covered by that promise.
+    when it is on, and XLA cuts a third of the training time at ML-1M size
+    (:data:`XLA_MIN_RATINGS`). On CPU the training steps are deterministic by themselves,
+    compiled or not: the same seed gives the same numbers bit for bit (tests/test_mf.py).
+    GPUs are not covered by that promise.
     """
     with quiet_tensorflow():  # the first TensorFlow call probes for CUDA, loudly
         keras.utils.set_random_seed(int(seed))
@@ -155,17 +164,6 @@ def _np(value, dtype=None) -> np.ndarray:
     """A Keras variable or tensor as a numpy array."""
     out = value.numpy() if hasattr(value, "numpy") else np.asarray(value)
     return out if dtype is None else out.astype(dtype)
-
-
-def _lookup(known: np.ndarray, ids) -> tuple[np.ndarray, np.ndarray]:
-    """Positions of ``ids`` in the sorted ``known`` and a mask of which ids are known."""
-    ids = np.asarray(ids).ravel()
-    if len(known) == 0:
-        return np.zeros(len(ids), dtype=np.int64), np.zeros(len(ids), dtype=bool)
-    pos = np.searchsorted(known, ids)
-    clipped = np.minimum(pos, len(known) - 1)
-    ok = (pos < len(known)) & (known[clipped] == ids)
-    return np.where(ok, clipped, 0), ok
 
 
 class _LearningRates(keras.callbacks.Callback):
@@ -403,8 +401,8 @@ class _KerasMF(Recommender):
         users, movies = np.asarray(users).ravel(), np.asarray(movies).ravel()
         if users.shape != movies.shape:
             raise ValueError(f"{users.size} users but {movies.size} movies: pass aligned arrays")
-        upos, uok = _lookup(self.R.user_ids, users)
-        mpos, mok = _lookup(self.R.movie_ids, movies)
+        upos, uok = locate(self.R.user_ids, users)
+        mpos, mok = locate(self.R.movie_ids, movies)
         return upos, uok, mpos, mok, users, movies
 
     def similar_movies(self, movie_id: int, k: int = 10, min_ratings: int = 0) -> pd.DataFrame:
@@ -565,7 +563,7 @@ class SeedMF(_KerasMF):
             verbose=verbose,
         )
 
-    def build_model(self, n_users: int, n_movies: int) -> keras.Model:
+    def build_model(self, n_users: int, n_movies: int, xla: bool = False) -> keras.Model:
         f = self.factors
         user_input = keras.Input(shape=(1,), name="user_input", dtype="int32")
         user_vec = keras.layers.Flatten(name="FlattenUsers")(
@@ -582,7 +580,7 @@ class SeedMF(_KerasMF):
             loss="mse",
             metrics=[keras.metrics.RootMeanSquaredError(name="rmse")],
             steps_per_execution=STEPS_PER_EXECUTION,
-            jit_compile=JIT_COMPILE,
+            jit_compile=xla,
         )
         return model
 
@@ -591,7 +589,7 @@ class SeedMF(_KerasMF):
         set_seed(self.seed)
         self.R = RatingMatrix.from_ratings(ratings)
         train, valid = self._carve(ratings)
-        self.model_ = self.build_model(*self.R.shape)
+        self.model_ = self.build_model(*self.R.shape, xla=use_xla(len(train)))
         x, y = self._encode(train)
         validation = None
         if valid is not None:
@@ -737,7 +735,7 @@ class BiasedMF(_KerasMF):
             loss=member_mse,
             metrics=[keras.metrics.RootMeanSquaredError(name="rmse")],
             steps_per_execution=STEPS_PER_EXECUTION,
-            jit_compile=JIT_COMPILE,
+            jit_compile=use_xla(len(x)),
         )
         return model
 
