@@ -118,7 +118,8 @@ candidates, unavailable = evaluation.build_models(
 if mf_epochs is not None:
     print(
         f"The Keras models train for at most {mf_epochs} epochs here (the seed's with batch "
-        "1,024 instead of 128), to keep the report fast; notebook 05 trains them in full."
+        "1,024 instead of 128; the improved model without its refit on all training "
+        "ratings), to keep the report fast; notebook 05 trains them in full."
     )
 for name, why in unavailable.items():
     print(f"left out: {name} ({why})")

@@ -467,8 +467,9 @@ def build_models(
     the movies table), so a report can say what it left out instead of failing.
     ``mf_epochs`` caps the training epochs of both Keras models (the seed's model
     then also trains with batches of 1,024 instead of 128, at a matching learning
-    rate), so that a full comparison fits a report's time budget; None keeps each
-    model's own settings (the seed's as published: 20 epochs, batch 128).
+    rate; the improved model keeps its best validated epoch without the refit on all
+    training ratings), so that a full comparison fits a report's time budget; None
+    keeps each model's own settings (the seed's as published: 20 epochs, batch 128).
     """
     from zeerec.models.ease import EASE
     from zeerec.models.popularity import Popularity
@@ -510,7 +511,9 @@ def build_models(
     def improved_mf():
         from zeerec.models.mf import BiasedMF
 
-        return BiasedMF(seed=seed) if mf_epochs is None else BiasedMF(epochs=mf_epochs, seed=seed)
+        if mf_epochs is None:
+            return BiasedMF(seed=seed)
+        return BiasedMF(epochs=mf_epochs, refit=False, seed=seed)
 
     factories: dict[str, Callable[[], Recommender]] = {
         "global mean": lambda: baseline("mean"),
