@@ -627,6 +627,11 @@ class SeedMF(_KerasMF):
         row = int(self.R.user_index(user)[0])
         return (self.movie_factors @ self.user_factors[row]).astype(np.float64)
 
+    def scores_many(self, users) -> np.ndarray:
+        """:meth:`scores` for many known users at once (users × movies): one matrix product."""
+        rows = self.R.user_index(users)
+        return (self.user_factors[rows] @ self.movie_factors.T).astype(np.float64)
+
 
 # --------------------------------------------------------------------------- the improved model
 
@@ -911,6 +916,16 @@ class BiasedMF(_KerasMF):
             + self.user_bias[row]
             + self.movie_bias
             + self.movie_factors @ self.user_vectors()[row]
+        )
+
+    def scores_many(self, users) -> np.ndarray:
+        """:meth:`scores` for many known users at once (users × movies): one matrix product."""
+        rows = self.R.user_index(users)
+        return (
+            self.global_mean
+            + self.user_bias[rows][:, None]
+            + self.movie_bias[None, :]
+            + self.user_vectors()[rows] @ self.movie_factors.T
         )
 
 
