@@ -146,6 +146,12 @@ model = mf.BiasedMF(
 ).fit(train)
 per_epoch = float(np.median(model.epoch_seconds_))
 print(
+    f"Early stopping: training ends once the validation RMSE has not improved by at least "
+    f"{model.min_delta:g} for {model.patience} epochs in a row, and the learning rate is "
+    f"multiplied by {model.lr_factor:g} after every epoch that improves it by less than "
+    f"{model.lr_min_delta:g}; the epoch with the lowest validation RMSE is kept."
+)
+print(
     f"Stopped after {len(model.history_['loss'])} epochs, kept epoch {model.best_epoch_} "
     f"(validation RMSE {model.validation_rmse_:.4f}), refit on all {model.n_train_:,} "
     f"training ratings; taste stretch {np.mean(model.taste_scale_):.2f}. "
@@ -337,7 +343,9 @@ mapped.groupby("main_genre")[["x", "y"]].mean().assign(
 
 # %% [markdown]
 # Each point is a movie with at least 50 training ratings, coloured by its most specific
-# genre; the most-rated movies are labelled. The model was never told any genre: how
+# genre (the least common of its genres); the eight most frequent of those get a colour
+# each, all other genres are grouped as "Other" (grey). The most-rated movies are
+# labelled. The model was never told any genre: how
 # much the genres gather in their own regions of the map (the share printed above, the
 # centres in the table) is what the embeddings learned from ratings alone about which
 # movies appeal to the same people.
@@ -412,8 +420,9 @@ print(f"{overlap:.0%} of the recommendations share a genre with those favourites
 top_list
 
 # %% [markdown]
-# The list is ranked by predicted stars among the movies the user has not rated
-# (ranked before clipping, so two movies shown at 5.00 are still in order). It mixes
+# The list is ranked by predicted stars among the movies the user has not rated. The
+# ranking uses the unclipped prediction, so movies predicted above 5 stars (shown as
+# 5.00) still keep their order. It mixes
 # movies everybody likes (a high movie bias) with movies that match this user's taste
 # vector; the genre overlap with their favourites is printed above.
 #
