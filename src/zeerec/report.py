@@ -206,7 +206,7 @@ def _headline(values: Mapping[str, Any], limit: int = 6) -> str:
             shown = f"{value:,}"
         else:
             shown = str(value)
-        parts.append(f"{html.escape(key)}: <b>{html.escape(shown)}</b>")
+        parts.append(f"{html.escape(key.replace('_', ' '))}: <b>{html.escape(shown)}</b>")
         if len(parts) == limit:
             break
     return "; ".join(parts)
@@ -245,7 +245,11 @@ th {{ background: #f4f4f4; }}
 <h1>zeerec reports</h1>
 <p>Generated {html.escape(metrics["generated"])} from <b>{html.escape(data.how)}</b>
 ({html.escape(str(data.folder))}); all notebooks ran in {total:.1f} s.
-Every figure below is also in <a href="metrics.json">metrics.json</a>.</p>
+Every figure below is also in <a href="metrics.json">metrics.json</a>.
+Key figures are the first values each notebook records; its report explains them.
+Each notebook makes its own split of the ratings (05: a random 80/20 split as in the
+case study; 07: each user's ratings split 75/25), so the same model can score
+differently on two lines.</p>
 <table><tr><th>Report</th><th>Status</th><th>Wall time</th><th>Key figures</th></tr>
 {"".join(rows)}
 </table>
