@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from common import SHARED, log, run_surprise, surprise_models, write_section
+from common import SHARED, log, publish, run_surprise, surprise_models
 from common import markdown_table as fmt
 
 from zeerec import data, evaluation, report
@@ -280,12 +280,7 @@ def main(argv: list[str] | None = None) -> int:
         *section_synthetic(),
     ]
     body += ["", f"Whole benchmark: {time.perf_counter() - start:.0f} s."]
-    text = "\n".join(body) + "\n"
-    if args.dry_run:
-        print(text)
-    else:
-        write_section(SECTION, text)
-        log(f"wrote the '{SECTION}' section of BENCHMARKS.md")
+    publish(SECTION, body, dry_run=args.dry_run)
     return 0
 
 

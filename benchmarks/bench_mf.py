@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from common import SHARED, log, markdown_table, run_surprise, surprise_models, write_section
+from common import SHARED, log, markdown_table, publish, run_surprise, surprise_models
 
 from zeerec import data
 from zeerec.metrics import mae, rmse
@@ -269,12 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_synthetic:
         body += [*bench_synthetic(), ""]
     body += [f"Whole benchmark: {time.perf_counter() - start:.0f} s."]
-    text = "\n".join(body) + "\n"
-    if args.dry_run:
-        print(text)
-    else:
-        write_section(SECTION, text)
-        log(f"wrote the '{SECTION}' section of BENCHMARKS.md")
+    publish(SECTION, body, dry_run=args.dry_run)
     return 0
 
 

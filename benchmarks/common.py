@@ -63,6 +63,16 @@ def write_section(section: str, text: str, path: Path = BENCHMARKS_MD) -> None:
     atomic_write(path, new if new.endswith("\n") else new + "\n")
 
 
+def publish(section: str, lines: list[str], dry_run: bool = False) -> None:
+    """Write ``lines`` as the ``section`` of BENCHMARKS.md, or print them (``dry_run``)."""
+    text = "\n".join(lines) + "\n"
+    if dry_run:
+        print(text)
+    else:
+        write_section(section, text)
+        log(f"wrote the '{section}' section of BENCHMARKS.md")
+
+
 def surprise_models(seed: int, svdpp: bool = True) -> dict:
     """scikit-surprise's classic rating models (needs the ``bench`` extra)."""
     from surprise import SVD, BaselineOnly, KNNBaseline, SVDpp
