@@ -119,7 +119,7 @@ if mf_epochs is not None:
     print(
         f"The Keras models train for at most {mf_epochs} epochs here, to keep the report "
         "fast: the seed's model with batches of 1,024 at Adam 1e-3 (published: 128 at "
-        "1e-4, 20 epochs), so it is not the published model and does better than it; the "
+        "1e-4, 20 epochs), so its figures here are not the published model's; the "
         "improved model without its refit on all training ratings. Notebook 05 trains "
         "both with their own settings."
     )

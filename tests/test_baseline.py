@@ -83,6 +83,8 @@ def test_beats_the_global_mean_and_ranks_by_movie_bias():
     high = base.scores({1: 5, 2: 5, 3: 5})
     low = base.scores({1: 1, 2: 1, 3: 1})
     assert np.all(high > low)
+    users = base.R.user_ids[:4]
+    np.testing.assert_allclose(base.scores_many(users), np.vstack([base.scores(u) for u in users]))
 
 
 def test_bad_settings_are_refused():

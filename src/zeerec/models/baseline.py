@@ -112,3 +112,8 @@ class BiasBaseline(Recommender):
         else:
             bu = self.user_bias[self.R.user_index(user)[0]]
         return self.global_mean + bu + self.movie_bias
+
+    def scores_many(self, users) -> np.ndarray:
+        """:meth:`scores` for many known users at once (users × movies)."""
+        bu = self.user_bias[self.R.user_index(users)]
+        return self.global_mean + bu[:, None] + self.movie_bias[None, :]
