@@ -76,12 +76,13 @@ class RatingMatrix:
 def locate(known: np.ndarray, ids) -> tuple[np.ndarray, np.ndarray]:
     """Positions of ``ids`` in the sorted array ``known``, and a mask of which are there.
 
-    Unknown ids get position 0 (use the mask); this is the lookup behind every
-    "predict for any ids, fall back for the unknown ones" in the models.
+    Both have the shape of ``ids``. Unknown ids get position 0 (use the mask); this is
+    the lookup behind every "predict for any ids, fall back for the unknown ones" in
+    the models.
     """
-    ids = np.asarray(ids).ravel()
+    ids = np.asarray(ids)
     if len(known) == 0:
-        return np.zeros(len(ids), dtype=np.int64), np.zeros(len(ids), dtype=bool)
+        return np.zeros(ids.shape, dtype=np.int64), np.zeros(ids.shape, dtype=bool)
     pos = np.searchsorted(known, ids)
     clipped = np.minimum(pos, len(known) - 1)
     ok = (pos < len(known)) & (known[clipped] == ids)
@@ -92,6 +93,6 @@ def _positions(known: np.ndarray, ids: np.ndarray, what: str) -> np.ndarray:
     """Map ids to positions in the sorted array ``known``; unknown ids raise KeyError."""
     pos, ok = locate(known, ids)
     if not np.all(ok):
-        missing = np.asarray(ids).ravel()[~ok][:5].tolist()
+        missing = np.asarray(ids)[~ok][:5].tolist()
         raise KeyError(f"unknown {what} id(s) {missing}: not in the rating matrix")
     return pos

@@ -359,6 +359,7 @@ def run_report(
     # MPLBACKEND=Agg, under which plt.show() in a kernel draws nothing).
     old_backend = os.environ.get("MPLBACKEND")
     os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    transport = _kernel_transport()
     _say(f"Running {len(notebooks)} notebook(s) on {data.how} with kernel '{kernel}'.")
     try:
         for i, nb in enumerate(notebooks, 1):
@@ -379,7 +380,7 @@ def run_report(
                     cwd=str(notebooks_dir),
                     progress_bar=False,
                     log_output=False,
-                    **_kernel_transport(),
+                    **transport,
                 )
             except PapermillExecutionError as err:
                 failed = reports_dir / "failed"

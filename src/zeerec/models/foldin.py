@@ -273,7 +273,6 @@ class MFFoldIn(Recommender):
         if users.shape != movies.shape:
             raise ValueError(f"{users.size} users but {movies.size} movies: pass aligned arrays")
         pos, ok = locate(self.movie_ids, movies)
-        pos, ok = pos.reshape(movies.shape), ok.reshape(movies.shape)
         out = np.full(users.shape, self.global_mean)
         out[ok] += self.b[pos[ok]]
         known = set(self.R.user_ids.tolist())

@@ -275,7 +275,6 @@ class UserKNN(Recommender):
             raise ValueError(f"{users.size} users but {movies.size} movies: pass aligned arrays")
         out = np.full(users.shape, self.global_mean, dtype=np.float64)
         col, col_ok = locate(self.R.movie_ids, movies)
-        col, col_ok = col.reshape(movies.shape), col_ok.reshape(movies.shape)
         known_users = set(self.R.user_ids.tolist())
         xc, cc = self._x_csc, self._centred_csc
         weight = np.zeros(self.R.shape[0])
