@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from common import SHARED, log, publish, run_surprise, surprise_models
+from common import ROOT, SHARED, log, publish, run_surprise, surprise_models
 from common import markdown_table as fmt
 
 from zeerec import data, evaluation, report
@@ -36,7 +36,6 @@ from zeerec.models.ease import EASE
 from zeerec.splits import stratified_split
 from zeerec.synthetic import generate
 
-ROOT = Path(__file__).resolve().parents[1]
 SECTION = "## Evaluation (issue 6)"
 K = 10
 SEED = 42

@@ -108,12 +108,10 @@ class BiasBaseline(Recommender):
     def scores(self, user: int | Profile) -> np.ndarray:
         """Predicted stars for every movie: the user's bias shifts all, so movie bias ranks."""
         if isinstance(user, Mapping):
-            bu = self.user_bias_for(user)
-        else:
-            bu = self.user_bias[self.R.user_index(user)[0]]
-        return self.global_mean + bu + self.movie_bias
+            return self.global_mean + self.user_bias_for(user) + self.movie_bias
+        return self.scores_many([user])[0]
 
     def scores_many(self, users) -> np.ndarray:
-        """:meth:`scores` for many known users at once (users × movies)."""
+        """Scores of many known users at once (users × movies); :meth:`scores` is one row."""
         bu = self.user_bias[self.R.user_index(users)]
         return self.global_mean + bu[:, None] + self.movie_bias[None, :]

@@ -624,11 +624,11 @@ class SeedMF(_KerasMF):
     def scores(self, user: int | Profile) -> np.ndarray:
         if isinstance(user, Mapping):
             raise NotImplementedError("the seed model cannot score a new user's profile")
-        row = int(self.R.user_index(user)[0])
-        return (self.movie_factors @ self.user_factors[row]).astype(np.float64)
+        return self.scores_many([user])[0]
 
     def scores_many(self, users) -> np.ndarray:
-        """:meth:`scores` for many known users at once (users × movies): one matrix product."""
+        """Scores of many known users at once (users × movies), one matrix product; :meth:`scores`
+        is one row of it."""
         rows = self.R.user_index(users)
         return (self.user_factors[rows] @ self.movie_factors.T).astype(np.float64)
 
@@ -910,16 +910,11 @@ class BiasedMF(_KerasMF):
                 "a new user's profile needs fold-in: zeerec.models.foldin.MFFoldIn solves "
                 "their bias and taste vector against this model's movie arrays"
             )
-        row = int(self.R.user_index(user)[0])
-        return (
-            self.global_mean
-            + self.user_bias[row]
-            + self.movie_bias
-            + self.movie_factors @ self.user_vectors()[row]
-        )
+        return self.scores_many([user])[0]
 
     def scores_many(self, users) -> np.ndarray:
-        """:meth:`scores` for many known users at once (users × movies): one matrix product."""
+        """Scores of many known users at once (users × movies), one matrix product; :meth:`scores`
+        is one row of it."""
         rows = self.R.user_index(users)
         return (
             self.global_mean
