@@ -75,7 +75,8 @@ def run_zeerec(train: pd.DataFrame, test: pd.DataFrame) -> tuple[list[dict], mf.
         scored = test
         if isinstance(model, mf.SeedMF):  # no embedding for unseen ids: score what it knows
             scored = test[
-                test["user_id"].isin(model.R.user_ids) & test["movie_id"].isin(model.R.movie_ids)
+                test["user_id"].isin(model.ratings_.user_ids)
+                & test["movie_id"].isin(model.ratings_.movie_ids)
             ]
         pred = model.predict(scored["user_id"], scored["movie_id"])
         t = scored["rating"].to_numpy(dtype=float)

@@ -128,7 +128,7 @@ def main() -> None:
         f"\nseed_pearson vs numpy corrcoef: max abs difference {diff:.1e} over the pairs that "
         "share a rater"
     )
-    items = sim.R.matrix.T.tocsr()
+    items = sim.ratings.matrix.T.tocsr()
     best, med, sk = timed(lambda: cosine_similarity(items, dense_output=True), 1)
     cos = results["cosine"]
     ok = np.isfinite(cos)

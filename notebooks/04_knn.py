@@ -40,9 +40,10 @@ import numpy as np
 import pandas as pd
 
 from zeerec import data as zd
+from zeerec.display import readable
 from zeerec.lookup import TitleIndex, pick_movie, typical_user
 from zeerec.matrix import RatingMatrix
-from zeerec.models.knn import ItemKNN, readable, seed_nearest_neighbors
+from zeerec.models.knn import ItemKNN, seed_nearest_neighbors
 from zeerec.report import findings, record
 from zeerec.similarity import METHOD_LABELS, ItemSimilarity, overlap
 

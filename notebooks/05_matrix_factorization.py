@@ -373,7 +373,7 @@ for name, m in (("improved MF", model), ("seed MF", seed_model)):
     ids = neighbours[name]
     shared = np.mean([bool(genre_sets[i] & genre_sets[movie_id]) for i in ids])
     q = m.movie_factors / np.linalg.norm(m.movie_factors, axis=1, keepdims=True).clip(1e-12)
-    typical = np.median(q @ q[m.R.movie_index(movie_id)[0]])
+    typical = np.median(q @ q[m.ratings_.movie_index(movie_id)[0]])
     print(
         f"{name}: {shared:.0%} of the neighbours share a genre with {titles.title(movie_id)}; "
         f"the median cosine over all movies is {typical:.2f}."

@@ -45,15 +45,15 @@ def test_biases_are_the_closed_form_alternating_updates():
     bu = {1: (5 - mu - bi[1] + 3 - mu - bi[2]) / (2 + 2), 3: (1 - mu - bi[2]) / (2 + 1)}
     assert model.global_mean == pytest.approx(mu)
     for m, b in bi.items():
-        assert model.movie_bias[model.R.movie_index(m)[0]] == pytest.approx(b)
+        assert model.movie_bias[model.ratings_.movie_index(m)[0]] == pytest.approx(b)
     for u, b in bu.items():
-        assert model.user_bias[model.R.user_index(u)[0]] == pytest.approx(b)
+        assert model.user_bias[model.ratings_.user_index(u)[0]] == pytest.approx(b)
 
 
 def test_regularisation_shrinks_movies_with_few_ratings():
     rows = [(u, 1, 5) for u in range(1, 41)] + [(1, 2, 5)] + [(u, 3, 3) for u in range(2, 41)]
     model = BiasBaseline().fit(_ratings(rows))
-    b = dict(zip(model.R.movie_ids, model.movie_bias, strict=True))
+    b = dict(zip(model.ratings_.movie_ids, model.movie_bias, strict=True))
     assert b[1] > b[2] > 0  # one 5-star vote is weaker evidence than forty
 
 
@@ -61,8 +61,8 @@ def test_unknown_ids_fall_back_to_the_known_biases():
     r = _random_ratings()
     model = BiasBaseline().fit(r)
     mu = model.global_mean
-    bu = model.user_bias[model.R.user_index(5)[0]]
-    bi = model.movie_bias[model.R.movie_index(7)[0]]
+    bu = model.user_bias[model.ratings_.user_index(5)[0]]
+    bi = model.movie_bias[model.ratings_.movie_index(7)[0]]
     got = model.predict([5, 999, 5, 999], [7, 7, 999, 998])
     np.testing.assert_allclose(got, np.clip([mu + bu + bi, mu + bi, mu + bu, mu], 1, 5))
 
@@ -77,13 +77,13 @@ def test_beats_the_global_mean_and_ranks_by_movie_bias():
         truth, gm.predict(test["user_id"], test["movie_id"])
     )
     top = base.recommend(3, k=5, exclude_seen=False)
-    expected = base.R.movie_ids[np.argsort(-base.movie_bias, kind="stable")[:5]]
+    expected = base.ratings_.movie_ids[np.argsort(-base.movie_bias, kind="stable")[:5]]
     np.testing.assert_array_equal(top["movie_id"], expected)
     # a new user's profile gets their own bias, from the fixed movie biases
     high = base.scores({1: 5, 2: 5, 3: 5})
     low = base.scores({1: 1, 2: 1, 3: 1})
     assert np.all(high > low)
-    users = base.R.user_ids[:4]
+    users = base.ratings_.user_ids[:4]
     np.testing.assert_allclose(base.scores_many(users), np.vstack([base.scores(u) for u in users]))
 
 

@@ -67,7 +67,7 @@ def test_scores_paths_agree():
     many = model.scores_many(users)
     single = np.vstack([model.scores(int(u)) for u in users])
     np.testing.assert_allclose(many, single)
-    x = model.R.binary().toarray()[model.R.user_index(3)[0]]
+    x = model.ratings_.binary().toarray()[model.ratings_.user_index(3)[0]]
     np.testing.assert_allclose(model.scores(3), x @ model.B_)
     # a profile with the same movies scores like the user (the stars do not matter)
     profile = dict.fromkeys(ratings.loc[ratings["user_id"] == 3, "movie_id"], 1.0)
@@ -100,7 +100,9 @@ def test_popularity_counts_ratings_not_stars():
     ratings = _blocks()
     model = Popularity().fit(ratings)
     counts = ratings.groupby("movie_id").size()
-    np.testing.assert_array_equal(model.scores(1), counts.reindex(model.R.movie_ids).to_numpy())
+    np.testing.assert_array_equal(
+        model.scores(1), counts.reindex(model.ratings_.movie_ids).to_numpy()
+    )
     np.testing.assert_array_equal(model.scores_many([1, 2]), np.vstack([model.scores(1)] * 2))
     recs = model.recommend(1, k=2)
     seen = set(ratings.loc[ratings["user_id"] == 1, "movie_id"])

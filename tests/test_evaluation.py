@@ -21,15 +21,15 @@ class MovieMean(Recommender):
     name = "movie mean"
 
     def fit(self, ratings):
-        self.R = RatingMatrix.from_ratings(ratings)
-        self.mean_ = ratings.groupby("movie_id")["rating"].mean().reindex(self.R.movie_ids)
+        self.ratings_ = RatingMatrix.from_ratings(ratings)
+        self.mean_ = ratings.groupby("movie_id")["rating"].mean().reindex(self.ratings_.movie_ids)
         return self
 
     def predict(self, users, movies):
         return self.mean_.reindex(np.asarray(movies)).to_numpy()
 
     def scores(self, user):
-        self.R.user_index(user)
+        self.ratings_.user_index(user)
         return self.mean_.to_numpy()
 
 
@@ -43,13 +43,13 @@ class Oracle(Recommender):
         self.test = test
 
     def fit(self, ratings):
-        self.R = RatingMatrix.from_ratings(ratings)
+        self.ratings_ = RatingMatrix.from_ratings(ratings)
         return self
 
     def scores(self, user):
-        s = np.zeros(len(self.R.movie_ids))
+        s = np.zeros(len(self.ratings_.movie_ids))
         held = self.test.loc[self.test["user_id"] == user, "movie_id"]
-        s[np.isin(self.R.movie_ids, held)] = 1.0
+        s[np.isin(self.ratings_.movie_ids, held)] = 1.0
         return s
 
 
@@ -214,7 +214,7 @@ class LeastPopularFirst(Popularity):
         s = -self.counts_.copy()
         s[self.seen(user)] = -np.inf
         top = np.argsort(-s, kind="stable")[:k]
-        return pd.DataFrame({"movie_id": self.R.movie_ids[top], "score": s[top]})
+        return pd.DataFrame({"movie_id": self.ratings_.movie_ids[top], "score": s[top]})
 
 
 def test_models_with_their_own_recommend_are_judged_on_their_lists(split):
@@ -232,7 +232,7 @@ def test_models_with_their_own_recommend_are_judged_on_their_lists(split):
             return (
                 super()
                 .recommend(user, k, exclude_seen=False)
-                .assign(movie_id=lambda f: self.R.movie_ids[self.seen(user)[:k]])
+                .assign(movie_id=lambda f: self.ratings_.movie_ids[self.seen(user)[:k]])
             )
 
     with pytest.raises(ValueError, match="recommended training movies"):

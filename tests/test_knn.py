@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 from sklearn.metrics.pairwise import cosine_similarity
 
+from zeerec.display import readable
 from zeerec.matrix import RatingMatrix
 from zeerec.models.base import Recommender
-from zeerec.models.knn import ItemKNN, readable, seed_nearest_neighbors
+from zeerec.models.knn import ItemKNN, seed_nearest_neighbors
 from zeerec.similarity import ItemSimilarity
 
 K, MIN_COMMON, SHRINK, PRIOR = 4, 3, 2.0, 5.0
@@ -158,7 +159,7 @@ def test_seed_nearest_neighbors_agrees_with_zeerec_cosine(ratings):
     sim = ItemSimilarity(R)
     for movie in (10, 20, 40):
         seed = seed_nearest_neighbors(R, movie, k=6)
-        ours = sim.most_similar(movie, k=6, method="cosine", min_common=0)
+        ours = sim.most_similar(movie, n=6, method="cosine", min_common=0)
         np.testing.assert_allclose(seed["distance"], 1 - ours["score"].to_numpy(), atol=1e-9)
         cosine = sim.scores(movie, "cosine", min_common=0)
         np.testing.assert_allclose(

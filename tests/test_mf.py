@@ -86,10 +86,13 @@ def test_similar_movies_come_from_the_same_taste_group(data, fitted):
 def test_members_average_is_one_plain_mf(data, fitted):
     """The stacked arrays give exactly the mean of the Keras members' predictions."""
     _, _, test = data
-    ids = fitted.R
+    ids = fitted.ratings_
     known = test[test["user_id"].isin(ids.user_ids) & test["movie_id"].isin(ids.movie_ids)]
     x = np.column_stack(
-        [fitted.R.user_index(known["user_id"]), fitted.R.movie_index(known["movie_id"])]
+        [
+            fitted.ratings_.user_index(known["user_id"]),
+            fitted.ratings_.movie_index(known["movie_id"]),
+        ]
     ).astype(np.int32)
     members = fitted.model_.predict(np.repeat(x[:, None, :], 2, axis=1), verbose=0)
     assert members.shape == (len(known), 2)
@@ -168,10 +171,10 @@ def test_xla_only_from_the_size_where_it_pays(data, fitted, monkeypatch):
 def test_scores_many_is_scores_for_a_block_of_users(data, fitted):
     _, train, _ = data
     seed = SeedMF(factors=4, epochs=1, batch_size=512).fit(train)
-    users = fitted.R.user_ids[[0, 5, 17, 3]]
+    users = fitted.ratings_.user_ids[[0, 5, 17, 3]]
     for model in (fitted, seed):
         block = model.scores_many(users)
-        assert block.shape == (len(users), len(model.R.movie_ids))
+        assert block.shape == (len(users), len(model.ratings_.movie_ids))
         np.testing.assert_allclose(block, np.vstack([model.scores(u) for u in users]), atol=1e-6)
     with pytest.raises(KeyError, match="unknown user"):
         fitted.scores_many([10**9])
@@ -179,7 +182,7 @@ def test_scores_many_is_scores_for_a_block_of_users(data, fitted):
 
 def test_unknown_ids_fall_back_to_the_biases(fitted):
     mu = fitted.global_mean
-    u, m = int(fitted.R.user_ids[0]), int(fitted.R.movie_ids[0])
+    u, m = int(fitted.ratings_.user_ids[0]), int(fitted.ratings_.movie_ids[0])
     bu = fitted.user_bias[0]
     bi = fitted.movie_bias[0]
     got = fitted.predict([-1, u, -1], [m, 10**6, 10**6])
@@ -220,13 +223,16 @@ def test_implicit_term_trains_and_is_part_of_the_user_vector(data):
 def test_seed_model_is_the_published_architecture(data, tmp_path):
     _, train, test = data
     model = SeedMF(epochs=2, batch_size=512, learning_rate=1e-2, seed=1).fit(train)
-    n_users, n_movies = model.R.shape
+    n_users, n_movies = model.ratings_.shape
     layers = {layer.name for layer in model.model_.layers}
     assert {"user_embedding", "movie_embedding", "Similarity-Dot-Product"} <= layers
     assert model.model_.count_params() == (n_users + n_movies) * 64
     assert isinstance(model.model_.optimizer, keras.optimizers.Adam)
     assert set(model.history_) >= {"loss", "val_loss", "rmse", "val_rmse"}
-    known = test[test["user_id"].isin(model.R.user_ids) & test["movie_id"].isin(model.R.movie_ids)]
+    known = test[
+        test["user_id"].isin(model.ratings_.user_ids)
+        & test["movie_id"].isin(model.ratings_.movie_ids)
+    ]
     pred = model.predict(known["user_id"], known["movie_id"])
     back = mf.load(model.save(tmp_path / "seed"))
     np.testing.assert_array_equal(back.predict(known["user_id"], known["movie_id"]), pred)

@@ -84,7 +84,7 @@ def test_hand_worked_seed_cosine_adjusted(hand):
 
 
 def test_hand_worked_ranking(hand):
-    top = hand.most_similar(10, k=4, method="pearson", min_common=2)
+    top = hand.most_similar(10, n=4, method="pearson", min_common=2)
     assert top["movie_id"].tolist() == [20, 30, 40]  # E has one common rater: not ranked
     assert top["n_common"].tolist() == [3, 3, 2]
     assert top.attrs["too_few_common"] == 1 and top.attrs["eligible"] == 3
@@ -162,13 +162,13 @@ def test_full_matrices_against_pandas_and_sklearn(rnd):
 def test_matrix_rows_equal_one_against_all(rnd, method):
     ratings, sim = rnd
     full = sim.matrix(method, min_common=2, shrinkage=1.5)
-    ids = sim.R.movie_ids
+    ids = sim.ratings.movie_ids
     for j in (0, 5, len(ids) - 1):
         row = sim.scores(int(ids[j]), method, min_common=2, shrinkage=1.5).to_numpy()
         np.testing.assert_allclose(full[j], row, atol=1e-12, rtol=0)
     sub = [int(ids[7]), int(ids[2]), int(ids[11])]
     part = sim.matrix(method, min_common=2, shrinkage=1.5, movie_ids=sub)
-    pos = sim.R.movie_index(sub)
+    pos = sim.ratings.movie_index(sub)
     np.testing.assert_allclose(part, full[np.ix_(pos, pos)], atol=1e-12, rtol=0)
 
 
@@ -206,7 +206,7 @@ def test_ties_are_broken_by_movie_id():
         rows += [(user, 1, a)] + [(user, m, b) for m in (9, 5, 3)]
     sim = ItemSimilarity(RatingMatrix.from_ratings(pd.DataFrame(rows, columns=HAND.columns)))
     for method in zs.METHODS:
-        top = sim.most_similar(1, k=3, method=method)
+        top = sim.most_similar(1, n=3, method=method)
         assert top["movie_id"].tolist() == [3, 5, 9], method
 
 
@@ -229,14 +229,14 @@ def test_unrated_and_unknown_movies_are_clear_errors():
 
 def test_bad_k_method_and_evidence_arguments(rnd):
     _, sim = rnd
-    movie = int(sim.R.movie_ids[0])
-    n_movies = len(sim.R.movie_ids)
+    movie = int(sim.ratings.movie_ids[0])
+    n_movies = len(sim.ratings.movie_ids)
     for k in (0, -3, 2.5):
         with pytest.raises(ValueError, match="positive whole number"):
-            sim.most_similar(movie, k=k)
+            sim.most_similar(movie, n=k)
     with pytest.raises(ValueError, match="larger than"):
-        sim.most_similar(movie, k=n_movies)
-    assert len(sim.most_similar(movie, k=n_movies - 1, min_common=0)) <= n_movies - 1
+        sim.most_similar(movie, n=n_movies)
+    assert len(sim.most_similar(movie, n=n_movies - 1, min_common=0)) <= n_movies - 1
     with pytest.raises(ValueError, match="unknown similarity method 'pearsn'"):
         sim.scores(movie, "pearsn")
     with pytest.raises(ValueError, match="min_common"):
@@ -247,11 +247,11 @@ def test_bad_k_method_and_evidence_arguments(rnd):
 
 def test_too_few_common_raters_is_reported_not_ranked(hand):
     with pytest.raises(TooFewRatersError, match="movie_id 50 has only 1 rating.*min_common=2"):
-        hand.most_similar(50, k=2, min_common=2)
+        hand.most_similar(50, n=2, min_common=2)
     with pytest.raises(TooFewRatersError, match="the most any movie shares is 3"):
-        hand.most_similar(10, k=2, min_common=4)  # A has 4 raters; B and C share 3 of them
+        hand.most_similar(10, n=2, min_common=4)  # A has 4 raters; B and C share 3 of them
     # Accepted queries say how many movies were left out for lack of common raters.
-    top = hand.most_similar(20, k=4, method="cosine", min_common=3)
+    top = hand.most_similar(20, n=4, method="cosine", min_common=3)
     assert top["movie_id"].tolist() == [10]
     assert top.attrs["too_few_common"] == 3
 
@@ -261,8 +261,8 @@ def test_too_few_common_raters_is_reported_not_ranked(hand):
 
 def test_side_by_side_and_overlap(hand):
     lists = {
-        "pearson": hand.most_similar(10, k=3, method="pearson", min_common=2),
-        "cosine": hand.most_similar(10, k=2, method="cosine"),
+        "pearson": hand.most_similar(10, n=3, method="pearson", min_common=2),
+        "cosine": hand.most_similar(10, n=2, method="cosine"),
     }
     titles = {10: "A", 20: "B", 30: "C", 40: "D", 50: "E"}
     table = side_by_side(lists, titles)
@@ -288,21 +288,21 @@ def test_liar_liar_seed_mode_matches_pandas_on_the_real_slice(real_slice):
     assert got.index.equals(expected.index.astype(got.index.dtype))
     assert np.max(np.abs(got.to_numpy() - expected.to_numpy())) < 1e-9
     expected_top = expected.drop(liar).sort_values(ascending=False, kind="stable").head(10)
-    top = sim.most_similar(liar, k=10, method="seed_pearson", min_common=0)
+    top = sim.most_similar(liar, n=10, method="seed_pearson", min_common=0)
     assert top["movie_id"].tolist() == expected_top.index.tolist()
     np.testing.assert_allclose(top["score"], expected_top.to_numpy(), atol=1e-9, rtol=0)
     assert top["movie_id"].iloc[0] == 500  # Mrs. Doubtfire, as in the seed notebook
 
 
 def test_describe_pivot_and_list_evidence(hand):
-    pivot = describe_pivot(hand.R)
+    pivot = describe_pivot(hand.ratings)
     assert pivot["users (rows)"] == 4 and pivot["movies (columns)"] == 5
     assert pivot["ratings (filled cells)"] == 13 and pivot["empty cells"] == 7
     assert pivot["share of cells empty"] == pytest.approx(7 / 20)
     assert pivot["dense zero-filled pivot (MB)"] == pytest.approx(20 * 8 / 1e6)
     lists = {
-        "seed": hand.most_similar(10, k=3, method="seed_pearson"),
-        "pearson": hand.most_similar(10, k=2, method="pearson", min_common=3),
+        "seed": hand.most_similar(10, n=3, method="seed_pearson"),
+        "pearson": hand.most_similar(10, n=2, method="pearson", min_common=3),
     }
     scores = {
         "seed": hand.scores(10, "seed_pearson"),
@@ -339,7 +339,7 @@ def test_users_without_ratings_are_not_rows_of_the_seed_pivot():
     everyone = np.arange(50, 250)  # 200 user ids, most of them without a rating
     wide = ItemSimilarity(RatingMatrix.from_ratings(ratings, user_ids=everyone))
     narrow = ItemSimilarity(RatingMatrix.from_ratings(ratings))
-    assert wide.R.shape[0] == 200 and wide.n_users == narrow.n_users < 200
+    assert wide.ratings.shape[0] == 200 and wide.n_users == narrow.n_users < 200
     for method in zs.METHODS:
         np.testing.assert_allclose(
             wide.scores(1, method, min_common=0), narrow.scores(1, method, min_common=0)

@@ -34,6 +34,7 @@ import pandas as pd
 
 from zeerec import metrics
 from zeerec.models.base import Recommender
+from zeerec.ranking import check_n, top_n_rows
 from zeerec.splits import stratified_split
 
 DEFAULT_ACTIVITY_EDGES = (30, 150)
@@ -90,27 +91,6 @@ def activity_bucket(
     return pd.Categorical(cat, categories=labels, ordered=True)
 
 
-def _top_k_rows(S: np.ndarray, k: int) -> np.ndarray:
-    """Column positions of each row's k best finite scores, best first; -1 pads short rows.
-
-    Ties are broken by column position, as in :func:`zeerec.models.base.top_k`.
-    """
-    n, m = S.shape
-    S = np.where(np.isnan(S), -np.inf, S)
-    kk = min(k, m)
-    if kk < m:
-        part = np.argpartition(-S, kk - 1, axis=1)[:, :kk]
-    else:
-        part = np.broadcast_to(np.arange(m), (n, m)).copy()
-    vals = np.take_along_axis(S, part, axis=1)
-    order = np.lexsort((part, -vals), axis=1)
-    top = np.take_along_axis(part, order, axis=1)
-    top[~np.isfinite(np.take_along_axis(vals, order, axis=1))] = -1
-    if kk < k:
-        top = np.hstack([top, np.full((n, k - kk), -1)])
-    return top
-
-
 def _scores_block(model: Recommender, users: np.ndarray) -> np.ndarray:
     many = getattr(model, "scores_many", None)
     if callable(many):
@@ -146,7 +126,7 @@ def recommend_top_k(
     users = np.asarray(users)
     if uses_own_recommend(model):
         return _own_lists(model, users, train, k)
-    movie_ids = np.asarray(model.R.movie_ids)
+    movie_ids = np.asarray(model.ratings_.movie_ids)
     col = pd.Series(np.arange(len(movie_ids)), index=movie_ids)
     row_of = pd.Series(np.arange(len(users)), index=users)
     seen = train[train["user_id"].isin(users) & train["movie_id"].isin(movie_ids)]
@@ -165,7 +145,7 @@ def recommend_top_k(
             )
         lo, hi = np.searchsorted(seen_rows, [start, stop])
         S[seen_rows[lo:hi] - start, seen_cols[lo:hi]] = -np.inf
-        top = _top_k_rows(S, k)
+        top = top_n_rows(S, k)
         out[start:stop] = np.where(top >= 0, movie_ids[np.maximum(top, 0)], -1)
     return out
 
@@ -173,7 +153,7 @@ def recommend_top_k(
 def _own_lists(model: Recommender, users: np.ndarray, train: pd.DataFrame, k: int) -> np.ndarray:
     """The model's own ``recommend`` lists; a training movie in a list is a model bug."""
     out = np.full((len(users), k), -1, dtype=np.int64)
-    kk = min(k, len(model.R.movie_ids))
+    kk = min(k, len(model.ratings_.movie_ids))
     seen = train[train["user_id"].isin(users)].groupby("user_id")["movie_id"].apply(set)
     for i, user in enumerate(users):
         recs = model.recommend(int(user), k=kk)["movie_id"].to_numpy(dtype=np.int64)
@@ -195,7 +175,7 @@ def check_not_trained_on(model: Recommender, test: pd.DataFrame, name: str = "")
     A model fitted elsewhere (e.g. loaded from notebook 05's files) may have seen a
     different split; judging it on ratings it learned from would flatter it.
     """
-    R = model.R
+    R = model.ratings_
     known = test["user_id"].isin(R.user_ids) & test["movie_id"].isin(R.movie_ids)
     pairs = test.loc[known]
     if pairs.empty:
@@ -211,7 +191,7 @@ def check_not_trained_on(model: Recommender, test: pd.DataFrame, name: str = "")
 
 
 def _fit(model: Recommender, name: str, train: pd.DataFrame, test, refit: bool) -> float:
-    if hasattr(model, "R") and not refit:
+    if hasattr(model, "ratings_") and not refit:
         check_not_trained_on(model, test, name)
         return float("nan")  # fitted by the caller: its cost is not ours to measure
     start = time.perf_counter()
@@ -259,7 +239,7 @@ def evaluate(
     models stay fitted in ``models``; a model passed in already fitted is used as it is
     (``refit=True`` refits it), after checking it never saw a test rating.
     """
-    metrics._check_k(k)
+    check_n(k, what="k")
     if not models:
         raise ValueError("no models to evaluate")
     say = progress or (lambda _msg: None)
@@ -302,7 +282,7 @@ def evaluate(
             {
                 "model": name,
                 **{f"{m}@{k}": v for m, v in metrics.summarise(per_user).items()},
-                "coverage": metrics.catalogue_coverage(recommended, model.R.movie_ids),
+                "coverage": metrics.catalogue_coverage(recommended, model.ratings_.movie_ids),
                 "novelty": metrics.novelty(recommended, movie_pop, len(train_users)),
                 "n_users": len(users),
                 "fit_s": fit_s,

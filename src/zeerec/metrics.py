@@ -29,6 +29,8 @@ from collections.abc import Collection, Hashable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from zeerec.ranking import check_n
+
 Recommended = Mapping[Hashable, Sequence[Hashable]]
 Relevant = Mapping[Hashable, Collection[Hashable]]
 
@@ -67,12 +69,6 @@ def mape(y_true, y_pred) -> float:
 # --------------------------------------------------------------------------- ranking core
 
 
-def _check_k(k: int) -> int:
-    if not isinstance(k, int | np.integer) or isinstance(k, bool) or k <= 0:
-        raise ValueError(f"k must be a positive whole number, got {k!r}")
-    return int(k)
-
-
 def hits_matrix(
     recommended: Recommended, relevant: Relevant, k: int
 ) -> tuple[np.ndarray, np.ndarray, list]:
@@ -81,7 +77,7 @@ def hits_matrix(
     A user missing from ``recommended`` got an empty list (k misses). A list that
     names the same movie twice is an error: it would count one relevant movie twice.
     """
-    k = _check_k(k)
+    k = check_n(k, what="k")
     users = [u for u, rel in relevant.items() if len(rel) > 0]
     hits = np.zeros((len(users), k), dtype=bool)
     n_relevant = np.zeros(len(users), dtype=np.int64)

@@ -35,7 +35,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from zeerec.matrix import RatingMatrix
-from zeerec.models.base import check_k, top_k
+from zeerec.ranking import check_n, top_n
 
 METHODS: tuple[str, ...] = ("seed_pearson", "pearson", "cosine", "adjusted_cosine")
 """The similarity measures :class:`ItemSimilarity` computes (see the module docstring)."""
@@ -110,7 +110,7 @@ class ItemSimilarity:
         X.sum_duplicates()
         X.sort_indices()
         m = X.shape[1]
-        self.R = ratings
+        self.ratings = ratings
         self._X = X
         row_len = np.diff(X.indptr)
         row_of = np.repeat(np.arange(X.shape[0]), row_len)
@@ -132,7 +132,7 @@ class ItemSimilarity:
         self._X2t = like_xt(Xt.data * Xt.data)
         self._Ct = like_xt(Xt.data - self.user_mean[Xt.indices])
         self.n_raters = np.diff(Xt.indptr).astype(np.int64)
-        """Number of ratings of each movie (column order of ``R.movie_ids``)."""
+        """Number of ratings of each movie (column order of ``ratings.movie_ids``)."""
         self._sum = np.bincount(X.indices, X.data, minlength=m)
         self._sumsq = np.bincount(X.indices, X.data**2, minlength=m)
         self._cnorm = np.sqrt(np.bincount(X.indices, self._centred**2, minlength=m))
@@ -141,7 +141,7 @@ class ItemSimilarity:
 
     def _column(self, movie_id: int) -> int:
         """Column position of a movie that has ratings, or a clear error."""
-        ids = self.R.movie_ids
+        ids = self.ratings.movie_ids
         pos = int(np.searchsorted(ids, movie_id))
         if pos >= len(ids) or ids[pos] != movie_id:
             raise UnratedMovieError(
@@ -206,57 +206,61 @@ class ItemSimilarity:
         j = self._column(movie_id)
         score, n = self._against_all(j, method)
         score = _apply_evidence(score, n, min_common, shrinkage)
-        return pd.Series(score, index=pd.Index(self.R.movie_ids, name="movie_id"), name=method)
+        return pd.Series(
+            score, index=pd.Index(self.ratings.movie_ids, name="movie_id"), name=method
+        )
 
     def common_raters(self, movie_id: int) -> pd.Series:
         """Number of users who rated both ``movie_id`` and each movie (itself: all its raters)."""
         j = self._column(movie_id)
         _, n = self._against_all(j, "cosine")
-        return pd.Series(n, index=pd.Index(self.R.movie_ids, name="movie_id"), name="n_common")
+        return pd.Series(
+            n, index=pd.Index(self.ratings.movie_ids, name="movie_id"), name="n_common"
+        )
 
     def most_similar(
         self,
         movie_id: int,
-        k: int = 10,
+        n: int = 10,
         method: str = "pearson",
         min_common: int = 1,
         shrinkage: float = 0.0,
     ) -> pd.DataFrame:
-        """The ``k`` movies most similar to ``movie_id``: movie_id, score, n_common.
+        """The ``n`` movies most similar to ``movie_id``: movie_id, score, n_common.
 
         Movies sharing fewer than ``min_common`` raters are not ranked; how many were
         left out is in ``.attrs["too_few_common"]``. If the movie itself has fewer
         raters than ``min_common`` nothing can qualify, and that is an error saying so.
-        Ties are broken by movie_id. The list can be shorter than ``k`` when fewer
+        Ties are broken by movie_id. The list can be shorter than ``n`` when fewer
         movies qualify (``.attrs["eligible"]`` says how many did).
         """
         _check_method(method)
         _check_evidence(min_common, shrinkage)
-        check_k(k, len(self.R.movie_ids) - 1)
+        check_n(n, len(self.ratings.movie_ids) - 1)
         j = self._column(movie_id)
-        raw, n = self._against_all(j, method)
-        if n[j] < min_common:
+        raw, common = self._against_all(j, method)
+        if common[j] < min_common:
             raise TooFewRatersError(
-                f"movie_id {movie_id} has only {n[j]} rating(s), fewer than "
+                f"movie_id {movie_id} has only {common[j]} rating(s), fewer than "
                 f"min_common={min_common}, so no movie can share {min_common} raters with it; "
                 "lower min_common or choose a movie with more ratings"
             )
-        score = _apply_evidence(raw, n, min_common, shrinkage)
+        score = _apply_evidence(raw, common, min_common, shrinkage)
         score[j] = np.nan
-        others = np.ones(len(n), dtype=bool)
+        others = np.ones(len(common), dtype=bool)
         others[j] = False
-        short = int(np.count_nonzero(others & (n > 0) & (n < min_common)))
+        short = int(np.count_nonzero(others & (common > 0) & (common < min_common)))
         eligible = int(np.count_nonzero(np.isfinite(score)))
         if eligible == 0:
-            best = int(n[others].max()) if others.any() else 0
+            best = int(common[others].max()) if others.any() else 0
             raise TooFewRatersError(
                 f"no movie has a {METHOD_LABELS[method]} score with movie_id {movie_id} from "
                 f"at least min_common={min_common} common raters (the most any movie "
                 f"shares is {best}); lower min_common"
             )
-        top = top_k(score, k)  # columns are sorted by movie_id, so ties go to the lower id
+        top = top_n(score, n)  # columns are sorted by movie_id, so ties go to the lower id
         out = pd.DataFrame(
-            {"movie_id": self.R.movie_ids[top], "score": score[top], "n_common": n[top]},
+            {"movie_id": self.ratings.movie_ids[top], "score": score[top], "n_common": common[top]},
             index=pd.RangeIndex(1, len(top) + 1, name="rank"),
         )
         out.attrs = {
@@ -289,7 +293,7 @@ class ItemSimilarity:
         shrinkage: float = 0.0,
         movie_ids: Sequence[int] | None = None,
     ) -> np.ndarray:
-        """Dense item × item similarity in the column order of ``R.movie_ids``.
+        """Dense item × item similarity in the column order of ``ratings.movie_ids``.
 
         ``movie_ids`` restricts the result to those movies (in that order), e.g. for a
         heatmap of a top list; statistics that involve all movies (user means, the

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from zeerec.matrix import RatingMatrix
+from zeerec.ranking import check_n, top_n
 
 Profile = Mapping[int, float]  # a new user's ratings: {movie_id: stars}
 
@@ -39,18 +40,18 @@ class Recommender:
         raise NotImplementedError(f"{self.name} does not predict ratings")
 
     def scores(self, user: int | Profile) -> np.ndarray:
-        """A score for every column of ``self.R`` (higher = recommend first)."""
+        """A score for every column of ``self.ratings_`` (higher = recommend first)."""
         raise NotImplementedError
 
     def recommend(
         self, user: int | Profile, k: int = 10, exclude_seen: bool = True
     ) -> pd.DataFrame:
-        check_k(k, len(self.R.movie_ids))
+        check_k(k, len(self.ratings_.movie_ids))
         s = np.asarray(self.scores(user), dtype=np.float64).copy()
         if exclude_seen:
             s[self.seen(user)] = -np.inf
         top = top_k(s, k)
-        return pd.DataFrame({"movie_id": self.R.movie_ids[top], "score": s[top]})
+        return pd.DataFrame({"movie_id": self.ratings_.movie_ids[top], "score": s[top]})
 
     def similar_movies(self, movie_id: int, k: int = 10) -> pd.DataFrame:
         raise NotImplementedError(f"{self.name} has no movie-to-movie similarity")
@@ -60,27 +61,12 @@ class Recommender:
     def seen(self, user: int | Profile) -> np.ndarray:
         """Column positions the user has already rated."""
         if isinstance(user, Mapping):
-            known = [m for m in user if m in set(self.R.movie_ids.tolist())]
-            return self.R.movie_index(known) if known else np.array([], dtype=np.int64)
-        row = self.R.user_index(user)[0]
-        m = self.R.matrix
+            known = [m for m in user if m in set(self.ratings_.movie_ids.tolist())]
+            return self.ratings_.movie_index(known) if known else np.array([], dtype=np.int64)
+        row = self.ratings_.user_index(user)[0]
+        m = self.ratings_.matrix
         return m.indices[m.indptr[row] : m.indptr[row + 1]]
 
 
-def check_k(k: int, available: int) -> None:
-    """Non-positive or oversized k is a user error with a clear message."""
-    if not isinstance(k, int | np.integer) or k <= 0:
-        raise ValueError(f"k must be a positive whole number, got {k!r}")
-    if k > available:
-        raise ValueError(f"k={k} is larger than the {available} movies the model knows")
-
-
-def top_k(scores: np.ndarray, k: int) -> np.ndarray:
-    """Positions of the k largest finite scores, best first, ties by position (stable)."""
-    finite = np.flatnonzero(np.isfinite(scores))
-    k = min(k, len(finite))
-    if k == 0:
-        return finite[:0]
-    part = finite[np.argpartition(-scores[finite], k - 1)[:k]] if k < len(finite) else finite
-    order = np.lexsort((part, -scores[part]))
-    return part[order]
+check_k = check_n  # temporary aliases while the models move to the new base
+top_k = top_n

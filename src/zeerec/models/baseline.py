@@ -44,7 +44,7 @@ class GlobalMean(Recommender):
     def fit(self, ratings: pd.DataFrame) -> Self:
         if len(ratings) == 0:
             raise ValueError("no ratings to fit")
-        self.R = RatingMatrix.from_ratings(ratings)
+        self.ratings_ = RatingMatrix.from_ratings(ratings)
         self.global_mean = float(ratings["rating"].mean())
         return self
 
@@ -73,10 +73,10 @@ class BiasBaseline(Recommender):
     def fit(self, ratings: pd.DataFrame) -> Self:
         if len(ratings) == 0:
             raise ValueError("no ratings to fit")
-        self.R = RatingMatrix.from_ratings(ratings)
-        m = self.R.matrix.tocoo()
+        self.ratings_ = RatingMatrix.from_ratings(ratings)
+        m = self.ratings_.matrix.tocoo()
         rows, cols, r = m.row, m.col, m.data
-        n_users, n_movies = self.R.shape
+        n_users, n_movies = self.ratings_.shape
         self.global_mean = float(r.mean())
         n_u = np.bincount(rows, minlength=n_users)
         n_i = np.bincount(cols, minlength=n_movies)
@@ -92,15 +92,15 @@ class BiasBaseline(Recommender):
         """A new user's bias from their ratings, with the movie biases held fixed."""
         ids = np.fromiter(profile.keys(), dtype=np.int64, count=len(profile))
         stars = np.fromiter(profile.values(), dtype=np.float64, count=len(profile))
-        pos, ok = locate(self.R.movie_ids, ids)
+        pos, ok = locate(self.ratings_.movie_ids, ids)
         dev = stars[ok] - self.global_mean - self.movie_bias[pos[ok]]
         return float(dev.sum() / (self.reg_user + ok.sum()))
 
     def predict(self, users, movies) -> np.ndarray:
         """``mu + b_u + b_i``, clipped to 1-5; unknown ids contribute no bias."""
         users, movies = _aligned(users, movies)
-        upos, uok = locate(self.R.user_ids, users)
-        mpos, mok = locate(self.R.movie_ids, movies)
+        upos, uok = locate(self.ratings_.user_ids, users)
+        mpos, mok = locate(self.ratings_.movie_ids, movies)
         est = self.global_mean + np.where(uok, self.user_bias[upos], 0.0)
         est = est + np.where(mok, self.movie_bias[mpos], 0.0)
         return np.clip(est, 1.0, 5.0)
@@ -113,5 +113,5 @@ class BiasBaseline(Recommender):
 
     def scores_many(self, users) -> np.ndarray:
         """Scores of many known users at once (users × movies); :meth:`scores` is one row."""
-        bu = self.user_bias[self.R.user_index(users)]
+        bu = self.user_bias[self.ratings_.user_index(users)]
         return self.global_mean + bu[:, None] + self.movie_bias[None, :]

@@ -99,21 +99,23 @@ class ContentBased(Recommender):
             self.movies["movie_id"].to_numpy(dtype=np.int64),
             ratings["movie_id"].to_numpy(dtype=np.int64),
         )
-        self.R = RatingMatrix.from_ratings(ratings, movie_ids=catalogue)
+        self.ratings_ = RatingMatrix.from_ratings(ratings, movie_ids=catalogue)
         feats = content_features(self.movies, self.tfidf, self.decade_weight)
-        self.features = feats.reindex(self.R.movie_ids, fill_value=0.0)
+        self.features = feats.reindex(self.ratings_.movie_ids, fill_value=0.0)
         self._f = self.features.to_numpy()
         self.global_mean = float(ratings["rating"].mean())
         stats = movie_stats(ratings, self.movies)
         # Tie-break: better weighted rating first; movies nobody rated (NaN) after all rated.
-        self.quality = stats["weighted_rating"].reindex(self.R.movie_ids).to_numpy(np.float64)
+        self.quality = (
+            stats["weighted_rating"].reindex(self.ratings_.movie_ids).to_numpy(np.float64)
+        )
         self.tie_break = np.nan_to_num(self.quality, nan=-np.inf)
         self.n_ratings = (
-            stats["n_ratings"].reindex(self.R.movie_ids).fillna(0).to_numpy(dtype=np.int64)
+            stats["n_ratings"].reindex(self.ratings_.movie_ids).fillna(0).to_numpy(dtype=np.int64)
         )
-        self._ids = set(self.R.movie_ids.tolist())
+        self._ids = set(self.ratings_.movie_ids.tolist())
         info = self.movies.drop_duplicates("movie_id").set_index("movie_id")
-        info = info.reindex(self.R.movie_ids)
+        info = info.reindex(self.ratings_.movie_ids)
         self._genres = np.array(
             ["|".join(g) if isinstance(g, list | tuple) else "" for g in info["genres"]],
             dtype=object,
@@ -132,9 +134,9 @@ class ContentBased(Recommender):
             if not known:
                 return np.array([], np.int64), np.array([], float)
             ids, stars = zip(*known, strict=True)
-            return self.R.movie_index(np.array(ids)), np.array(stars, dtype=np.float64)
-        row = int(self.R.user_index(user)[0])
-        m = self.R.matrix
+            return self.ratings_.movie_index(np.array(ids)), np.array(stars, dtype=np.float64)
+        row = int(self.ratings_.user_index(user)[0])
+        m = self.ratings_.matrix
         sl = slice(m.indptr[row], m.indptr[row + 1])
         return m.indices[sl], m.data[sl]
 
@@ -168,7 +170,7 @@ class ContentBased(Recommender):
         self, user: int | Profile, k: int = 10, exclude_seen: bool = True
     ) -> pd.DataFrame:
         """Top-k by cosine, ties by weighted rating; with genres, decade and closest liked movie."""
-        check_k(k, len(self.R.movie_ids))
+        check_k(k, len(self.ratings_.movie_ids))
         s = self.scores(user).copy()
         order_key = np.round(s, 9)  # exact feature ties must compare equal
         if exclude_seen:
@@ -180,10 +182,12 @@ class ContentBased(Recommender):
         because = pd.array([pd.NA] * len(top), dtype="Int64")
         if len(liked):
             sim = self._f[top] @ self._f[liked].T
-            because = pd.array(self.R.movie_ids[liked[np.argmax(sim, axis=1)]], dtype="Int64")
+            because = pd.array(
+                self.ratings_.movie_ids[liked[np.argmax(sim, axis=1)]], dtype="Int64"
+            )
         return pd.DataFrame(
             {
-                "movie_id": self.R.movie_ids[top],
+                "movie_id": self.ratings_.movie_ids[top],
                 "score": s[top],
                 "genres": self._genres[top],
                 "decade": self._decades[top],
@@ -195,10 +199,10 @@ class ContentBased(Recommender):
 
     def similar_movies(self, movie_id: int, k: int = 10) -> pd.DataFrame:
         """Movies with the most similar genres and decade (ties by weighted rating)."""
-        check_k(k, len(self.R.movie_ids) - 1)
-        col = int(self.R.movie_index(movie_id)[0])
+        check_k(k, len(self.ratings_.movie_ids) - 1)
+        col = int(self.ratings_.movie_index(movie_id)[0])
         s = self._f @ self._f[col]
         key = np.round(s, 9)
         key[col] = -np.inf
         order = np.lexsort((np.arange(len(s)), -self.tie_break, -key))[:k]
-        return pd.DataFrame({"movie_id": self.R.movie_ids[order], "score": s[order]})
+        return pd.DataFrame({"movie_id": self.ratings_.movie_ids[order], "score": s[order]})

@@ -66,34 +66,34 @@ class EASE(Recommender):
         self.lam = float(lam)
 
     def fit(self, ratings: pd.DataFrame) -> Self:
-        self.R = RatingMatrix.from_ratings(ratings)
-        self.X_ = self.R.binary().tocsr()
+        self.ratings_ = RatingMatrix.from_ratings(ratings)
+        self.X_ = self.ratings_.binary().tocsr()
         self.B_ = ease_weights(self.X_, self.lam)
         return self
 
     def _profile_row(self, profile: Profile) -> np.ndarray:
-        known = [m for m in profile if m in set(self.R.movie_ids.tolist())]
-        x = np.zeros(len(self.R.movie_ids))
+        known = [m for m in profile if m in set(self.ratings_.movie_ids.tolist())]
+        x = np.zeros(len(self.ratings_.movie_ids))
         if known:
-            x[self.R.movie_index(known)] = 1.0
+            x[self.ratings_.movie_index(known)] = 1.0
         return x
 
     def scores(self, user: int | Profile) -> np.ndarray:
         if isinstance(user, Mapping):
             return self._profile_row(user) @ self.B_
-        row = self.R.user_index(user)[0]
+        row = self.ratings_.user_index(user)[0]
         return np.asarray(self.X_[row] @ self.B_).ravel()
 
     def scores_many(self, users: Sequence[int] | np.ndarray) -> np.ndarray:
         """Scores for many known users at once (users × movies), for the evaluation."""
-        rows = self.R.user_index(users)
+        rows = self.ratings_.user_index(users)
         return np.asarray(self.X_[rows] @ self.B_)
 
     def similar_movies(self, movie_id: int, k: int = 10) -> pd.DataFrame:
         """Movies whose score rises most when a user has seen ``movie_id`` (row of B)."""
-        check_k(k, len(self.R.movie_ids) - 1)
-        i = self.R.movie_index(movie_id)[0]
+        check_k(k, len(self.ratings_.movie_ids) - 1)
+        i = self.ratings_.movie_index(movie_id)[0]
         w = self.B_[i].copy()
         w[i] = -np.inf
         top = top_k(w, k)
-        return pd.DataFrame({"movie_id": self.R.movie_ids[top], "weight": w[top]})
+        return pd.DataFrame({"movie_id": self.ratings_.movie_ids[top], "weight": w[top]})

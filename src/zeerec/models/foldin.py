@@ -137,7 +137,7 @@ class MFFoldIn(Recommender):
         self._q_fit = self.q / self._root  # the factors as training penalised them
         # Unfitted use (pure new users): the model's movies, no rating history.
         empty = pd.DataFrame({"user_id": [], "movie_id": [], "rating": []})
-        self.R = RatingMatrix.from_ratings(empty.astype("int64"), movie_ids=self.movie_ids)
+        self.ratings_ = RatingMatrix.from_ratings(empty.astype("int64"), movie_ids=self.movie_ids)
 
     @classmethod
     def from_model(cls, model) -> MFFoldIn:
@@ -147,7 +147,7 @@ class MFFoldIn(Recommender):
         their training ratings and "already seen" is known.
         """
         a = model.arrays()
-        counts = np.diff(model.R.matrix.tocsr().indptr).astype(np.float64)
+        counts = np.diff(model.ratings_.matrix.tocsr().indptr).astype(np.float64)
         e = float(model.reg_exponent)
         n = np.maximum(counts, 1.0)
         scale = float(np.sum(counts * n ** (e - 1.0)) / max(np.sum(counts), 1.0))
@@ -166,7 +166,7 @@ class MFFoldIn(Recommender):
             reg_scale=scale,
             taste_scale=stretch,
         )
-        obj.R = model.R
+        obj.ratings_ = model.ratings_
         return obj
 
     def penalties(self, n: int) -> tuple[float, float]:
@@ -181,7 +181,7 @@ class MFFoldIn(Recommender):
         the MF model does not know are left out.
         """
         known = ratings[ratings["movie_id"].isin(self.movie_ids)]
-        self.R = RatingMatrix.from_ratings(known, movie_ids=self.movie_ids)
+        self.ratings_ = RatingMatrix.from_ratings(known, movie_ids=self.movie_ids)
         return self
 
     # ------------------------------------------------------------------ the solve
@@ -194,8 +194,8 @@ class MFFoldIn(Recommender):
             stars = np.fromiter(user.values(), dtype=np.float64, count=len(user))
             pos, ok = locate(self.movie_ids, ids)
             return pos[ok], stars[ok], int((~ok).sum())
-        row = int(self.R.user_index(user)[0])
-        m = self.R.matrix
+        row = int(self.ratings_.user_index(user)[0])
+        m = self.ratings_.matrix
         sl = slice(m.indptr[row], m.indptr[row + 1])
         return m.indices[sl], m.data[sl], 0
 
@@ -275,7 +275,7 @@ class MFFoldIn(Recommender):
         pos, ok = locate(self.movie_ids, movies)
         out = np.full(users.shape, self.global_mean)
         out[ok] += self.b[pos[ok]]
-        known = set(self.R.user_ids.tolist())
+        known = set(self.ratings_.user_ids.tolist())
         for u in pd.unique(users):
             if int(u) not in known:
                 continue
@@ -346,7 +346,7 @@ def load_foldin(model_dir: str | os.PathLike, ratings: pd.DataFrame | None = Non
 
 
 def _check_same_data(model, ratings: pd.DataFrame, model_dir) -> None:
-    unknown = np.setdiff1d(model.R.movie_ids, ratings["movie_id"].unique())
+    unknown = np.setdiff1d(model.ratings_.movie_ids, ratings["movie_id"].unique())
     if len(unknown):
         raise MissingModelError(
             f"The MF model in {model_dir} knows {len(unknown)} movie(s) that are not in these "
@@ -387,7 +387,7 @@ def load_or_train_foldin(
             "that model's, not notebook 05's. Run `make report` for the full picture."
         )
         return MFFoldIn.from_model(model), model, note
-    unknown = np.setdiff1d(model.R.movie_ids, ratings["movie_id"].unique())
+    unknown = np.setdiff1d(model.ratings_.movie_ids, ratings["movie_id"].unique())
     if len(unknown):
         raise MissingModelError(
             f"The MF model in {model_dir} knows {len(unknown)} movie(s) that are not in these "
@@ -412,7 +412,7 @@ def agreement(foldin: MFFoldIn, model, n_users: int = 200, seed: int = 0) -> pd.
     anonymous = model.global_mean + model.movie_bias  # the prediction for nobody in particular
     out = []
     for row in np.sort(rows):
-        user = int(model.R.user_ids[row])
+        user = int(model.ratings_.user_ids[row])
         folded, trained = foldin.scores(user), model.scores(user)
         seen = foldin.seen(user)
         a, b = folded.copy(), trained.copy()

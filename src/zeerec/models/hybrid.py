@@ -62,14 +62,14 @@ class Hybrid(Recommender):
         return cls(cf, content, **kwargs)._attach()
 
     def _attach(self) -> Self:
-        self.R = self.content.R  # the whole catalogue: content can score every movie
-        self._cf_cols = self.R.movie_index(self.cf.R.movie_ids)
+        self.ratings_ = self.content.ratings_  # the whole catalogue: content can score every movie
+        self._cf_cols = self.ratings_.movie_index(self.cf.ratings_.movie_ids)
         return self
 
     def explain(self, user: int | Profile) -> pd.DataFrame:
         """Per catalogue movie: both inputs, their weighted parts and the blended score."""
         e = self.cf.explain(user)
-        n_cols = len(self.R.movie_ids)
+        n_cols = len(self.ratings_.movie_ids)
         n = np.zeros(n_cols, np.int64)
         n[self._cf_cols] = e.n_neighbours
         pred = np.full(n_cols, np.nan)
@@ -82,7 +82,7 @@ class Hybrid(Recommender):
         content_part = (1.0 if fallback else 1 - self.cf_weight) * _scaled(cosine)
         frame = pd.DataFrame(
             {
-                "movie_id": self.R.movie_ids,
+                "movie_id": self.ratings_.movie_ids,
                 "score": cf_part + content_part,
                 "cf_part": cf_part,
                 "content_part": content_part,
@@ -106,7 +106,7 @@ class Hybrid(Recommender):
         self, user: int | Profile, k: int = 10, exclude_seen: bool = True
     ) -> pd.DataFrame:
         """Top-k by blended score (ties by weighted rating), with both sides' evidence."""
-        check_k(k, len(self.R.movie_ids))
+        check_k(k, len(self.ratings_.movie_ids))
         frame = self.explain(user)
         key = np.round(frame["score"].to_numpy(), 12)
         if exclude_seen:

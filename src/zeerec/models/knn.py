@@ -28,7 +28,6 @@ import numpy as np
 import pandas as pd
 from sklearn.neighbors import NearestNeighbors
 
-from zeerec.lookup import TitleIndex
 from zeerec.matrix import RatingMatrix, locate
 from zeerec.models.base import Profile, Recommender, check_k, top_k
 from zeerec.similarity import METHODS, ItemSimilarity
@@ -85,13 +84,13 @@ class ItemKNN(Recommender):
         """Build the rating matrix and the item × item similarity (the whole cost)."""
         if len(ratings) == 0:
             raise ValueError("cannot fit item-kNN on an empty ratings table")
-        self.R = RatingMatrix.from_ratings(ratings)
-        self.similarity = ItemSimilarity(self.R)
+        self.ratings_ = RatingMatrix.from_ratings(ratings)
+        self.similarity = ItemSimilarity(self.ratings_)
         S = self.similarity.matrix(self.method, self.min_common, self.shrinkage)
         np.fill_diagonal(S, 0.0)
         S[~(S > 0)] = 0.0  # only positive similarities make neighbours (NaN: no evidence)
         self._S = S
-        X = self.R.matrix
+        X = self.ratings_.matrix
         counts = np.bincount(X.indices, minlength=X.shape[1])
         self._item_mean = np.bincount(X.indices, X.data, minlength=X.shape[1]) / np.maximum(
             counts, 1
@@ -116,17 +115,17 @@ class ItemKNN(Recommender):
             stars = np.array([float(user[m]) for m in user], dtype=np.float64)
             if not np.all(np.isfinite(stars)):
                 raise ValueError("profile ratings must be finite numbers of stars")
-            known = np.isin(ids, self.R.movie_ids)
+            known = np.isin(ids, self.ratings_.movie_ids)
             if not known.any():
                 raise ValueError(
                     f"none of the profile's movies {ids[:5].tolist()} has ratings in the data "
                     f"{self.name} was fitted on, so none has neighbours"
                 )
-            cols = self.R.movie_index(ids[known])
+            cols = self.ratings_.movie_index(ids[known])
             order = np.argsort(cols, kind="stable")
             return cols[order], stars[known][order], ids[~known].tolist()
-        row = self.R.user_index(user)[0]
-        m = self.R.matrix
+        row = self.ratings_.user_index(user)[0]
+        m = self.ratings_.matrix
         lo, hi = m.indptr[row], m.indptr[row + 1]
         cols = m.indices[lo:hi].astype(np.int64)
         order = np.argsort(cols, kind="stable")
@@ -167,9 +166,9 @@ class ItemKNN(Recommender):
         if users.shape != movies.shape:
             raise ValueError(f"{len(users)} users but {len(movies)} movies: pass aligned arrays")
         out = np.full(len(users), self.global_mean)
-        mpos, known_movie = locate(self.R.movie_ids, movies)
+        mpos, known_movie = locate(self.ratings_.movie_ids, movies)
         out[known_movie] = self._item_mean[mpos[known_movie]]
-        uids = self.R.user_ids
+        uids = self.ratings_.user_ids
         upos, known_user = locate(uids, users)
         known = known_movie & known_user
         pairs = np.flatnonzero(known)
@@ -190,7 +189,7 @@ class ItemKNN(Recommender):
     def scores(self, user: int | Profile) -> np.ndarray:
         """Ranking score of every movie for the user; NaN where no rated movie is a neighbour."""
         rated, stars, _ = self._profile(user)
-        return self._scores(rated, stars, np.arange(len(self.R.movie_ids)))[0]
+        return self._scores(rated, stars, np.arange(len(self.ratings_.movie_ids)))[0]
 
     def _scores(
         self, rated: np.ndarray, stars: np.ndarray, targets: np.ndarray
@@ -214,9 +213,9 @@ class ItemKNN(Recommender):
         movie_id.
         """
         self._fitted()
-        check_k(k, len(self.R.movie_ids))
+        check_k(k, len(self.ratings_.movie_ids))
         rated, stars, ignored = self._profile(user)
-        targets = np.arange(len(self.R.movie_ids))
+        targets = np.arange(len(self.ratings_.movie_ids))
         if exclude_seen:
             targets = np.setdiff1d(targets, rated)
         score, order, terms = self._scores(rated, stars, targets)
@@ -226,11 +225,11 @@ class ItemKNN(Recommender):
         for b in best:
             rank = np.argsort(-terms[b], kind="stable")
             rank = rank[terms[b][rank] > 0][: self.reasons]
-            because.append(tuple(int(m) for m in self.R.movie_ids[rated[order[b][rank]]]))
+            because.append(tuple(int(m) for m in self.ratings_.movie_ids[rated[order[b][rank]]]))
             n_nb.append(int(np.count_nonzero(terms[b])))
         out = pd.DataFrame(
             {
-                "movie_id": self.R.movie_ids[targets[best]],
+                "movie_id": self.ratings_.movie_ids[targets[best]],
                 "score": score[best],
                 "because": because,
                 "n_neighbours": np.array(n_nb, dtype=np.int64),
@@ -247,19 +246,19 @@ class ItemKNN(Recommender):
     def rated(self, user: int | Profile) -> pd.Series:
         """The user's ratings the model can use (stars indexed by movie_id), best first."""
         rated, stars, _ = self._profile(user)
-        out = pd.Series(stars, index=pd.Index(self.R.movie_ids[rated], name="movie_id"))
+        out = pd.Series(stars, index=pd.Index(self.ratings_.movie_ids[rated], name="movie_id"))
         return out.sort_index().sort_values(ascending=False, kind="stable").rename("rating")
 
     def explain(self, user: int | Profile, movie_id: int) -> pd.DataFrame:
         """The rated movies behind one movie's score: rating, similarity, contribution."""
         rated, stars, _ = self._profile(user)
-        target = self.R.movie_index(movie_id)
+        target = self.ratings_.movie_index(movie_id)
         _, order, terms = self._scores(rated, stars, target)
         keep = terms[0] != 0
         cols = order[0][keep]
         out = pd.DataFrame(
             {
-                "movie_id": self.R.movie_ids[rated[cols]],
+                "movie_id": self.ratings_.movie_ids[rated[cols]],
                 "rating": stars[cols],
                 "similarity": self._S[target[0], rated[cols]],
                 "contribution": terms[0][keep],
@@ -275,22 +274,6 @@ class ItemKNN(Recommender):
         return self.similarity.most_similar(
             movie_id, k, self.method, self.min_common, self.shrinkage
         )
-
-
-def readable(recs: pd.DataFrame, titles: TitleIndex, rated: pd.Series) -> pd.DataFrame:
-    """Recommendations for reading: title, score, "because you liked" with the user's stars."""
-    because = [
-        ", ".join(f"{titles.title(m)} ({rated[m]:g}★)" for m in ids) for ids in recs["because"]
-    ]
-    return pd.DataFrame(
-        {
-            "title": titles.titles(recs["movie_id"]),
-            "score": recs["score"].to_numpy(),
-            "because you liked": because,
-            "n_neighbours": recs["n_neighbours"].to_numpy(),
-        },
-        index=recs.index,
-    )
 
 
 def seed_nearest_neighbors(ratings: RatingMatrix, movie_id: int, k: int = 10) -> pd.DataFrame:

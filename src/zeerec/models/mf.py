@@ -357,8 +357,8 @@ class _KerasMF(Recommender):
     def _encode(self, ratings: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         x = np.column_stack(
             [
-                self.R.user_index(ratings["user_id"].to_numpy()),
-                self.R.movie_index(ratings["movie_id"].to_numpy()),
+                self.ratings_.user_index(ratings["user_id"].to_numpy()),
+                self.ratings_.movie_index(ratings["movie_id"].to_numpy()),
             ]
         ).astype(np.int32)
         return x, ratings["rating"].to_numpy(dtype=np.float32)
@@ -401,8 +401,8 @@ class _KerasMF(Recommender):
         users, movies = np.asarray(users).ravel(), np.asarray(movies).ravel()
         if users.shape != movies.shape:
             raise ValueError(f"{users.size} users but {movies.size} movies: pass aligned arrays")
-        upos, uok = locate(self.R.user_ids, users)
-        mpos, mok = locate(self.R.movie_ids, movies)
+        upos, uok = locate(self.ratings_.user_ids, users)
+        mpos, mok = locate(self.ratings_.movie_ids, movies)
         return upos, uok, mpos, mok, users, movies
 
     def similar_movies(self, movie_id: int, k: int = 10, min_ratings: int = 0) -> pd.DataFrame:
@@ -411,7 +411,7 @@ class _KerasMF(Recommender):
         ``min_ratings`` leaves out movies with fewer training ratings: the direction of
         a rarely rated movie's embedding rests on little evidence.
         """
-        col = int(self.R.movie_index(movie_id)[0])
+        col = int(self.ratings_.movie_index(movie_id)[0])
         q = self.movie_factors
         norms = np.linalg.norm(q, axis=1)
         if norms[col] == 0:
@@ -421,11 +421,11 @@ class _KerasMF(Recommender):
         sim[~np.isfinite(sim)] = -np.inf
         sim[col] = -np.inf
         if min_ratings > 0:
-            counts = np.diff(self.R.matrix.tocsc().indptr)
+            counts = np.diff(self.ratings_.matrix.tocsc().indptr)
             sim[counts < min_ratings] = -np.inf
         check_k(k, int(np.isfinite(sim).sum()))
         top = top_k(sim, k)
-        return pd.DataFrame({"movie_id": self.R.movie_ids[top], "similarity": sim[top]})
+        return pd.DataFrame({"movie_id": self.ratings_.movie_ids[top], "similarity": sim[top]})
 
     # ---------------------------------------------------------------- persistence
 
@@ -451,11 +451,11 @@ class _KerasMF(Recommender):
         try:
             self.model_.save(tmp / MODEL_FILE)
             (tmp / META_FILE).write_text(json.dumps(self._meta(), indent=2))
-            m = self.R.matrix
+            m = self.ratings_.matrix
             np.savez(
                 tmp / IDS_FILE,
-                user_ids=self.R.user_ids,
-                movie_ids=self.R.movie_ids,
+                user_ids=self.ratings_.user_ids,
+                movie_ids=self.ratings_.movie_ids,
                 data=m.data,
                 indices=m.indices,
                 indptr=m.indptr,
@@ -494,7 +494,7 @@ class _KerasMF(Recommender):
             arrays = {k: ids[k] for k in ids.files}
         shape = (len(arrays["user_ids"]), len(arrays["movie_ids"]))
         matrix = sp.csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]), shape=shape)
-        obj.R = RatingMatrix(matrix, arrays["user_ids"], arrays["movie_ids"])
+        obj.ratings_ = RatingMatrix(matrix, arrays["user_ids"], arrays["movie_ids"])
         with quiet_tensorflow():
             obj.model_ = keras.models.load_model(path / MODEL_FILE, compile=False)
         obj.history_ = meta["history"]
@@ -587,9 +587,9 @@ class SeedMF(_KerasMF):
     def fit(self, ratings: pd.DataFrame) -> Self:
         start = time.perf_counter()
         set_seed(self.seed)
-        self.R = RatingMatrix.from_ratings(ratings)
+        self.ratings_ = RatingMatrix.from_ratings(ratings)
         train, valid = self._carve(ratings)
-        self.model_ = self.build_model(*self.R.shape, xla=use_xla(len(train)))
+        self.model_ = self.build_model(*self.ratings_.shape, xla=use_xla(len(train)))
         x, y = self._encode(train)
         validation = None
         if valid is not None:
@@ -629,7 +629,7 @@ class SeedMF(_KerasMF):
     def scores_many(self, users) -> np.ndarray:
         """Scores of many known users at once (users × movies), one matrix product; :meth:`scores`
         is one row of it."""
-        rows = self.R.user_index(users)
+        rows = self.ratings_.user_index(users)
         return (self.user_factors[rows] @ self.movie_factors.T).astype(np.float64)
 
 
@@ -710,7 +710,7 @@ class BiasedMF(_KerasMF):
 
     def build_model(self, x: np.ndarray, y: np.ndarray) -> keras.Model:
         """A fresh model whose penalties and implicit sets come from the rows ``x`` it trains on."""
-        n_users, n_movies = self.R.shape
+        n_users, n_movies = self.ratings_.shape
         n_u = np.bincount(x[:, 0], minlength=n_users).astype(np.float64)
         n_i = np.bincount(x[:, 1], minlength=n_movies).astype(np.float64)
         core = BiasedDot(
@@ -749,7 +749,7 @@ class BiasedMF(_KerasMF):
         start = time.perf_counter()
         if len(ratings) == 0:
             raise ValueError("no ratings to fit")
-        self.R = RatingMatrix.from_ratings(ratings)
+        self.ratings_ = RatingMatrix.from_ratings(ratings)
         train, valid = random_split(ratings, self.validation_fraction, seed=self.seed)
         x, y = self._encode(train)
         xv, yv = self._encode(valid)
@@ -804,7 +804,7 @@ class BiasedMF(_KerasMF):
         self.n_train_ = len(x)
         if self.calibrate:
             core = model.get_layer("biased_dot")
-            n_users, n_movies = self.R.shape
+            n_users, n_movies = self.ratings_.shape
             root_u = np.repeat(np.sqrt(scale), n_users)[:, None].astype(np.float32)
             root_m = np.repeat(np.sqrt(scale), n_movies)[:, None].astype(np.float32)
             core.p.assign(core.p * root_u)
@@ -812,7 +812,7 @@ class BiasedMF(_KerasMF):
             if core.implicit_nnz:
                 core.y.assign(core.y * root_m)
         self.model_ = model
-        n_users, n_movies = self.R.shape
+        n_users, n_movies = self.ratings_.shape
         self._extract()
         self._forget_unseen(
             np.bincount(x[:, 0], minlength=n_users) > 0,
@@ -867,7 +867,7 @@ class BiasedMF(_KerasMF):
         if self._hist is None:
             return np.zeros_like(self.user_factors)
         users, movies, weight = self._hist
-        n = sp.csr_matrix((weight, (users, movies)), shape=self.R.shape)
+        n = sp.csr_matrix((weight, (users, movies)), shape=self.ratings_.shape)
         return n @ self.implicit_factors
 
     def user_vectors(self) -> np.ndarray:
@@ -880,8 +880,8 @@ class BiasedMF(_KerasMF):
         """Everything a fold-in or an analysis needs, by name, with the id maps."""
         return {
             "global_mean": self.global_mean,
-            "user_ids": self.R.user_ids,
-            "movie_ids": self.R.movie_ids,
+            "user_ids": self.ratings_.user_ids,
+            "movie_ids": self.ratings_.movie_ids,
             "user_bias": self.user_bias,
             "movie_bias": self.movie_bias,
             "user_factors": self.user_factors,
@@ -915,7 +915,7 @@ class BiasedMF(_KerasMF):
     def scores_many(self, users) -> np.ndarray:
         """Scores of many known users at once (users × movies), one matrix product; :meth:`scores`
         is one row of it."""
-        rows = self.R.user_index(users)
+        rows = self.ratings_.user_index(users)
         return (
             self.global_mean
             + self.user_bias[rows][:, None]
@@ -1046,7 +1046,7 @@ def movie_map(
     embeddings of rarely rated movies are mostly their regularisation prior.
     ``attrs["explained"]`` holds the share of variance of the two components.
     """
-    counts = np.bincount(model.R.matrix.tocoo().col, minlength=model.R.shape[1])
+    counts = np.bincount(model.ratings_.matrix.tocoo().col, minlength=model.ratings_.shape[1])
     cols = np.flatnonzero(counts >= min_ratings)
     if len(cols) < 3:
         raise ValueError(f"fewer than 3 movies have {min_ratings}+ ratings: lower min_ratings")
@@ -1055,7 +1055,7 @@ def movie_map(
     _, s, vt = np.linalg.svd(centred, full_matrices=False)
     coords = centred @ vt[:2].T
     variance = s**2 / np.sum(s**2)
-    ids = model.R.movie_ids[cols]
+    ids = model.ratings_.movie_ids[cols]
     genre = main_genres(movies, keep=keep).reindex(ids).fillna("Other")
     out = pd.DataFrame(
         {

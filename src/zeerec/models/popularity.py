@@ -24,18 +24,18 @@ class Popularity(Recommender):
     predicts_ratings = False
 
     def fit(self, ratings: pd.DataFrame) -> Self:
-        self.R = RatingMatrix.from_ratings(ratings)
-        self.counts_ = np.asarray(self.R.binary().sum(axis=0), dtype=np.float64).ravel()
+        self.ratings_ = RatingMatrix.from_ratings(ratings)
+        self.counts_ = np.asarray(self.ratings_.binary().sum(axis=0), dtype=np.float64).ravel()
         return self
 
     def scores(self, user: int | Profile) -> np.ndarray:
         if not isinstance(user, Mapping):
-            self.R.user_index(user)  # an unknown user id is an error, as for other models
+            self.ratings_.user_index(user)  # an unknown user id is an error, as for other models
         return self.counts_.copy()
 
     def scores_many(self, users: Sequence[int] | np.ndarray) -> np.ndarray:
         """Scores for many known users at once (users × movies), for the evaluation."""
-        rows = self.R.user_index(users)
+        rows = self.ratings_.user_index(users)
         return np.broadcast_to(self.counts_, (len(rows), len(self.counts_))).copy()
 
     def similar_movies(self, movie_id: int, k: int = 10) -> pd.DataFrame:

@@ -79,8 +79,8 @@ class UserKNN(Recommender):
     # ------------------------------------------------------------------ fitting
 
     def fit(self, ratings: pd.DataFrame) -> Self:
-        self.R = RatingMatrix.from_ratings(ratings)
-        x = self.R.matrix.tocsr()
+        self.ratings_ = RatingMatrix.from_ratings(ratings)
+        x = self.ratings_.matrix.tocsr()
         counts = np.diff(x.indptr)
         self.user_mean = np.asarray(x.sum(axis=1)).ravel() / np.maximum(counts, 1)
         self.global_mean = float(x.data.mean())
@@ -88,7 +88,7 @@ class UserKNN(Recommender):
         centred.data = x.data - np.repeat(self.user_mean, counts)
         self._x = x
         self._centred = centred
-        self._binary = self.R.binary()
+        self._binary = self.ratings_.binary()
         # Column slices (the target's movies) are cheap in CSC.
         self._x_csc = x.tocsc()
         self._centred_csc = centred.tocsc()  # same pattern as _x_csc (stored zeros kept)
@@ -96,7 +96,7 @@ class UserKNN(Recommender):
         sq = x.copy()
         sq.data = sq.data**2
         self._sq_csc = sq.tocsc()
-        self._ids = set(self.R.movie_ids.tolist())
+        self._ids = set(self.ratings_.movie_ids.tolist())
         return self
 
     # ------------------------------------------------------------------ the target
@@ -109,9 +109,11 @@ class UserKNN(Recommender):
             movies = np.array(list(user.keys()), dtype=np.int64)
             stars = np.array(list(user.values()), dtype=np.float64)
             known = np.array([m in self._ids for m in movies.tolist()], dtype=bool)
-            cols = self.R.movie_index(movies[known]) if known.any() else np.array([], np.int64)
+            cols = (
+                self.ratings_.movie_index(movies[known]) if known.any() else np.array([], np.int64)
+            )
             return Target(cols, stars[known], float(stars.mean()), None)
-        row = int(self.R.user_index(user)[0])
+        row = int(self.ratings_.user_index(user)[0])
         x = self._x
         cols = x.indices[x.indptr[row] : x.indptr[row + 1]]
         stars = x.data[x.indptr[row] : x.indptr[row + 1]]
@@ -155,7 +157,7 @@ class UserKNN(Recommender):
         weight = pearson * np.minimum(n, self.significance) / self.significance
         frame = pd.DataFrame(
             {
-                "user_id": self.R.user_ids[rows],
+                "user_id": self.ratings_.user_ids[rows],
                 "n_common": n.astype(np.int64),
                 "pearson": pearson,
                 "weight": weight,
@@ -190,9 +192,9 @@ class UserKNN(Recommender):
             rows = rows[rows != t.row]
         dense = x[rows].toarray()
         dense[dense == 0] = np.nan
-        frame = pd.DataFrame(dense, columns=self.R.movie_ids[t.cols].tolist())
+        frame = pd.DataFrame(dense, columns=self.ratings_.movie_ids[t.cols].tolist())
         frame.insert(0, "n_common", n[rows].astype(np.int64))
-        frame.insert(0, "user_id", self.R.user_ids[rows])
+        frame.insert(0, "user_id", self.ratings_.user_ids[rows])
         return frame.sort_values(
             ["n_common", "user_id"], ascending=[False, True], kind="stable"
         ).reset_index(drop=True)
@@ -203,7 +205,7 @@ class UserKNN(Recommender):
         """Predictions for every movie with their evidence and the neighbours used."""
         t = self.target(user)
         nb = self._neighbours(self._similarities(t))
-        n_cols = self.R.shape[1]
+        n_cols = self.ratings_.shape[1]
         if nb.empty:
             return Explanation(
                 np.full(n_cols, t.mean),
@@ -212,7 +214,7 @@ class UserKNN(Recommender):
                 nb,
                 t.mean,
             )
-        rows = self.R.user_index(nb["user_id"].to_numpy())
+        rows = self.ratings_.user_index(nb["user_id"].to_numpy())
         w = nb["weight"].to_numpy()
         num = self._centred[rows].T @ w
         b = self._binary[rows]
@@ -239,7 +241,7 @@ class UserKNN(Recommender):
         ``score`` is the unclipped prediction (it keeps apart movies that would all be
         clipped to 5 stars); ``predicted`` is the same clipped to the 1-5 scale.
         """
-        check_k(k, len(self.R.movie_ids))
+        check_k(k, len(self.ratings_.movie_ids))
         e = self.explain(user)
         s = np.where(e.n_neighbours >= self.min_support, e.prediction, np.nan)
         if exclude_seen:
@@ -247,7 +249,7 @@ class UserKNN(Recommender):
         top = top_k(s, k)
         out = pd.DataFrame(
             {
-                "movie_id": self.R.movie_ids[top],
+                "movie_id": self.ratings_.movie_ids[top],
                 "score": s[top],
                 "predicted": np.clip(s[top], 1.0, 5.0),
                 "n_neighbours": e.n_neighbours[top],
@@ -274,10 +276,10 @@ class UserKNN(Recommender):
         if users.shape != movies.shape:
             raise ValueError(f"{users.size} users but {movies.size} movies: pass aligned arrays")
         out = np.full(users.shape, self.global_mean, dtype=np.float64)
-        col, col_ok = locate(self.R.movie_ids, movies)
-        known_users = set(self.R.user_ids.tolist())
+        col, col_ok = locate(self.ratings_.movie_ids, movies)
+        known_users = set(self.ratings_.user_ids.tolist())
         xc, cc = self._x_csc, self._centred_csc
-        weight = np.zeros(self.R.shape[0])
+        weight = np.zeros(self.ratings_.shape[0])
         for u in pd.unique(users):
             if int(u) not in known_users:
                 continue
@@ -285,7 +287,7 @@ class UserKNN(Recommender):
             t = self.target(int(u))
             sims = self._similarities(t)
             ok = (sims["n_common"] >= self.min_common) & (sims["weight"] > 0)
-            rows = self.R.user_index(sims.loc[ok, "user_id"].to_numpy())
+            rows = self.ratings_.user_index(sims.loc[ok, "user_id"].to_numpy())
             weight[rows] = sims.loc[ok, "weight"].to_numpy()
             vals = np.full(len(idx), t.mean)
             for n, pos in enumerate(idx):
