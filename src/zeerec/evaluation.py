@@ -218,6 +218,30 @@ def _rating_row(name, model, pairs, fit_s) -> dict[str, Any]:
     }
 
 
+def rating_table(
+    models: Mapping[str, Recommender],
+    test: pd.DataFrame,
+    fit_seconds: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """RMSE, MAE and MAPE of each fitted model on ``test``, with the rows it could score.
+
+    A model that cannot predict unknown ids (``predicts_unknown`` False: the seed model
+    meets a user or movie it never saw) is scored on the pairs it knows; ``n_scored``
+    says how many that was. ``fit_seconds`` gives fit times for models that do not time
+    themselves (``fit_seconds_``).
+    """
+    fit_seconds = dict(fit_seconds or {})
+    rows = []
+    for name, model in models.items():
+        pairs = test
+        if not model.predicts_unknown:
+            pairs = test[model.knows(test["user_id"], test["movie_id"])]
+        fit_s = fit_seconds.get(name, getattr(model, "fit_seconds_", np.nan))
+        rows.append(_rating_row(name, model, pairs, fit_s))
+    table = pd.DataFrame(rows).rename(columns={"n_ratings": "n_scored"})
+    return table[["model", "rmse", "mae", "mape", "n_scored", "fit_s"]].set_index("model")
+
+
 def evaluate(
     models: Mapping[str, Recommender],
     train: pd.DataFrame,

@@ -30,6 +30,7 @@ Profile = Mapping[int, float]  # a new user's ratings: {movie_id: stars}
 class Recommender:
     name: str = "recommender"
     predicts_ratings: bool = True
+    predicts_unknown: bool = True  # False: predict() needs ids seen in training
 
     R: RatingMatrix  # set by fit
 
@@ -55,6 +56,13 @@ class Recommender:
 
     def similar_movies(self, movie_id: int, k: int = 10) -> pd.DataFrame:
         raise NotImplementedError(f"{self.name} has no movie-to-movie similarity")
+
+    def knows(self, users, movies) -> np.ndarray:
+        """For aligned id arrays: True where both the user and the movie were in training."""
+        users, movies = np.asarray(users).ravel(), np.asarray(movies).ravel()
+        if users.shape != movies.shape:
+            raise ValueError(f"{users.size} users but {movies.size} movies: pass aligned arrays")
+        return np.isin(users, self.ratings_.user_ids) & np.isin(movies, self.ratings_.movie_ids)
 
     # helpers shared by the models ---------------------------------------------------
 
