@@ -89,7 +89,7 @@ def main() -> None:
     print("|---|---|---|")
     for size, profile in by_size.items():
         solve = timings(lambda p=profile: foldin.fold_in(p), args.repeat)
-        full = timings(lambda p=profile: foldin.recommend(p, k=10), args.repeat)
+        full = timings(lambda p=profile: foldin.recommend(p, n=10), args.repeat)
         print(f"| {size} | {solve[1]:.2f} | {full[0]:.2f} / {full[1]:.2f} / {full[2]:.2f} |")
 
     print("\n| penalty | median RMSE vs trained (stars) | median user part | top-10 shared |")
@@ -105,7 +105,7 @@ def main() -> None:
         )
 
     start = time.perf_counter()
-    knn = UserKNN(k=30, min_common=2).fit(ratings)
+    knn = UserKNN(n_neighbours=30, min_common=2).fit(ratings)
     content = ContentBased(ml.movies).fit(ratings)
     hybrid = Hybrid.from_fitted(knn, content)
     fit_s = time.perf_counter() - start
@@ -114,7 +114,7 @@ def main() -> None:
     print("|---|---|---|")
     for name, rec in (("user-kNN", knn), ("content", content), ("hybrid", hybrid)):
         for size in (4, 100):
-            t = timings(lambda m=rec, p=by_size[size]: m.recommend(p, k=10), 30)
+            t = timings(lambda m=rec, p=by_size[size]: m.recommend(p, n=10), 30)
             print(f"| {name} | {size} | {t[0]:.1f} / {t[1]:.1f} / {t[2]:.1f} |")
 
 

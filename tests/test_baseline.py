@@ -28,10 +28,10 @@ def _random_ratings(n_users=60, n_movies=40, n=900, seed=0) -> pd.DataFrame:
 def test_global_mean_predicts_the_training_mean():
     r = _ratings([(1, 1, 5), (1, 2, 3), (2, 1, 1)])
     model = GlobalMean().fit(r)
-    assert model.global_mean == pytest.approx(3.0)
+    assert model.global_mean_ == pytest.approx(3.0)
     np.testing.assert_array_equal(model.predict([1, 99], [2, 99]), [3.0, 3.0])
     with pytest.raises(NotImplementedError, match="same score"):
-        model.recommend(1, k=1)
+        model.recommend(1, n=1)
     with pytest.raises(ValueError, match="aligned"):
         model.predict([1, 2], [1])
 
@@ -43,26 +43,26 @@ def test_biases_are_the_closed_form_alternating_updates():
     # movies first (with b_u = 0), then users against those movie biases
     bi = {1: (5 - mu + 4 - mu) / (1 + 2), 2: (3 - mu + 1 - mu) / (1 + 2), 3: (2 - mu) / (1 + 1)}
     bu = {1: (5 - mu - bi[1] + 3 - mu - bi[2]) / (2 + 2), 3: (1 - mu - bi[2]) / (2 + 1)}
-    assert model.global_mean == pytest.approx(mu)
+    assert model.global_mean_ == pytest.approx(mu)
     for m, b in bi.items():
-        assert model.movie_bias[model.ratings_.movie_index(m)[0]] == pytest.approx(b)
+        assert model.movie_bias_[model.ratings_.movie_index(m)[0]] == pytest.approx(b)
     for u, b in bu.items():
-        assert model.user_bias[model.ratings_.user_index(u)[0]] == pytest.approx(b)
+        assert model.user_bias_[model.ratings_.user_index(u)[0]] == pytest.approx(b)
 
 
 def test_regularisation_shrinks_movies_with_few_ratings():
     rows = [(u, 1, 5) for u in range(1, 41)] + [(1, 2, 5)] + [(u, 3, 3) for u in range(2, 41)]
     model = BiasBaseline().fit(_ratings(rows))
-    b = dict(zip(model.ratings_.movie_ids, model.movie_bias, strict=True))
+    b = dict(zip(model.ratings_.movie_ids, model.movie_bias_, strict=True))
     assert b[1] > b[2] > 0  # one 5-star vote is weaker evidence than forty
 
 
 def test_unknown_ids_fall_back_to_the_known_biases():
     r = _random_ratings()
     model = BiasBaseline().fit(r)
-    mu = model.global_mean
-    bu = model.user_bias[model.ratings_.user_index(5)[0]]
-    bi = model.movie_bias[model.ratings_.movie_index(7)[0]]
+    mu = model.global_mean_
+    bu = model.user_bias_[model.ratings_.user_index(5)[0]]
+    bi = model.movie_bias_[model.ratings_.movie_index(7)[0]]
     got = model.predict([5, 999, 5, 999], [7, 7, 999, 998])
     np.testing.assert_allclose(got, np.clip([mu + bu + bi, mu + bi, mu + bu, mu], 1, 5))
 
@@ -76,8 +76,8 @@ def test_beats_the_global_mean_and_ranks_by_movie_bias():
     assert rmse(truth, base.predict(test["user_id"], test["movie_id"])) < rmse(
         truth, gm.predict(test["user_id"], test["movie_id"])
     )
-    top = base.recommend(3, k=5, exclude_seen=False)
-    expected = base.ratings_.movie_ids[np.argsort(-base.movie_bias, kind="stable")[:5]]
+    top = base.recommend(3, n=5, exclude_seen=False)
+    expected = base.ratings_.movie_ids[np.argsort(-base.movie_bias_, kind="stable")[:5]]
     np.testing.assert_array_equal(top["movie_id"], expected)
     # a new user's profile gets their own bias, from the fixed movie biases
     high = base.scores({1: 5, 2: 5, 3: 5})
@@ -92,7 +92,7 @@ def test_bad_settings_are_refused():
         BiasBaseline(reg_user=-1)
     with pytest.raises(ValueError, match="n_epochs"):
         BiasBaseline(n_epochs=0)
-    with pytest.raises(ValueError, match="no ratings"):
+    with pytest.raises(ValueError, match="empty ratings table"):
         BiasBaseline().fit(_ratings([]))
 
 

@@ -63,7 +63,7 @@ def test_tfidf_weighs_rare_genres_more():
 
 def test_ranking_follows_liked_genres(model):
     # Liked a 1990s comedy (5), disliked a 1980s horror (1): mean 3, weights +2 / -2.
-    rec = model.recommend({1: 5, 3: 1}, k=6)
+    rec = model.recommend({1: 5, 3: 1}, n=6)
     ids = rec["movie_id"].tolist()
     assert ids[:2] == [8, 5]  # same content as movie 1; 8 first: better weighted rating
     assert rec["score"].iloc[0] == pytest.approx(rec["score"].iloc[1])
@@ -71,18 +71,18 @@ def test_ranking_follows_liked_genres(model):
     assert ids[-1] == 4  # horror-thriller from the 1980s is last
     assert not {1, 3} & set(ids)
     assert rec["closest_liked"].tolist()[0] == 1
-    assert rec.loc[0, "genres"] == "Comedy" and rec.loc[0, "decade"] == "1990s"
+    assert rec.loc[1, "genres"] == "Comedy" and rec.loc[1, "decade"] == "1990s"
 
 
 def test_profile_is_the_centred_weighted_sum(model):
     v = model.profile_vector({1: 5, 3: 1})
-    f = model.features
+    f = model.features_
     assert np.allclose(v.to_numpy(), 2 * f.loc[1].to_numpy() - 2 * f.loc[3].to_numpy())
 
 
 def test_single_rating_still_means_more_like_this(model):
     # All stars equal the user's mean: centred on the catalogue mean instead.
-    rec = model.recommend({6: 5}, k=2)
+    rec = model.recommend({6: 5}, n=2)
     assert rec["movie_id"].tolist()[0] == 2  # the other Children's movie
     assert (model.scores({6: 5}) != 0).any()
 
@@ -97,9 +97,9 @@ def test_prior_ratings_keep_what_a_small_profile_shares():
 
 
 def test_existing_user_and_similar_movies(model):
-    rec = model.recommend(1, k=3)
+    rec = model.recommend(1, n=3)
     assert not {1, 3, 5, 8} & set(rec["movie_id"])
-    sim = model.similar_movies(5, k=2)
+    sim = model.similar_movies(5, n=2)
     assert sim["movie_id"].tolist() == [8, 1]  # same content, ties by weighted rating
 
 
@@ -112,16 +112,16 @@ def test_hybrid_blends_and_falls_back_to_content():
     assert out.attrs["mode"] == "blend"
     assert np.allclose(out["score"], out["cf_part"] + out["content_part"])
     assert (out.loc[out["n_neighbours"] == 0, "cf_part"] == 0).all()  # no CF opinion
-    rec = hybrid.recommend(profile, k=3)
+    rec = hybrid.recommend(profile, n=3)
     assert not {1, 3} & set(rec["movie_id"]) and len(rec) == 3
 
     strict = Hybrid(cf, content, min_neighbours=50).fit(RATINGS)
-    fallback = strict.recommend(profile, k=4)
+    fallback = strict.recommend(profile, n=4)
     assert fallback.attrs["mode"].startswith("content only")
     assert (fallback["cf_part"] == 0).all()
-    plain = content.recommend(profile, k=4)
+    plain = content.recommend(profile, n=4)
     again = Hybrid.from_fitted(cf, content, cf_weight=0.5, min_neighbours=1)
-    assert again.recommend(profile, k=3).equals(rec)
+    assert again.recommend(profile, n=3).equals(rec)
     assert fallback["movie_id"].tolist() == plain["movie_id"].tolist()
 
 

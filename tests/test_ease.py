@@ -54,7 +54,7 @@ def test_ease_recommends_within_the_taste_group():
     assert model.predicts_ratings is False
     for user, block in ((1, range(1, 11)), (45, range(11, 21))):
         seen = set(ratings.loc[ratings["user_id"] == user, "movie_id"])
-        recs = model.recommend(user, k=3)
+        recs = model.recommend(user, n=3)
         assert list(recs.columns[:2]) == ["movie_id", "score"]
         assert set(recs["movie_id"]) == set(block) - seen  # the 3 unseen of its block
         assert recs["score"].is_monotonic_decreasing
@@ -72,13 +72,13 @@ def test_scores_paths_agree():
     # a profile with the same movies scores like the user (the stars do not matter)
     profile = dict.fromkeys(ratings.loc[ratings["user_id"] == 3, "movie_id"], 1.0)
     np.testing.assert_allclose(model.scores({**profile, 99999: 5.0}), model.scores(3))
-    new = model.recommend({1: 5.0, 2: 4.0}, k=3)
+    new = model.recommend({1: 5.0, 2: 4.0}, n=3)
     assert set(new["movie_id"]) <= set(range(3, 11))
 
 
 def test_similar_movies_are_block_partners():
     model = EASE(lam=5.0).fit(_blocks())
-    sim = model.similar_movies(1, k=5)
+    sim = model.similar_movies(1, n=5)
     assert list(sim.columns) == ["movie_id", "weight"]
     assert 1 not in set(sim["movie_id"])
     assert set(sim["movie_id"]) <= set(range(2, 11))
@@ -91,7 +91,7 @@ def test_errors_name_the_problem():
     with pytest.raises(KeyError, match="unknown user"):
         model.recommend(999)
     with pytest.raises(ValueError, match="positive whole number"):
-        model.recommend(1, k=0)
+        model.recommend(1, n=0)
     with pytest.raises(NotImplementedError, match="does not predict ratings"):
         model.predict([1], [1])
 
@@ -104,12 +104,12 @@ def test_popularity_counts_ratings_not_stars():
         model.scores(1), counts.reindex(model.ratings_.movie_ids).to_numpy()
     )
     np.testing.assert_array_equal(model.scores_many([1, 2]), np.vstack([model.scores(1)] * 2))
-    recs = model.recommend(1, k=2)
+    recs = model.recommend(1, n=2)
     seen = set(ratings.loc[ratings["user_id"] == 1, "movie_id"])
     unseen = counts.drop(list(seen)).sort_values(ascending=False, kind="stable")
     assert recs["movie_id"].tolist() == unseen.index[:2].tolist()
     assert model.predicts_ratings is False
-    assert len(model.recommend({5: 4.0}, k=3)) == 3
+    assert len(model.recommend({5: 4.0}, n=3)) == 3
     with pytest.raises(KeyError, match="unknown user"):
         model.scores(999)
     with pytest.raises(NotImplementedError, match="no movie-to-movie similarity"):

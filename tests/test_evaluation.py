@@ -9,6 +9,7 @@ from test_ease import _blocks
 
 from zeerec import evaluation, metrics
 from zeerec.matrix import RatingMatrix
+from zeerec.models import registry
 from zeerec.models.base import Recommender
 from zeerec.models.ease import EASE
 from zeerec.models.popularity import Popularity
@@ -19,17 +20,16 @@ class MovieMean(Recommender):
     """A tiny rating model for the tests: predicts each movie's mean training star."""
 
     name = "movie mean"
+    predicts_ratings = True
 
-    def fit(self, ratings):
+    def _fit(self, ratings):
         self.ratings_ = RatingMatrix.from_ratings(ratings)
         self.mean_ = ratings.groupby("movie_id")["rating"].mean().reindex(self.ratings_.movie_ids)
-        return self
 
-    def predict(self, users, movies):
-        return self.mean_.reindex(np.asarray(movies)).to_numpy()
+    def _estimate(self, pairs):
+        return self.mean_.reindex(pairs.movies).to_numpy()
 
-    def scores(self, user):
-        self.ratings_.user_index(user)
+    def _score(self, target):
         return self.mean_.to_numpy()
 
 
@@ -37,26 +37,24 @@ class Oracle(Recommender):
     """Knows the test set: scores the user's held-out movies 1, everything else 0."""
 
     name = "oracle"
-    predicts_ratings = False
 
     def __init__(self, test):
         self.test = test
 
-    def fit(self, ratings):
+    def _fit(self, ratings):
         self.ratings_ = RatingMatrix.from_ratings(ratings)
-        return self
 
-    def scores(self, user):
+    def _score(self, target):
         s = np.zeros(len(self.ratings_.movie_ids))
-        held = self.test.loc[self.test["user_id"] == user, "movie_id"]
+        held = self.test.loc[self.test["user_id"] == target.user, "movie_id"]
         s[np.isin(self.ratings_.movie_ids, held)] = 1.0
         return s
 
 
 class LoopEASE(EASE):
-    """EASE without the batched path, to check both paths give the same numbers."""
+    """EASE without its batched path, to check both paths give the same numbers."""
 
-    scores_many = None
+    _score_rows = Recommender._score_rows
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +107,7 @@ def test_harness_matches_the_metrics_module_and_recommend(split):
     users = np.sort(test["user_id"].unique())
     top = evaluation.recommend_top_k(model, users, train, k=3)
     for u, row in zip(users, top, strict=True):
-        assert row.tolist() == model.recommend(int(u), k=3)["movie_id"].tolist()
+        assert row.tolist() == model.recommend(int(u), n=3)["movie_id"].tolist()
         assert not set(row) & set(train.loc[train["user_id"] == u, "movie_id"])
     recommended = {u: list(row) for u, row in zip(users, top, strict=True)}
     relevant = test.groupby("user_id")["movie_id"].apply(set).to_dict()
@@ -197,42 +195,39 @@ def test_grid_search_tunes_on_validation_only(split):
 
 def test_build_models_names_what_it_cannot_build():
     models, missing = evaluation.build_models()
-    assert set(models) | set(missing) == set(evaluation.MODEL_NAMES)
+    assert set(models) | set(missing) == set(registry.MODELS)
     assert "content" in missing and "needs the movies table" in missing["content"]
-    assert not any(hasattr(m, "R") for m in models.values())  # fresh, unfitted
+    assert not any(m.is_fitted for m in models.values())  # fresh, unfitted
     assert models["EASE"].lam == 500.0
     with pytest.raises(ValueError, match="unknown model"):
         evaluation.build_models(["SVD++"])
 
 
 class LeastPopularFirst(Popularity):
-    """Ranks its own way in ``recommend`` (and has no batch path): the harness must ask it."""
+    """Ranks its own way (least popular first): the harness must ask ``recommend``."""
 
-    scores_many = None
+    ranks_by_score = False
 
-    def recommend(self, user, k=10, exclude_seen=True):
-        s = -self.counts_.copy()
-        s[self.seen(user)] = -np.inf
-        top = np.argsort(-s, kind="stable")[:k]
-        return pd.DataFrame({"movie_id": self.ratings_.movie_ids[top], "score": s[top]})
+    def _rank_key(self, scores):
+        return -scores
 
 
 def test_models_with_their_own_recommend_are_judged_on_their_lists(split):
     train, test = split
     model = LeastPopularFirst().fit(train)
-    assert evaluation.uses_own_recommend(model)
-    assert not evaluation.uses_own_recommend(EASE())
     users = np.sort(test["user_id"].unique())
     top = evaluation.recommend_top_k(model, users, train, k=3)
     for u, row in zip(users, top, strict=True):
-        assert row.tolist() == model.recommend(int(u), k=3)["movie_id"].tolist()
+        assert row.tolist() == model.recommend(int(u), n=3)["movie_id"].tolist()
+    batched = evaluation.recommend_top_k(Popularity().fit(train), users, train, k=3)
+    assert (top != batched).any()  # the least popular are not the most popular
 
     class Leaky(LeastPopularFirst):
-        def recommend(self, user, k=10, exclude_seen=True):
+        def recommend(self, user, n=10, exclude_seen=True):
             return (
                 super()
-                .recommend(user, k, exclude_seen=False)
-                .assign(movie_id=lambda f: self.ratings_.movie_ids[self.seen(user)[:k]])
+                .recommend(user, n, exclude_seen=False)
+                .assign(movie_id=lambda f: self.ratings_.movie_ids[self.seen(user)[:n]])
             )
 
     with pytest.raises(ValueError, match="recommended training movies"):

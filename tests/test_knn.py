@@ -32,9 +32,9 @@ def ratings() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def model(ratings) -> ItemKNN:
-    return ItemKNN(k=K, method="adjusted_cosine", min_common=MIN_COMMON, shrinkage=SHRINK).fit(
-        ratings
-    )
+    return ItemKNN(
+        n_neighbours=K, method="adjusted_cosine", min_common=MIN_COMMON, shrinkage=SHRINK
+    ).fit(ratings)
 
 
 def brute_similarity(ratings: pd.DataFrame) -> pd.DataFrame:
@@ -94,7 +94,7 @@ def test_recommend_matches_brute_force_with_reasons(ratings, model):
             expected[movie] = (nb * (rated[nb.index] - baseline)).sum()
     expected = pd.Series(expected)
     expected = expected[expected > 0].sort_index().sort_values(ascending=False, kind="stable")
-    recs = model.recommend(user, k=5)
+    recs = model.recommend(user, n=5)
     assert recs["movie_id"].tolist() == expected.index[:5].tolist()
     np.testing.assert_allclose(recs["score"], expected.to_numpy()[:5], atol=1e-9)
     assert not set(recs["movie_id"]) & set(rated.index)  # nothing already rated
@@ -110,43 +110,43 @@ def test_recommend_matches_brute_force_with_reasons(ratings, model):
 
 def test_one_movie_profile_ranks_like_similar_movies(model):
     profile = {20: 5}
-    recs = model.recommend(profile, k=5)
-    similar = model.similar_movies(20, k=5)
+    recs = model.recommend(profile, n=5)
+    similar = model.similar_movies(20, n=5)
     positive = similar[similar["score"] > 0]
     assert recs["movie_id"].tolist() == positive["movie_id"].tolist()[: len(recs)]
     assert all(b == (20,) for b in recs["because"])
-    one_star = model.recommend({20: 1}, k=5)  # disliked: nothing similar is recommended
+    one_star = model.recommend({20: 1}, n=5)  # disliked: nothing similar is recommended
     assert one_star.empty
 
 
 def test_similar_movies_uses_the_model_similarity(ratings, model):
     sim = ItemSimilarity(RatingMatrix.from_ratings(ratings))
     expected = sim.most_similar(20, 5, "adjusted_cosine", MIN_COMMON, SHRINK)
-    pd.testing.assert_frame_equal(model.similar_movies(20, k=5), expected)
+    pd.testing.assert_frame_equal(model.similar_movies(20, n=5), expected)
 
 
 def test_profiles_and_bad_input(model):
-    recs = model.recommend({20: 5, 424242: 4}, k=3)
+    recs = model.recommend({20: 5, 424242: 4}, n=3)
     assert recs.attrs["ignored"] == [424242]  # reported, not silently dropped
     with pytest.raises(ValueError, match="empty"):
-        model.recommend({}, k=3)
+        model.recommend({}, n=3)
     with pytest.raises(ValueError, match="none of the profile's movies"):
-        model.recommend({424242: 5}, k=3)
+        model.recommend({424242: 5}, n=3)
     with pytest.raises(ValueError, match="finite"):
-        model.recommend({20: float("nan")}, k=3)
+        model.recommend({20: float("nan")}, n=3)
     for k in (0, -1):
         with pytest.raises(ValueError, match="positive whole number"):
-            model.recommend(5, k=k)
+            model.recommend(5, n=k)
     with pytest.raises(ValueError, match="larger than the 24 movies"):
-        model.recommend(5, k=25)
+        model.recommend(5, n=25)
     with pytest.raises(KeyError, match="unknown user"):
-        model.recommend(424242, k=3)
+        model.recommend(424242, n=3)
     with pytest.raises(RuntimeError, match="not fitted"):
-        ItemKNN().recommend(5, k=3)
+        ItemKNN().recommend(5, n=3)
     with pytest.raises(ValueError, match="unknown similarity method"):
         ItemKNN(method="jaccard")
     with pytest.raises(ValueError, match="positive whole number"):
-        ItemKNN(k=0)
+        ItemKNN(n_neighbours=0)
 
 
 def test_item_knn_is_a_recommender(model):
@@ -158,7 +158,7 @@ def test_seed_nearest_neighbors_agrees_with_zeerec_cosine(ratings):
     R = RatingMatrix.from_ratings(ratings)
     sim = ItemSimilarity(R)
     for movie in (10, 20, 40):
-        seed = seed_nearest_neighbors(R, movie, k=6)
+        seed = seed_nearest_neighbors(R, movie, n=6)
         ours = sim.most_similar(movie, n=6, method="cosine", min_common=0)
         np.testing.assert_allclose(seed["distance"], 1 - ours["score"].to_numpy(), atol=1e-9)
         cosine = sim.scores(movie, "cosine", min_common=0)
@@ -166,7 +166,7 @@ def test_seed_nearest_neighbors_agrees_with_zeerec_cosine(ratings):
             seed["distance"], 1 - cosine[seed["movie_id"]].to_numpy(), atol=1e-9
         )
     with pytest.raises(ValueError, match="larger than"):
-        seed_nearest_neighbors(R, 10, k=24)
+        seed_nearest_neighbors(R, 10, n=24)
 
 
 def test_rated_baseline_and_readable_reasons(ratings, model):
@@ -179,7 +179,7 @@ def test_rated_baseline_and_readable_reasons(ratings, model):
     assert set(rated.index) == set(mine["movie_id"]) and rated.is_monotonic_decreasing
     expected = (mine["rating"].sum() + PRIOR * ratings["rating"].mean()) / (len(mine) + PRIOR)
     assert model.baseline(5) == pytest.approx(expected)
-    recs = model.recommend(5, k=3)
+    recs = model.recommend(5, n=3)
     table = readable(recs, TitleIndex(movies), rated)
     first = recs["because"].iloc[0][0]
     assert (

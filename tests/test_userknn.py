@@ -68,7 +68,7 @@ def test_neighbours_keep_positive_weights_with_enough_overlap(ratings):
     model = UserKNN(min_common=2).fit(ratings)
     assert model.neighbours(NEW)["user_id"].tolist() == [1, 3]
     assert UserKNN(min_common=3).fit(ratings).neighbours(NEW)["user_id"].tolist() == [1]
-    assert UserKNN(k=1).fit(ratings).neighbours(NEW)["user_id"].tolist() == [1]
+    assert UserKNN(n_neighbours=1).fit(ratings).neighbours(NEW)["user_id"].tolist() == [1]
 
 
 def test_predictions_worked_by_hand(ratings):
@@ -86,7 +86,7 @@ def test_predictions_worked_by_hand(ratings):
 
 
 def test_recommend_ranks_unseen_with_evidence(ratings):
-    rec = UserKNN(min_support=1).fit(ratings).recommend(NEW, k=3)
+    rec = UserKNN(min_support=1).fit(ratings).recommend(NEW, n=3)
     assert rec["movie_id"].tolist() == [4, 6, 5]
     assert not set(rec["movie_id"]) & set(NEW)
     assert rec["score"].iloc[0] == pytest.approx(5.4)
@@ -94,25 +94,25 @@ def test_recommend_ranks_unseen_with_evidence(ratings):
     assert rec["n_neighbours"].tolist() == [1, 2, 1]
     assert rec["neighbour_mean"].tolist() == pytest.approx([5, 2.5, 2])
     # min_support=2: only movie 6 has two neighbours behind it
-    assert UserKNN(min_support=2).fit(ratings).recommend(NEW, k=3)["movie_id"].tolist() == [6]
+    assert UserKNN(min_support=2).fit(ratings).recommend(NEW, n=3)["movie_id"].tolist() == [6]
 
 
 def test_existing_user_is_not_their_own_neighbour(ratings):
     model = UserKNN(min_common=2, min_support=1).fit(ratings)
     assert 1 not in model.similarities(1)["user_id"].tolist()
-    rec = model.recommend(1, k=5)
+    rec = model.recommend(1, n=5)
     assert not set(rec["movie_id"]) & {1, 2, 3, 4, 6}  # u1's own movies are seen
 
 
 def test_predict_picks_the_k_nearest_raters_of_each_movie(ratings):
     # User 9 is the new user of the example, now in the data: same neighbours, same sums.
     extra = pd.DataFrame([(9, m, r) for m, r in NEW.items()], columns=ratings.columns)
-    model = UserKNN(k=2).fit(pd.concat([ratings, extra], ignore_index=True))
+    model = UserKNN(n_neighbours=2).fit(pd.concat([ratings, extra], ignore_index=True))
     out = model.predict([9, 9, 9], [6, 5, 4])
     assert out.tolist() == pytest.approx([3.54, 3.25, 5.0])  # 5.4 clipped to 5
     # k=1: each movie uses its single most similar rater — u1 for movie 6, u3 for 5
     # (a fixed top-1 neighbourhood would be u1 alone and know nothing about movie 5).
-    one = UserKNN(k=1).fit(pd.concat([ratings, extra], ignore_index=True))
+    one = UserKNN(n_neighbours=1).fit(pd.concat([ratings, extra], ignore_index=True))
     assert one.predict([9, 9], [6, 5]).tolist() == pytest.approx([4.4, 3.25])
     assert one.explain(9).n_neighbours[4] == 0
 
@@ -133,10 +133,12 @@ def test_no_overlap_gives_the_users_mean_and_an_empty_list(ratings):
     model = UserKNN().fit(ratings)
     e = model.explain({6: 4})
     assert e.neighbours.empty and np.all(e.prediction == 4)
-    assert model.recommend({6: 4}, k=3).empty
+    assert model.recommend({6: 4}, n=3).empty
 
 
-@pytest.mark.parametrize("kw", [{"k": 0}, {"min_common": -1}, {"significance": 0}, {"k": 2.5}])
+@pytest.mark.parametrize(
+    "kw", [{"n_neighbours": 0}, {"min_common": -1}, {"significance": 0}, {"n_neighbours": 2.5}]
+)
 def test_bad_parameters_are_refused(kw):
     with pytest.raises(ValueError, match="whole number"):
         UserKNN(**kw)

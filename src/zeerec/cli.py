@@ -111,7 +111,7 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
         profile = validate_profile(pairs, ml.movies)
         mf = load_foldin(args.models, ml.ratings) if args.method == "mf" else None
         models = newuser.fit_models(
-            ml.ratings, ml.movies, k=args.k, min_common=args.min_common, mf=mf
+            ml.ratings, ml.movies, n_neighbours=args.neighbours, min_common=args.min_common, mf=mf
         )
         rec = newuser.recommend(models, args.method, profile, n=args.n)
     except (ProfileError, MissingModelError, ValueError) as err:
@@ -152,7 +152,7 @@ def _cmd_similar(args: argparse.Namespace) -> int:
         model = ItemKNN(
             method=args.similarity, min_common=args.min_common, shrinkage=args.shrinkage
         ).fit(ml.ratings)
-        table = model.similar_movies(movie_id, k=args.n)
+        table = model.similar_movies(movie_id, n=args.n)
     except (MovieLookupError, ValueError) as err:
         return _fail(err)
     if ml.synthetic:
@@ -212,7 +212,9 @@ def _add_recommend_parsers(sub) -> None:
         "(default: %(default)s)",
     )
     rec.add_argument(
+        "--neighbours",
         "--k",
+        dest="neighbours",
         type=_positive_int,
         default=30,
         help="neighbours used by user-based CF (default: %(default)s)",

@@ -16,9 +16,12 @@ for each test user the model ranks every movie it knows that is **not** in the u
 training ratings; the relevant movies are **all** of the user's test movies, whatever
 their stars (a held-out movie the model cannot know, e.g. one with no training rating,
 still counts as relevant and is simply never hit). Ranking uses the model's
-``scores``, exactly as ``Recommender.recommend`` does; models that offer
-``scores_many(user_ids)`` are scored a block of users at a time, which keeps 6,040
-users fast, others one user at a time.
+``scores``, exactly as ``Recommender.recommend`` does, a block of users at a time
+(``scores_many``), which keeps 6,040 users fast; a model that filters or breaks ties
+its own way (``ranks_by_score`` False) is asked for its lists one user at a time, so
+the harness judges the lists a user would really see. ``info["global_mean_rmse"]`` is
+the reference every star model should beat: always predicting the mean training
+rating, on the same rating pairs.
 """
 
 from __future__ import annotations
@@ -33,24 +36,12 @@ import numpy as np
 import pandas as pd
 
 from zeerec import metrics
+from zeerec.models import registry
 from zeerec.models.base import Recommender
 from zeerec.ranking import check_n, top_n_rows
 from zeerec.splits import stratified_split
 
 DEFAULT_ACTIVITY_EDGES = (30, 150)
-MODEL_NAMES = (
-    "global mean",
-    "bias baseline",
-    "popularity",
-    "item-kNN pearson",
-    "item-kNN cosine",
-    "user-kNN",
-    "content",
-    "hybrid",
-    "EASE",
-    "seed MF",
-    "improved MF",
-)
 RATING_COLUMNS = ["model", "rmse", "mae", "mape", "n_ratings", "fit_s", "predict_s"]
 
 
@@ -91,28 +82,8 @@ def activity_bucket(
     return pd.Categorical(cat, categories=labels, ordered=True)
 
 
-def _scores_block(model: Recommender, users: np.ndarray) -> np.ndarray:
-    many = getattr(model, "scores_many", None)
-    if callable(many):
-        return np.array(many(users), dtype=np.float64)  # a copy: seen movies get -inf
-    return np.vstack([np.asarray(model.scores(int(u)), dtype=np.float64) for u in users])
-
-
 def _pair_keys(users: np.ndarray, movies: np.ndarray) -> np.ndarray:
     return users.astype(np.int64) * (1 << 32) + movies.astype(np.int64)
-
-
-def uses_own_recommend(model: Recommender) -> bool:
-    """True when the model ranks its own way (overrides ``recommend``) and has no batch path.
-
-    Such models (e.g. content-based, which breaks ties between equal cosines by weighted
-    rating) are asked for their lists one user at a time, so the harness judges the
-    lists a user would really see; others are ranked by ``scores``, as the base class's
-    ``recommend`` does, a block of users at a time.
-    """
-    if callable(getattr(model, "scores_many", None)):
-        return False
-    return type(model).recommend is not Recommender.recommend
 
 
 def recommend_top_k(
@@ -124,7 +95,7 @@ def recommend_top_k(
 ) -> np.ndarray:
     """users × k movie ids (−1 where fewer than k movies were left), training movies excluded."""
     users = np.asarray(users)
-    if uses_own_recommend(model):
+    if not model.ranks_by_score:
         return _own_lists(model, users, train, k)
     movie_ids = np.asarray(model.ratings_.movie_ids)
     col = pd.Series(np.arange(len(movie_ids)), index=movie_ids)
@@ -137,7 +108,7 @@ def recommend_top_k(
     seen_rows, seen_cols = seen_rows[order], seen_cols[order]
     for start in range(0, len(users), batch_size):
         stop = min(start + batch_size, len(users))
-        S = _scores_block(model, users[start:stop])
+        S = model.scores_many(users[start:stop]).copy()  # a copy: seen movies get -inf
         if S.shape != (stop - start, len(movie_ids)):
             raise ValueError(
                 f"{model.name}: scores have shape {S.shape}, expected "
@@ -156,7 +127,7 @@ def _own_lists(model: Recommender, users: np.ndarray, train: pd.DataFrame, k: in
     kk = min(k, len(model.ratings_.movie_ids))
     seen = train[train["user_id"].isin(users)].groupby("user_id")["movie_id"].apply(set)
     for i, user in enumerate(users):
-        recs = model.recommend(int(user), k=kk)["movie_id"].to_numpy(dtype=np.int64)
+        recs = model.recommend(int(user), n=kk)["movie_id"].to_numpy(dtype=np.int64)
         leaked = set(recs.tolist()) & seen.get(user, set())
         if leaked:
             raise ValueError(
@@ -191,7 +162,7 @@ def check_not_trained_on(model: Recommender, test: pd.DataFrame, name: str = "")
 
 
 def _fit(model: Recommender, name: str, train: pd.DataFrame, test, refit: bool) -> float:
-    if hasattr(model, "ratings_") and not refit:
+    if model.is_fitted and not refit:
         check_not_trained_on(model, test, name)
         return float("nan")  # fitted by the caller: its cost is not ours to measure
     start = time.perf_counter()
@@ -287,16 +258,15 @@ def evaluate(
     for name, model in models.items():
         say(f"{name}: fitting")
         fit_s = _fit(model, name, train, test, refit)
-        if getattr(model, "predicts_ratings", False) and len(pairs):
+        if model.predicts_ratings and len(pairs):
             say(f"{name}: predicting {len(pairs):,} test ratings")
             rating_rows.append(_rating_row(name, model, pairs, fit_s))
         say(f"{name}: ranking for {len(users):,} users")
-        start = time.perf_counter()
-        try:
-            top = recommend_top_k(model, users, train, k, batch_size=batch_size)
-        except NotImplementedError as err:  # e.g. the global mean: every movie scores alike
-            not_ranked[name] = str(err)
+        if not model.ranks:  # e.g. the global mean: every movie scores alike
+            not_ranked[name] = model.not_ranking_reason or f"{name} does not rank"
             continue
+        start = time.perf_counter()
+        top = recommend_top_k(model, users, train, k, batch_size=batch_size)
         rec_s = time.perf_counter() - start
         hits = np.isin(_pair_keys(np.repeat(users, k), top.ravel()), rel_keys).reshape(top.shape)
         hits &= top >= 0
@@ -359,6 +329,9 @@ def evaluate(
         "n_test_users": len(test_users),
         "n_users_ranked": len(users),
         "n_rating_pairs": len(pairs),
+        "global_mean_rmse": metrics.rmse(
+            pairs["rating"], np.full(len(pairs), train["rating"].mean())
+        ),
         "activity_edges": list(activity_edges),
     }
     return Evaluation(k, rating, pd.DataFrame(ranking_rows), by_activity, per_user, info)
@@ -464,82 +437,28 @@ def build_models(
     mf_epochs: int | None = None,
     seed: int = 42,
 ) -> tuple[dict[str, Recommender], dict[str, str]]:
-    """Fresh, unfitted models by name, for notebooks and benchmarks to loop over.
+    """Fresh, unfitted models by registry name, for notebooks and benchmarks to loop over.
 
-    ``which`` picks from :data:`MODEL_NAMES` (all by default). Returns the models and
-    ``{name: reason}`` for those that cannot be built here (e.g. content-based without
-    the movies table), so a report can say what it left out instead of failing.
-    ``mf_epochs`` caps the training epochs of both Keras models (the seed's model
-    then also trains with batches of 1,024 instead of 128, at a matching learning
-    rate; the improved model keeps its best validated epoch without the refit on all
-    training ratings), so that a full comparison fits a report's time budget; None
-    keeps each model's own settings (the seed's as published: 20 epochs, batch 128).
+    ``which`` picks from :data:`zeerec.models.registry.MODELS` (all by default). Returns
+    the models and ``{name: reason}`` for those that cannot be built here (e.g.
+    content-based without the movies table), so a report can say what it left out
+    instead of failing. ``mf_epochs`` caps the training epochs of both Keras models (the
+    seed's model then also trains with batches of 1,024 instead of 128, at a matching
+    learning rate; the improved model keeps its best validated epoch without the refit
+    on all training ratings), so that a full comparison fits a report's time budget;
+    None keeps each model's own settings (the seed's as published: 20 epochs, batch 128).
     """
-    from zeerec.models.ease import EASE
-    from zeerec.models.popularity import Popularity
-
-    def content():
-        from zeerec.models.content import ContentBased
-
-        if movies is None:
-            raise LookupError("needs the movies table (genres, years)")
-        return ContentBased(movies)
-
-    def item_knn(method: str):
-        from zeerec.models.knn import ItemKNN
-
-        return ItemKNN(method=method)
-
-    def user_knn():
-        from zeerec.models.userknn import UserKNN
-
-        return UserKNN()
-
-    def hybrid():
-        from zeerec.models.hybrid import Hybrid
-
-        return Hybrid(user_knn(), content())
-
-    def baseline(kind: str):
-        from zeerec.models import baseline as b
-
-        return b.GlobalMean() if kind == "mean" else b.BiasBaseline()
-
-    def seed_mf():
-        from zeerec.models.mf import SeedMF
-
-        if mf_epochs is None:
-            return SeedMF(seed=seed)
-        return SeedMF(epochs=mf_epochs, batch_size=1024, learning_rate=1e-3, seed=seed)
-
-    def improved_mf():
-        from zeerec.models.mf import BiasedMF
-
-        if mf_epochs is None:
-            return BiasedMF(seed=seed)
-        return BiasedMF(epochs=mf_epochs, refit=False, seed=seed)
-
-    factories: dict[str, Callable[[], Recommender]] = {
-        "global mean": lambda: baseline("mean"),
-        "bias baseline": lambda: baseline("bias"),
-        "popularity": Popularity,
-        "item-kNN pearson": lambda: item_knn("pearson"),
-        "item-kNN cosine": lambda: item_knn("cosine"),
-        "user-kNN": user_knn,
-        "content": content,
-        "hybrid": hybrid,
-        "EASE": lambda: EASE(lam=ease_lam),
-        "seed MF": seed_mf,
-        "improved MF": improved_mf,
-    }
-    names = list(factories) if which is None else list(which)
-    unknown = [n for n in names if n not in factories]
-    if unknown:
-        raise ValueError(f"unknown model(s) {unknown}; choose from {', '.join(factories)}")
+    names = list(registry.MODELS) if which is None else list(which)
+    for name in names:
+        registry.spec(name)  # an unknown name is an error listing the known ones
+    settings: dict[str, dict[str, Any]] = {"EASE": {"lam": ease_lam}}
+    if mf_epochs is not None:
+        settings["seed MF"] = {"epochs": mf_epochs, "batch_size": 1024, "learning_rate": 1e-3}
+        settings["improved MF"] = {"epochs": mf_epochs, "refit": False}
     models, missing = {}, {}
     for name in names:
         try:
-            models[name] = factories[name]()
+            models[name] = registry.create(name, movies, seed, **settings.get(name, {}))
         except (ImportError, LookupError) as err:
             missing[name] = str(err)
     return models, missing

@@ -27,15 +27,14 @@ decade, and content alone cannot tell a good comedy from a bad one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Self
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from zeerec.features import GENRES, decade, genre_matrix, movie_stats
 from zeerec.matrix import RatingMatrix
-from zeerec.models.base import Profile, Recommender, check_k
+from zeerec.models.base import Profile, Recommender, Target
 
 
 def content_features(
@@ -76,10 +75,25 @@ def _unit_rows(x: np.ndarray) -> np.ndarray:
 
 
 class ContentBased(Recommender):
-    """Rank movies by cosine between their genre/decade features and the user's profile."""
+    """Rank movies by cosine between their genre/decade features and the user's profile.
+
+    Args:
+        movies: the movies table (genres, year); every movie in it can be recommended,
+            rated or not.
+        tfidf: weight genres by rarity (see :func:`content_features`).
+        decade_weight: length of the decade part relative to the genre part.
+        prior_ratings: phantom ratings at the catalogue mean that a user's mean is
+            shrunk with before centring their stars (see the module docstring).
+
+    Attributes:
+        features_: one unit-length feature row per movie of ``ratings_``.
+        quality_: notebook 02's weighted rating per movie (NaN: nobody rated it),
+            the tie-break between equal cosines; n_ratings_: training ratings per movie.
+    """
 
     name = "content"
-    predicts_ratings = False
+    ranks_by_score = False  # ties between equal cosines go to the better-rated movie
+    has_similar_movies = True
 
     def __init__(
         self,
@@ -94,115 +108,87 @@ class ContentBased(Recommender):
         self.tfidf, self.decade_weight = tfidf, decade_weight
         self.prior_ratings = float(prior_ratings)
 
-    def fit(self, ratings: pd.DataFrame) -> Self:
+    def _fit(self, ratings: pd.DataFrame) -> None:
         catalogue = np.union1d(
             self.movies["movie_id"].to_numpy(dtype=np.int64),
             ratings["movie_id"].to_numpy(dtype=np.int64),
         )
         self.ratings_ = RatingMatrix.from_ratings(ratings, movie_ids=catalogue)
         feats = content_features(self.movies, self.tfidf, self.decade_weight)
-        self.features = feats.reindex(self.ratings_.movie_ids, fill_value=0.0)
-        self._f = self.features.to_numpy()
-        self.global_mean = float(ratings["rating"].mean())
+        self.features_ = feats.reindex(self.ratings_.movie_ids, fill_value=0.0)
+        self._f = self.features_.to_numpy()
+        self.global_mean_ = float(ratings["rating"].mean())
         stats = movie_stats(ratings, self.movies)
-        # Tie-break: better weighted rating first; movies nobody rated (NaN) after all rated.
-        self.quality = (
-            stats["weighted_rating"].reindex(self.ratings_.movie_ids).to_numpy(np.float64)
-        )
-        self.tie_break = np.nan_to_num(self.quality, nan=-np.inf)
-        self.n_ratings = (
-            stats["n_ratings"].reindex(self.ratings_.movie_ids).fillna(0).to_numpy(dtype=np.int64)
-        )
-        self._ids = set(self.ratings_.movie_ids.tolist())
-        info = self.movies.drop_duplicates("movie_id").set_index("movie_id")
-        info = info.reindex(self.ratings_.movie_ids)
+        ids = self.ratings_.movie_ids
+        self.quality_ = stats["weighted_rating"].reindex(ids).to_numpy(np.float64)
+        self.n_ratings_ = stats["n_ratings"].reindex(ids).fillna(0).to_numpy(dtype=np.int64)
+        info = self.movies.drop_duplicates("movie_id").set_index("movie_id").reindex(ids)
         self._genres = np.array(
             ["|".join(g) if isinstance(g, list | tuple) else "" for g in info["genres"]],
             dtype=object,
         )
         self._decades = decade(pd.Series(info["year"].to_numpy())).astype("string").to_numpy()
-        return self
 
     # ------------------------------------------------------------------ profile
 
-    def _rated(self, user: int | Profile) -> tuple[np.ndarray, np.ndarray]:
-        """Column positions and stars of what the user rated (movies the model knows)."""
-        if isinstance(user, Mapping):
-            if not user:
-                raise ValueError("the profile is empty: rate at least one movie")
-            known = [(m, s) for m, s in user.items() if m in self._ids]
-            if not known:
-                return np.array([], np.int64), np.array([], float)
-            ids, stars = zip(*known, strict=True)
-            return self.ratings_.movie_index(np.array(ids)), np.array(stars, dtype=np.float64)
-        row = int(self.ratings_.user_index(user)[0])
-        m = self.ratings_.matrix
-        sl = slice(m.indptr[row], m.indptr[row + 1])
-        return m.indices[sl], m.data[sl]
-
-    def weights(self, user: int | Profile) -> tuple[np.ndarray, np.ndarray]:
-        """Columns rated and their centred stars (the profile's weights); see module doc."""
-        cols, stars = self._rated(user)
+    def weights(self, target: Target) -> np.ndarray:
+        """The target's centred stars: the profile's weights (see the module docstring)."""
+        stars = target.stars
         if len(stars) == 0:
-            return cols, stars
+            return stars
         n = len(stars)
-        centre = (stars.sum() + self.prior_ratings * self.global_mean) / (n + self.prior_ratings)
-        w = stars - centre
+        prior = self.prior_ratings * self.global_mean_
+        w = stars - (stars.sum() + prior) / (n + self.prior_ratings)
         if np.allclose(w, 0):
-            w = stars - self.global_mean
-        return cols, w
+            w = stars - self.global_mean_
+        return w
 
     def profile_vector(self, user: int | Profile) -> pd.Series:
         """The user's taste in feature space (genre and decade weights, unnormalised)."""
-        cols, w = self.weights(user)
-        return pd.Series(w @ self._f[cols], index=self.features.columns, name="weight")
+        target = self.target(user)
+        v = self.weights(target) @ self._f[target.cols]
+        return pd.Series(v, index=self.features_.columns, name="weight")
 
-    def scores(self, user: int | Profile) -> np.ndarray:
+    # ------------------------------------------------------------------ the hooks
+
+    def _score(self, target: Target) -> np.ndarray:
         """Cosine between the profile and every movie (0 for an all-zero profile)."""
-        cols, w = self.weights(user)
-        v = w @ self._f[cols] if len(cols) else np.zeros(self._f.shape[1])
+        w = self.weights(target)
+        v = w @ self._f[target.cols] if len(target.cols) else np.zeros(self._f.shape[1])
         norm = np.linalg.norm(v)
         if norm == 0:
             return np.zeros(len(self._f))
         return self._f @ (v / norm)  # feature rows are unit length already
 
-    def recommend(
-        self, user: int | Profile, k: int = 10, exclude_seen: bool = True
-    ) -> pd.DataFrame:
-        """Top-k by cosine, ties by weighted rating; with genres, decade and closest liked movie."""
-        check_k(k, len(self.ratings_.movie_ids))
-        s = self.scores(user).copy()
-        order_key = np.round(s, 9)  # exact feature ties must compare equal
-        if exclude_seen:
-            order_key[self._rated(user)[0]] = -np.inf
-        order = np.lexsort((np.arange(len(s)), -self.tie_break, -order_key))
-        top = order[np.isfinite(order_key[order])][:k]
-        cols, w = self.weights(user)
-        liked = cols[w > 0]
+    def _rank_key(self, scores: np.ndarray) -> np.ndarray:
+        return np.round(scores, 9)  # exact feature ties must compare equal
+
+    def _tie_break(self) -> np.ndarray:
+        """Better weighted rating first; movies nobody rated after every rated one."""
+        return np.nan_to_num(self.quality_, nan=-np.inf)
+
+    def _evidence(
+        self, target: Target, top: np.ndarray, scores: np.ndarray
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Genres, decade, the closest movie the user liked, weighted rating, ratings."""
+        liked = target.cols[self.weights(target) > 0]
         because = pd.array([pd.NA] * len(top), dtype="Int64")
         if len(liked):
             sim = self._f[top] @ self._f[liked].T
-            because = pd.array(
-                self.ratings_.movie_ids[liked[np.argmax(sim, axis=1)]], dtype="Int64"
-            )
-        return pd.DataFrame(
-            {
-                "movie_id": self.ratings_.movie_ids[top],
-                "score": s[top],
-                "genres": self._genres[top],
-                "decade": self._decades[top],
-                "closest_liked": because,
-                "weighted_rating": self.quality[top],
-                "n_ratings": self.n_ratings[top],
-            }
-        )
+            because = pd.array(self.ratings_.movie_ids[liked[np.argmax(sim, axis=1)]], "Int64")
+        columns = {
+            "genres": self._genres[top],
+            "decade": self._decades[top],
+            "closest_liked": because,
+            "weighted_rating": self.quality_[top],
+            "n_ratings": self.n_ratings_[top],
+        }
+        return columns, {}
 
-    def similar_movies(self, movie_id: int, k: int = 10) -> pd.DataFrame:
+    def _similar(self, col: int, n: int) -> pd.DataFrame:
         """Movies with the most similar genres and decade (ties by weighted rating)."""
-        check_k(k, len(self.ratings_.movie_ids) - 1)
-        col = int(self.ratings_.movie_index(movie_id)[0])
         s = self._f @ self._f[col]
         key = np.round(s, 9)
         key[col] = -np.inf
-        order = np.lexsort((np.arange(len(s)), -self.tie_break, -key))[:k]
+        order = np.lexsort((np.arange(len(s)), -self._tie_break(), -key))[:n]
         return pd.DataFrame({"movie_id": self.ratings_.movie_ids[order], "score": s[order]})

@@ -21,15 +21,13 @@ validation split carved from the training data (a few hundred on ML-100K).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Self
-
 import numpy as np
 import pandas as pd
 import scipy.linalg
 
 from zeerec.matrix import RatingMatrix
-from zeerec.models.base import Profile, Recommender, check_k, top_k
+from zeerec.models.base import Recommender, Target
+from zeerec.ranking import top_n
 
 
 def ease_weights(X, lam: float) -> np.ndarray:
@@ -57,43 +55,40 @@ def ease_weights(X, lam: float) -> np.ndarray:
 
 
 class EASE(Recommender):
-    """Steck's EASE on the binary interaction matrix; ``lam`` is the L2 penalty λ."""
+    """Steck's EASE on the binary interaction matrix.
+
+    Args:
+        lam: the L2 penalty λ on B (tuned on validation carved from training; larger
+            values trust co-occurrence less and lean towards popular movies).
+
+    Attributes:
+        X_: the binary users × movies matrix (sparse); B_: the movies × movies weights.
+    """
 
     name = "EASE"
-    predicts_ratings = False
+    has_similar_movies = True
 
     def __init__(self, lam: float = 500.0):
         self.lam = float(lam)
 
-    def fit(self, ratings: pd.DataFrame) -> Self:
+    def _fit(self, ratings: pd.DataFrame) -> None:
         self.ratings_ = RatingMatrix.from_ratings(ratings)
         self.X_ = self.ratings_.binary().tocsr()
         self.B_ = ease_weights(self.X_, self.lam)
-        return self
 
-    def _profile_row(self, profile: Profile) -> np.ndarray:
-        known = [m for m in profile if m in set(self.ratings_.movie_ids.tolist())]
+    def _score(self, target: Target) -> np.ndarray:
+        if target.row is not None:
+            return np.asarray(self.X_[target.row] @ self.B_).ravel()
         x = np.zeros(len(self.ratings_.movie_ids))
-        if known:
-            x[self.ratings_.movie_index(known)] = 1.0
-        return x
+        x[target.cols] = 1.0
+        return x @ self.B_
 
-    def scores(self, user: int | Profile) -> np.ndarray:
-        if isinstance(user, Mapping):
-            return self._profile_row(user) @ self.B_
-        row = self.ratings_.user_index(user)[0]
-        return np.asarray(self.X_[row] @ self.B_).ravel()
-
-    def scores_many(self, users: Sequence[int] | np.ndarray) -> np.ndarray:
-        """Scores for many known users at once (users × movies), for the evaluation."""
-        rows = self.ratings_.user_index(users)
+    def _score_rows(self, rows: np.ndarray) -> np.ndarray:
         return np.asarray(self.X_[rows] @ self.B_)
 
-    def similar_movies(self, movie_id: int, k: int = 10) -> pd.DataFrame:
-        """Movies whose score rises most when a user has seen ``movie_id`` (row of B)."""
-        check_k(k, len(self.ratings_.movie_ids) - 1)
-        i = self.ratings_.movie_index(movie_id)[0]
-        w = self.B_[i].copy()
-        w[i] = -np.inf
-        top = top_k(w, k)
+    def _similar(self, col: int, n: int) -> pd.DataFrame:
+        """Movies whose score rises most when a user has seen the movie (its row of B)."""
+        w = self.B_[col].copy()
+        w[col] = -np.inf
+        top = top_n(w, n)
         return pd.DataFrame({"movie_id": self.ratings_.movie_ids[top], "weight": w[top]})

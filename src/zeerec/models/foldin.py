@@ -35,16 +35,16 @@ import functools
 import os
 import sys
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Self
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from zeerec.matrix import RatingMatrix, locate
-from zeerec.models.base import Profile, Recommender, check_k, top_k
+from zeerec.matrix import RatingMatrix
+from zeerec.models.base import Pairs, Profile, Recommender, Target
+from zeerec.ranking import top_n
 
 _BLAS = None
 
@@ -82,9 +82,28 @@ class FoldedUser:
 
 
 class MFFoldIn(Recommender):
-    """Recommend for any profile from a trained MF model's movie arrays (no retraining)."""
+    """Recommend for any profile from a trained MF model's movie arrays (no retraining).
+
+    Built from a trained model's movie side, a fold-in is fitted from the start (its
+    ``ratings_`` covers the model's movies with no history); :meth:`fit` only attaches
+    a rating history, so existing users can be folded in and their seen movies left out.
+    :meth:`from_model` does both from a :class:`~zeerec.models.mf.BiasedMF`.
+
+    Args:
+        movie_ids, item_factors, item_bias, global_mean: the model's movie side
+            (``item_bias`` None for a model without biases).
+        reg, bias_reg: the factor and bias penalties (``bias_reg`` defaults to ``reg``).
+        reg_exponent: None for a fixed penalty ``reg``; else the penalty for ``n``
+            ratings is ``reg * n ** reg_exponent / reg_scale`` (1 = a per-rating L2
+            penalty in a mean-squared-error loss), as the model was trained with.
+        reg_scale: see ``reg_exponent``.
+        taste_scale: the stretch a model applied to its taste match after training (per
+            factor column; ``item_factors`` are the stretched ones): fold-in solves
+            against the unstretched factors, as training did, then stretches the same way.
+    """
 
     name = "MF fold-in"
+    predicts_ratings = True
 
     def __init__(
         self,
@@ -98,12 +117,6 @@ class MFFoldIn(Recommender):
         reg_scale: float = 1.0,
         taste_scale: np.ndarray | float | None = None,
     ):
-        """``reg_exponent``: None for a fixed penalty ``reg``; else the penalty for ``n``
-        ratings is ``reg * n ** reg_exponent / reg_scale`` (1 = a per-rating L2 penalty
-        in a mean-squared-error loss), as the model was trained with. ``taste_scale``:
-        the stretch a model applied to its taste match after training (per factor
-        column; ``item_factors`` are the stretched ones): fold-in solves against the
-        unstretched factors, as training did, then stretches the same way."""
         movie_ids = np.asarray(movie_ids, dtype=np.int64)
         q = np.ascontiguousarray(item_factors, dtype=np.float64)
         if q.ndim != 2 or len(q) != len(movie_ids):
@@ -135,7 +148,7 @@ class MFFoldIn(Recommender):
         self.taste_scale = stretch
         self._root = np.sqrt(stretch)
         self._q_fit = self.q / self._root  # the factors as training penalised them
-        # Unfitted use (pure new users): the model's movies, no rating history.
+        # Fitted from the start (pure new users): the model's movies, no rating history.
         empty = pd.DataFrame({"user_id": [], "movie_id": [], "rating": []})
         self.ratings_ = RatingMatrix.from_ratings(empty.astype("int64"), movie_ids=self.movie_ids)
 
@@ -174,7 +187,7 @@ class MFFoldIn(Recommender):
         scale = 1.0 if self.reg_exponent is None else n**self.reg_exponent / self.reg_scale
         return self.reg * scale, self.bias_reg * scale
 
-    def fit(self, ratings: pd.DataFrame) -> Self:
+    def _fit(self, ratings: pd.DataFrame) -> None:
         """Attach the rating history (for existing users and for what they have seen).
 
         Nothing is trained: the movie arrays come from the MF model. Ratings of movies
@@ -182,27 +195,14 @@ class MFFoldIn(Recommender):
         """
         known = ratings[ratings["movie_id"].isin(self.movie_ids)]
         self.ratings_ = RatingMatrix.from_ratings(known, movie_ids=self.movie_ids)
-        return self
 
     # ------------------------------------------------------------------ the solve
 
-    def _pairs(self, user: int | Profile) -> tuple[np.ndarray, np.ndarray, int]:
-        if isinstance(user, Mapping):
-            if not user:
-                raise ValueError("the profile is empty: rate at least one movie")
-            ids = np.fromiter(user.keys(), dtype=np.int64, count=len(user))
-            stars = np.fromiter(user.values(), dtype=np.float64, count=len(user))
-            pos, ok = locate(self.movie_ids, ids)
-            return pos[ok], stars[ok], int((~ok).sum())
-        row = int(self.ratings_.user_index(user)[0])
-        m = self.ratings_.matrix
-        sl = slice(m.indptr[row], m.indptr[row + 1])
-        return m.indices[sl], m.data[sl], 0
-
     @_one_blas_thread
-    def fold_in(self, user: int | Profile) -> FoldedUser:
+    def fold_in(self, user: int | Profile | Target) -> FoldedUser:
         """Solve the user's bias and factors from their ratings (the ridge system above)."""
-        cols, stars, unknown = self._pairs(user)
+        t = user if isinstance(user, Target) else self.target(user)
+        cols, stars, unknown = t.cols, t.stars, len(t.unknown)
         f = self.q.shape[1]
         if len(cols) == 0:
             return FoldedUser(0.0, np.zeros(f), 0, unknown)
@@ -226,67 +226,46 @@ class MFFoldIn(Recommender):
             return FoldedUser(float(x[0]), x[1:] * self._root, len(cols), unknown)
         return FoldedUser(0.0, x * self._root, len(cols), unknown)
 
+    # ------------------------------------------------------------------ the hooks
+
     @_one_blas_thread
-    def scores(self, user: int | Profile) -> np.ndarray:
+    def _score(self, target: Target) -> np.ndarray:
         """Predicted stars (unclipped) for every movie the MF model knows."""
-        u = self.fold_in(user)
+        u = self.fold_in(target)
+        self._folded = (target, u)  # recommend's evidence reuses it
         return self.global_mean + u.bias + self.b + self.q @ u.factors
 
     @_one_blas_thread
-    def recommend(
-        self, user: int | Profile, k: int = 10, exclude_seen: bool = True
-    ) -> pd.DataFrame:
-        """Top-k by predicted stars, split into the movie's bias and the taste match."""
-        check_k(k, len(self.movie_ids))
-        u = self.fold_in(user)
-        taste = self.q @ u.factors
-        s = self.global_mean + u.bias + self.b + taste
-        if exclude_seen:
-            s = s.copy()
-            s[self._seen(user)] = -np.inf
-        top = top_k(s, k)
-        out = pd.DataFrame(
-            {
-                "movie_id": self.movie_ids[top],
-                "score": s[top],
-                "predicted": np.clip(s[top], 1.0, 5.0),
-                "movie_bias": self.b[top],
-                "taste_match": taste[top],
-            }
-        )
-        out.attrs.update(user_bias=u.bias, n_used=u.n_used, n_unknown=u.n_unknown)
-        return out
-
-    def _seen(self, user: int | Profile) -> np.ndarray:
-        if isinstance(user, Mapping):
-            return self._pairs(user)[0]
-        return self.seen(user)
+    def _evidence(
+        self, target: Target, top: np.ndarray, scores: np.ndarray
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The prediction split into the movie's bias and the taste match."""
+        cached = getattr(self, "_folded", None)
+        u = cached[1] if cached is not None and cached[0] is target else self.fold_in(target)
+        columns = {
+            "predicted": np.clip(scores[top], 1.0, 5.0),
+            "movie_bias": self.b[top],
+            "taste_match": (self.q @ u.factors)[top],
+        }
+        return columns, {"user_bias": u.bias, "n_used": u.n_used, "n_unknown": u.n_unknown}
 
     @_one_blas_thread
-    def predict(self, users, movies) -> np.ndarray:
-        """Predicted stars (clipped to 1-5) for aligned pairs; users are folded in once each.
-
-        Unknown users get the global mean plus the movie's bias; movies the MF model
-        does not know get the user's bias-adjusted global mean.
-        """
-        users, movies = np.asarray(users), np.asarray(movies)
-        if users.shape != movies.shape:
-            raise ValueError(f"{users.size} users but {movies.size} movies: pass aligned arrays")
-        pos, ok = locate(self.movie_ids, movies)
-        out = np.full(users.shape, self.global_mean)
+    def _estimate(self, pairs: Pairs) -> np.ndarray:
+        """Users are folded in once each. Unknown users get the global mean plus the
+        movie's bias; movies the MF model does not know get the user's bias-adjusted
+        global mean."""
+        pos, ok = pairs.movie_pos, pairs.movie_known
+        out = np.full(pairs.users.shape, self.global_mean)
         out[ok] += self.b[pos[ok]]
-        known = set(self.ratings_.user_ids.tolist())
-        for u in pd.unique(users):
-            if int(u) not in known:
-                continue
-            idx = np.flatnonzero(users == u)
-            f = self.fold_in(int(u))
+        for row in pd.unique(pairs.user_pos[pairs.user_known]):
+            idx = np.flatnonzero(pairs.user_known & (pairs.user_pos == row))
+            f = self.fold_in(int(self.ratings_.user_ids[row]))
             vals = np.full(len(idx), self.global_mean + f.bias)
             sel = ok[idx]
             p = pos[idx][sel]
             vals[sel] += self.b[p] + self.q[p] @ f.factors
             out[idx] = vals
-        return np.clip(out, 1.0, 5.0)
+        return out
 
 
 HOW_TO_TRAIN = (
@@ -424,7 +403,7 @@ def agreement(foldin: MFFoldIn, model, n_users: int = 200, seed: int = 0) -> pd.
                 "n_ratings": len(seen),
                 "rmse_vs_trained": float(np.sqrt(np.mean((folded - trained)[movies] ** 2))),
                 "user_part": float(np.sqrt(np.mean((trained - anonymous)[movies] ** 2))),
-                "top10_shared": len(set(top_k(a, 10)) & set(top_k(b, 10))),
+                "top10_shared": len(set(top_n(a, 10)) & set(top_n(b, 10))),
                 "bias_trained": float(model.user_bias[row]),
                 "bias_folded": foldin.fold_in(user).bias,
             }

@@ -18,20 +18,29 @@ A weighted hybrid of :class:`UserKNN` and :class:`ContentBased`, per movie *j*::
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from zeerec.models.base import Profile, Recommender, check_k
+from zeerec.models.base import Profile, Recommender, Target
 from zeerec.models.content import ContentBased
 from zeerec.models.userknn import UserKNN
 
 
 class Hybrid(Recommender):
-    """Confidence-weighted blend of :class:`UserKNN` and :class:`ContentBased`."""
+    """Confidence-weighted blend of :class:`UserKNN` and :class:`ContentBased`.
+
+    Args:
+        cf, content: the two models (fitted together by :meth:`fit`, or already fitted
+            on the same ratings: :meth:`from_fitted`).
+        cf_weight: share of the CF part in the blend (0..1).
+        shrink: neighbours' votes at which CF's opinion of a movie counts half.
+        min_neighbours: below this many neighbours, the ranking is content only.
+    """
 
     name = "hybrid"
+    ranks_by_score = False  # ties go to the better-rated movie, as in content-based
     predicts_ratings = False
 
     def __init__(
@@ -51,32 +60,38 @@ class Hybrid(Recommender):
         self.cf, self.content = cf, content
         self.cf_weight, self.shrink, self.min_neighbours = cf_weight, shrink, int(min_neighbours)
 
-    def fit(self, ratings: pd.DataFrame) -> Self:
+    def _fit(self, ratings: pd.DataFrame) -> None:
         self.cf.fit(ratings)
         self.content.fit(ratings)
-        return self._attach()
+        self._attach()
 
     @classmethod
     def from_fitted(cls, cf: UserKNN, content: ContentBased, **kwargs) -> Hybrid:
         """Blend two models already fitted on the same ratings (no refitting)."""
-        return cls(cf, content, **kwargs)._attach()
+        model = cls(cf, content, **kwargs)
+        model._attach()
+        return model
 
-    def _attach(self) -> Self:
-        self.ratings_ = self.content.ratings_  # the whole catalogue: content can score every movie
+    def _attach(self) -> None:
+        self.ratings_ = self.content.ratings_  # the whole catalogue: content scores every movie
         self._cf_cols = self.ratings_.movie_index(self.cf.ratings_.movie_ids)
-        return self
 
     def explain(self, user: int | Profile) -> pd.DataFrame:
         """Per catalogue movie: both inputs, their weighted parts and the blended score."""
-        e = self.cf.explain(user)
+        return self._explain(self.target(user))
+
+    def _explain(self, target: Target) -> pd.DataFrame:
+        user = target.user
+        cf_target = self.cf.target(user)
+        e = self.cf._explain(cf_target)
         n_cols = len(self.ratings_.movie_ids)
         n = np.zeros(n_cols, np.int64)
         n[self._cf_cols] = e.n_neighbours
         pred = np.full(n_cols, np.nan)
         pred[self._cf_cols] = np.where(e.n_neighbours > 0, e.prediction, np.nan)
-        mean = self.cf.target(user).mean
+        mean = self.cf.mean_of(cf_target)
         cf = np.where(n > 0, (np.nan_to_num(pred, nan=mean) - mean) * n / (n + self.shrink), 0.0)
-        cosine = self.content.scores(user)
+        cosine = self.content._score(target)  # same catalogue, so the same target
         fallback = len(e.neighbours) < self.min_neighbours
         cf_part = np.zeros(n_cols) if fallback else self.cf_weight * _scaled(cf)
         content_part = (1.0 if fallback else 1 - self.cf_weight) * _scaled(cosine)
@@ -99,23 +114,28 @@ class Hybrid(Recommender):
         )
         return frame
 
-    def scores(self, user: int | Profile) -> np.ndarray:
-        return self.explain(user)["score"].to_numpy()
+    # ------------------------------------------------------------------ the hooks
 
-    def recommend(
-        self, user: int | Profile, k: int = 10, exclude_seen: bool = True
-    ) -> pd.DataFrame:
-        """Top-k by blended score (ties by weighted rating), with both sides' evidence."""
-        check_k(k, len(self.ratings_.movie_ids))
-        frame = self.explain(user)
-        key = np.round(frame["score"].to_numpy(), 12)
-        if exclude_seen:
-            key[self.seen(user)] = -np.inf
-        order = np.lexsort((np.arange(len(key)), -self.content.tie_break, -key))
-        top = order[np.isfinite(key[order])][:k]
-        out = frame.iloc[top].reset_index(drop=True)
-        out.attrs = dict(frame.attrs)
-        return out
+    def _score(self, target: Target) -> np.ndarray:
+        frame = self._explain(target)
+        self._explained = (target, frame)  # recommend's evidence reuses it
+        return frame["score"].to_numpy()
+
+    def _rank_key(self, scores: np.ndarray) -> np.ndarray:
+        return np.round(scores, 12)
+
+    def _tie_break(self) -> np.ndarray:
+        return self.content._tie_break()
+
+    def _evidence(
+        self, target: Target, top: np.ndarray, scores: np.ndarray
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Both sides' evidence: the parts, CF's prediction and support, the cosine."""
+        cached = getattr(self, "_explained", None)
+        frame = cached[1] if cached is not None and cached[0] is target else self._explain(target)
+        rows = frame.iloc[top]
+        columns = {c: rows[c].to_numpy() for c in frame.columns if c not in ("movie_id", "score")}
+        return columns, dict(frame.attrs)
 
 
 def _scaled(values: np.ndarray) -> np.ndarray:

@@ -3,7 +3,7 @@
 Item-based collaborative filtering (Sarwar et al. 2001, as in scikit-surprise's
 ``KNNWithMeans(user_based=False)``): two movies are neighbours when the same users rate
 them alike (see :mod:`zeerec.similarity`). For a user and a candidate movie ``j``, the
-neighbourhood is the ``k`` movies the user rated that are most similar to ``j``
+neighbourhood is the ``n_neighbours`` movies the user rated that are most similar to ``j``
 (positive similarity only). From it:
 
 - ``predict``: ``μ_j + Σ s_ij (r_ui − μ_i) / Σ s_ij`` — the movie's mean, moved by how
@@ -21,38 +21,49 @@ vectors, stays available as :func:`seed_nearest_neighbors`; its distances are
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Self
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.neighbors import NearestNeighbors
 
-from zeerec.matrix import RatingMatrix, locate
-from zeerec.models.base import Profile, Recommender, check_k, top_k
+from zeerec.matrix import RatingMatrix
+from zeerec.models.base import Pairs, Profile, Recommender, Target
+from zeerec.ranking import check_n
 from zeerec.similarity import METHODS, ItemSimilarity
 
-DEFAULT_NEIGHBORS = 40
+DEFAULT_NEIGHBOURS = 40
 """Neighbourhood size (scikit-surprise's default k)."""
 
 
 class ItemKNN(Recommender):
-    """Item-based kNN: predictions, top-k recommendations with reasons, similar movies.
+    """Item-based kNN: predictions, top-n recommendations with reasons, similar movies.
 
-    ``k`` is the neighbourhood size (as in scikit-surprise and
-    :class:`~zeerec.models.userknn.UserKNN`); ``method``, ``min_common`` and
-    ``shrinkage`` choose the similarity (see :class:`~zeerec.similarity.ItemSimilarity`);
-    ``user_prior`` is the number of phantom ratings at the global mean that a user's own
-    mean is shrunk with, so a profile of one 5-star movie counts as "liked" rather than
-    "average for this user".
+    Args:
+        n_neighbours: how many of the user's rated movies, the most similar to a
+            candidate, make its neighbourhood (as in scikit-surprise).
+        method, min_common, shrinkage: the similarity (see
+            :class:`~zeerec.similarity.ItemSimilarity`).
+        user_prior: phantom ratings at the global mean that a user's own mean is
+            shrunk with, so a profile of one 5-star movie counts as "liked" rather
+            than "average for this user".
+        reasons: how many "because you liked" movies each recommendation lists.
+
+    Attributes:
+        similarity_: the :class:`ItemSimilarity` of the training ratings.
+        neighbour_sim_: movies × movies similarities that can make neighbours
+            (positive; zero elsewhere and on the diagonal).
+        movie_mean_, global_mean_: mean stars per movie and overall.
     """
 
     name = "item-kNN"
     predicts_ratings = True
+    ranks_by_score = False  # only positive scores are recommended
+    has_similar_movies = True
 
     def __init__(
         self,
-        k: int = DEFAULT_NEIGHBORS,
+        n_neighbours: int = DEFAULT_NEIGHBOURS,
         method: str = "adjusted_cosine",
         min_common: int = 5,
         shrinkage: float = 25.0,
@@ -61,11 +72,10 @@ class ItemKNN(Recommender):
     ) -> None:
         if method not in METHODS:
             raise ValueError(f"unknown similarity method {method!r}; choose one of {METHODS}")
-        if isinstance(k, bool) or not isinstance(k, int | np.integer) or k <= 0:
-            raise ValueError(f"k (neighbours) must be a positive whole number, got {k!r}")
+        check_n(n_neighbours, what="n_neighbours")
         if user_prior < 0 or reasons < 0:
             raise ValueError("user_prior and reasons must be >= 0")
-        self.k = int(k)
+        self.n_neighbours = int(n_neighbours)
         self.method = method
         self.min_common = min_common
         self.shrinkage = shrinkage
@@ -74,193 +84,147 @@ class ItemKNN(Recommender):
 
     def __repr__(self) -> str:
         return (
-            f"ItemKNN(k={self.k}, method={self.method!r}, "
+            f"ItemKNN(n_neighbours={self.n_neighbours}, method={self.method!r}, "
             f"min_common={self.min_common}, shrinkage={self.shrinkage})"
         )
 
     # ------------------------------------------------------------------ fitting
 
-    def fit(self, ratings: pd.DataFrame) -> Self:
+    def _fit(self, ratings: pd.DataFrame) -> None:
         """Build the rating matrix and the item × item similarity (the whole cost)."""
-        if len(ratings) == 0:
-            raise ValueError("cannot fit item-kNN on an empty ratings table")
         self.ratings_ = RatingMatrix.from_ratings(ratings)
-        self.similarity = ItemSimilarity(self.ratings_)
-        S = self.similarity.matrix(self.method, self.min_common, self.shrinkage)
+        self.similarity_ = ItemSimilarity(self.ratings_)
+        S = self.similarity_.matrix(self.method, self.min_common, self.shrinkage)
         np.fill_diagonal(S, 0.0)
         S[~(S > 0)] = 0.0  # only positive similarities make neighbours (NaN: no evidence)
-        self._S = S
+        self.neighbour_sim_ = S
         X = self.ratings_.matrix
         counts = np.bincount(X.indices, minlength=X.shape[1])
-        self._item_mean = np.bincount(X.indices, X.data, minlength=X.shape[1]) / np.maximum(
-            counts, 1
-        )
-        self.global_mean = float(X.data.mean())
-        return self
-
-    def _fitted(self) -> None:
-        if not hasattr(self, "_S"):
-            raise RuntimeError(f"{self.name} is not fitted: call fit(ratings) first")
+        sums = np.bincount(X.indices, X.data, minlength=X.shape[1])
+        self.movie_mean_ = sums / np.maximum(counts, 1)
+        self.global_mean_ = float(X.data.mean())
 
     # ------------------------------------------------------------------ neighbourhoods
 
-    def _profile(self, user: int | Profile) -> tuple[np.ndarray, np.ndarray, list[int]]:
-        """Column positions and stars of what the user rated (columns ascending), and the
-        profile's movie ids the model cannot use because nobody rated them in training."""
-        self._fitted()
-        if isinstance(user, Mapping):
-            if not user:
-                raise ValueError("the profile is empty: rate at least one movie")
-            ids = np.array([int(m) for m in user], dtype=np.int64)
-            stars = np.array([float(user[m]) for m in user], dtype=np.float64)
-            if not np.all(np.isfinite(stars)):
-                raise ValueError("profile ratings must be finite numbers of stars")
-            known = np.isin(ids, self.ratings_.movie_ids)
-            if not known.any():
-                raise ValueError(
-                    f"none of the profile's movies {ids[:5].tolist()} has ratings in the data "
-                    f"{self.name} was fitted on, so none has neighbours"
-                )
-            cols = self.ratings_.movie_index(ids[known])
-            order = np.argsort(cols, kind="stable")
-            return cols[order], stars[known][order], ids[~known].tolist()
-        row = self.ratings_.user_index(user)[0]
-        m = self.ratings_.matrix
-        lo, hi = m.indptr[row], m.indptr[row + 1]
-        cols = m.indices[lo:hi].astype(np.int64)
-        order = np.argsort(cols, kind="stable")
-        return cols[order], m.data[lo:hi][order], []
+    def _rated(self, target: Target) -> tuple[np.ndarray, np.ndarray]:
+        """The target's rated columns ascending (ties go to the lower movie_id) and stars."""
+        if target.row is None and len(target.cols) == 0:
+            raise ValueError(
+                f"none of the profile's movies {list(target.unknown)[:5]} has ratings in the "
+                f"data {self.name} was fitted on, so none has neighbours"
+            )
+        order = np.argsort(target.cols, kind="stable")
+        return target.cols[order], target.stars[order]
 
     def _neighbourhood(
         self, rated: np.ndarray, targets: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """For each target column: positions (into ``rated``) and similarities of its
-        ``k`` most similar rated movies, best first; ties to the lower movie_id.
-        Zero similarity marks an empty slot."""
-        block = self._S[np.ix_(targets, rated)]
-        k = min(self.k, len(rated))
-        order = np.argsort(-block, axis=1, kind="stable")[:, :k]
+        ``n_neighbours`` most similar rated movies, best first; ties to the lower
+        movie_id. Zero similarity marks an empty slot."""
+        block = self.neighbour_sim_[np.ix_(targets, rated)]
+        n = min(self.n_neighbours, len(rated))
+        order = np.argsort(-block, axis=1, kind="stable")[:, :n]
         return order, np.take_along_axis(block, order, axis=1)
 
     def baseline(self, user: int | Profile) -> float:
         """The rating the user's stars are compared with: "liked" means above this."""
-        return self._baseline(self._profile(user)[1])
+        return self._baseline(self._rated(self.target(user))[1])
 
     def _baseline(self, stars: np.ndarray) -> float:
         """The user's mean rating shrunk towards the global mean by ``user_prior`` ratings."""
-        return float(
-            (stars.sum() + self.user_prior * self.global_mean) / (len(stars) + self.user_prior)
-        )
+        prior = self.user_prior * self.global_mean_
+        return float((stars.sum() + prior) / (len(stars) + self.user_prior))
 
-    # ------------------------------------------------------------------ the interface
-
-    def predict(self, users, movies) -> np.ndarray:
-        """Predicted stars for aligned (user_id, movie_id) arrays.
-
-        A pair without a usable neighbour gets the movie's mean; a movie unknown to
-        the model gets the global mean. Predictions are clipped to 1..5.
-        """
-        self._fitted()
-        users = np.asarray(users, dtype=np.int64).ravel()
-        movies = np.asarray(movies, dtype=np.int64).ravel()
-        if users.shape != movies.shape:
-            raise ValueError(f"{len(users)} users but {len(movies)} movies: pass aligned arrays")
-        out = np.full(len(users), self.global_mean)
-        mpos, known_movie = locate(self.ratings_.movie_ids, movies)
-        out[known_movie] = self._item_mean[mpos[known_movie]]
-        uids = self.ratings_.user_ids
-        upos, known_user = locate(uids, users)
-        known = known_movie & known_user
-        pairs = np.flatnonzero(known)
-        pairs = pairs[np.argsort(upos[pairs], kind="stable")]
-        rows, starts = np.unique(upos[pairs], return_index=True)
-        groups = np.split(pairs, starts[1:]) if len(pairs) else []
-        for row, sel in zip(rows, groups, strict=True):
-            rated, stars, _ = self._profile(int(uids[row]))
-            order, sims = self._neighbourhood(rated, mpos[sel])
-            dev = (stars - self._item_mean[rated])[order]
-            weight = sims.sum(axis=1)
-            ok = weight > 0
-            adjust = np.zeros(len(sel))
-            adjust[ok] = (sims * dev).sum(axis=1)[ok] / weight[ok]
-            out[sel] = self._item_mean[mpos[sel]] + adjust
-        return np.clip(out, 1.0, 5.0)
-
-    def scores(self, user: int | Profile) -> np.ndarray:
-        """Ranking score of every movie for the user; NaN where no rated movie is a neighbour."""
-        rated, stars, _ = self._profile(user)
-        return self._scores(rated, stars, np.arange(len(self.ratings_.movie_ids)))[0]
-
-    def _scores(
+    def _terms(
         self, rated: np.ndarray, stars: np.ndarray, targets: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per target: summed score, neighbour positions, and each neighbour's term."""
         order, sims = self._neighbourhood(rated, targets)
         terms = sims * (stars - self._baseline(stars))[order]
         score = terms.sum(axis=1)
         score[~(sims > 0).any(axis=1)] = np.nan
         return score, order, terms
 
-    def recommend(
-        self, user: int | Profile, k: int = 10, exclude_seen: bool = True
-    ) -> pd.DataFrame:
-        """Top-k movies for a user id or a profile, each with the rated movies behind it.
+    # ------------------------------------------------------------------ the hooks
 
-        Columns: movie_id, score, ``because`` (up to ``reasons`` rated movie ids with the
-        largest positive contribution, strongest first) and ``n_neighbours`` (rated movies
-        in its neighbourhood). Profile movies nobody rated in training cannot count;
-        their ids are listed in ``.attrs["ignored"]``. Only movies with a positive score
-        are recommended, so the list can be shorter than ``k``; ties go to the lower
-        movie_id.
-        """
-        self._fitted()
-        check_k(k, len(self.ratings_.movie_ids))
-        rated, stars, ignored = self._profile(user)
-        targets = np.arange(len(self.ratings_.movie_ids))
-        if exclude_seen:
-            targets = np.setdiff1d(targets, rated)
-        score, order, terms = self._scores(rated, stars, targets)
-        score[~(score > 0)] = np.nan
-        best = top_k(score, k)
+    def _estimate(self, pairs: Pairs) -> np.ndarray:
+        """``μ_j + Σ s_ij (r_ui − μ_i) / Σ s_ij``; the movie's mean without a neighbour,
+        the global mean for a movie unknown to the model."""
+        out = np.full(len(pairs.users), self.global_mean_)
+        mpos, known_movie = pairs.movie_pos, pairs.movie_known
+        out[known_movie] = self.movie_mean_[mpos[known_movie]]
+        sel_all = np.flatnonzero(pairs.both_known)
+        sel_all = sel_all[np.argsort(pairs.user_pos[sel_all], kind="stable")]
+        rows, starts = np.unique(pairs.user_pos[sel_all], return_index=True)
+        groups = np.split(sel_all, starts[1:]) if len(sel_all) else []
+        for row, sel in zip(rows, groups, strict=True):
+            rated, stars = self._rated(self.target(int(self.ratings_.user_ids[row])))
+            order, sims = self._neighbourhood(rated, mpos[sel])
+            dev = (stars - self.movie_mean_[rated])[order]
+            weight = sims.sum(axis=1)
+            ok = weight > 0
+            adjust = np.zeros(len(sel))
+            adjust[ok] = (sims * dev).sum(axis=1)[ok] / weight[ok]
+            out[sel] = self.movie_mean_[mpos[sel]] + adjust
+        return out
+
+    def _score(self, target: Target) -> np.ndarray:
+        """Ranking score of every movie; NaN where no rated movie is a neighbour."""
+        rated, stars = self._rated(target)
+        return self._terms(rated, stars, np.arange(len(self.ratings_.movie_ids)))[0]
+
+    def _rank_key(self, scores: np.ndarray) -> np.ndarray:
+        return np.where(scores > 0, scores, np.nan)  # only movies the user's likes vouch for
+
+    def _evidence(
+        self, target: Target, top: np.ndarray, scores: np.ndarray
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """``because``: up to ``reasons`` rated movie ids with the largest positive terms;
+        ``n_neighbours``: rated movies in each movie's neighbourhood."""
+        rated, stars = self._rated(target)
+        _, order, terms = self._terms(rated, stars, top)
         because, n_nb = [], []
-        for b in best:
-            rank = np.argsort(-terms[b], kind="stable")
-            rank = rank[terms[b][rank] > 0][: self.reasons]
-            because.append(tuple(int(m) for m in self.ratings_.movie_ids[rated[order[b][rank]]]))
-            n_nb.append(int(np.count_nonzero(terms[b])))
-        out = pd.DataFrame(
-            {
-                "movie_id": self.ratings_.movie_ids[targets[best]],
-                "score": score[best],
-                "because": because,
-                "n_neighbours": np.array(n_nb, dtype=np.int64),
-            },
-            index=pd.RangeIndex(1, len(best) + 1, name="rank"),
-        )
-        out.attrs = {
+        for i in range(len(top)):
+            rank = np.argsort(-terms[i], kind="stable")
+            rank = rank[terms[i][rank] > 0][: self.reasons]
+            because.append(tuple(int(m) for m in self.ratings_.movie_ids[rated[order[i][rank]]]))
+            n_nb.append(int(np.count_nonzero(terms[i])))
+        columns = {"because": because, "n_neighbours": np.array(n_nb, dtype=np.int64)}
+        attrs = {
             "baseline": self._baseline(stars),
             "n_rated": len(rated),
-            "ignored": ignored,  # profile movies nobody rated in training: no neighbours
+            "ignored": list(target.unknown),  # profile movies nobody rated in training
         }
-        return out
+        return columns, attrs
+
+    def _similar(self, col: int, n: int) -> pd.DataFrame:
+        """Most similar movies under the model's similarity: movie_id, score, n_common."""
+        movie_id = int(self.ratings_.movie_ids[col])
+        return self.similarity_.most_similar(
+            movie_id, n, self.method, self.min_common, self.shrinkage
+        )
+
+    # ------------------------------------------------------------------ reading a list
 
     def rated(self, user: int | Profile) -> pd.Series:
         """The user's ratings the model can use (stars indexed by movie_id), best first."""
-        rated, stars, _ = self._profile(user)
+        rated, stars = self._rated(self.target(user))
         out = pd.Series(stars, index=pd.Index(self.ratings_.movie_ids[rated], name="movie_id"))
         return out.sort_index().sort_values(ascending=False, kind="stable").rename("rating")
 
     def explain(self, user: int | Profile, movie_id: int) -> pd.DataFrame:
         """The rated movies behind one movie's score: rating, similarity, contribution."""
-        rated, stars, _ = self._profile(user)
-        target = self.ratings_.movie_index(movie_id)
-        _, order, terms = self._scores(rated, stars, target)
+        rated, stars = self._rated(self.target(user))
+        col = self.ratings_.movie_index(movie_id)
+        _, order, terms = self._terms(rated, stars, col)
         keep = terms[0] != 0
         cols = order[0][keep]
         out = pd.DataFrame(
             {
                 "movie_id": self.ratings_.movie_ids[rated[cols]],
                 "rating": stars[cols],
-                "similarity": self._S[target[0], rated[cols]],
+                "similarity": self.neighbour_sim_[col[0], rated[cols]],
                 "contribution": terms[0][keep],
             }
         )
@@ -268,28 +232,21 @@ class ItemKNN(Recommender):
             ["contribution", "movie_id"], ascending=[False, True], kind="stable"
         ).reset_index(drop=True)
 
-    def similar_movies(self, movie_id: int, k: int = 10) -> pd.DataFrame:
-        """The k most similar movies under the model's similarity: movie_id, score, n_common."""
-        self._fitted()
-        return self.similarity.most_similar(
-            movie_id, k, self.method, self.min_common, self.shrinkage
-        )
 
-
-def seed_nearest_neighbors(ratings: RatingMatrix, movie_id: int, k: int = 10) -> pd.DataFrame:
+def seed_nearest_neighbors(ratings: RatingMatrix, movie_id: int, n: int = 10) -> pd.DataFrame:
     """The seed's method: scikit-learn ``NearestNeighbors(metric="cosine")`` on item vectors.
 
     Fits on the sparse movies × users matrix (the seed's ``csr_matrix(mat.T.values)``
-    without the dense detour) and returns the ``k`` nearest other movies with their
+    without the dense detour) and returns the ``n`` nearest other movies with their
     cosine distances, nearest first.
     """
-    check_k(k, len(ratings.movie_ids) - 1)
+    check_n(n, len(ratings.movie_ids) - 1)
     items = ratings.matrix.T.tocsr()
     col = ratings.movie_index(movie_id)[0]
     if items[col].nnz == 0:
         raise ValueError(f"nobody rated movie_id {movie_id}: it has no neighbours")
     knn = NearestNeighbors(metric="cosine", algorithm="brute").fit(items)
-    distances, indices = knn.kneighbors(items[col], n_neighbors=k + 1)
+    distances, indices = knn.kneighbors(items[col], n_neighbors=n + 1)
     found = pd.DataFrame({"movie_id": ratings.movie_ids[indices[0]], "distance": distances[0]})
-    found = found[found["movie_id"] != movie_id].head(k)
+    found = found[found["movie_id"] != movie_id].head(n)
     return found.set_index(pd.RangeIndex(1, len(found) + 1, name="rank"))

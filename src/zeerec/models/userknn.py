@@ -7,7 +7,7 @@ For a target (an existing user or a new user's :data:`~zeerec.models.base.Profil
    on its mean over those movies, the textbook form), multiplied by the significance
    weight ``min(n_common, significance) / significance`` (Herlocker et al., 1999) so
    that a perfect correlation on two movies does not outrank a strong one on twenty.
-3. **Neighbours** are the ``k`` candidates with the highest positive weighted similarity
+3. **Neighbours** are the ``n_neighbours`` candidates with the highest positive weighted similarity
    (negative correlations are too noisy on a few movies to act on).
 4. **Prediction** for movie *j* (Resnick's formula)::
 
@@ -15,7 +15,7 @@ For a target (an existing user or a new user's :data:`~zeerec.models.base.Profil
 
    over the neighbours *v* who rated *j*, with ``mean_v`` each neighbour's overall mean.
    A movie no neighbour rated gets the target's mean. ``predict`` (rating accuracy,
-   notebook 07) picks the neighbours per movie instead: the ``k`` most similar users
+   notebook 07) picks the neighbours per movie instead: the ``n_neighbours`` most similar users
    among those who rated it, as scikit-surprise's ``KNNWithMeans`` does.
 5. **Recommendations** rank unseen movies by ``pred_j`` among those at least
    ``min_support`` neighbours rated, with the evidence: how many neighbours rated
@@ -28,25 +28,15 @@ An existing user is never their own neighbour, so held-out ratings can be evalua
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Self
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from zeerec.matrix import RatingMatrix, locate
-from zeerec.models.base import Profile, Recommender, check_k, top_k
-
-
-@dataclass(frozen=True)
-class Target:
-    """A user as seen by the model: rated columns, their stars, and who they are."""
-
-    cols: np.ndarray  # column positions in R of the rated movies the model knows
-    stars: np.ndarray  # stars for those columns
-    mean: float  # mean of all the user's stars (including movies the model does not know)
-    row: int | None  # row in R for an existing user (excluded from their own neighbours)
+from zeerec.matrix import RatingMatrix
+from zeerec.models.base import Pairs, Profile, Recommender, Target
+from zeerec.ranking import check_n
 
 
 @dataclass(frozen=True)
@@ -61,31 +51,49 @@ class Explanation:
 
 
 class UserKNN(Recommender):
-    """User-based CF with Pearson similarity on co-rated movies and significance weighting."""
+    """User-based CF with Pearson similarity on co-rated movies and significance weighting.
+
+    Args:
+        n_neighbours: how many of the most similar users vote (30).
+        min_common: movies a user must share with the target to be a candidate.
+        significance: co-rated movies at which a correlation counts in full; fewer
+            scale it down linearly (Herlocker et al.: 50).
+        min_support: neighbours who must have rated a movie before it is recommended.
+
+    Attributes:
+        user_mean_: each training user's mean stars; global_mean_: all stars' mean.
+    """
 
     name = "user-kNN"
+    predicts_ratings = True
 
     def __init__(
-        self, k: int = 30, min_common: int = 2, significance: int = 50, min_support: int = 3
+        self,
+        n_neighbours: int = 30,
+        min_common: int = 2,
+        significance: int = 50,
+        min_support: int = 3,
     ):
-        for label, value in (("k", k), ("min_common", min_common), ("min_support", min_support)):
-            if not isinstance(value, int | np.integer) or value < 1:
-                raise ValueError(f"{label} must be a whole number >= 1, got {value!r}")
-        if not isinstance(significance, int | np.integer) or significance < 1:
-            raise ValueError(f"significance must be a whole number >= 1, got {significance!r}")
-        self.k, self.min_common = int(k), int(min_common)
+        for label, value in (
+            ("n_neighbours", n_neighbours),
+            ("min_common", min_common),
+            ("significance", significance),
+            ("min_support", min_support),
+        ):
+            check_n(value, what=label)
+        self.n_neighbours, self.min_common = int(n_neighbours), int(min_common)
         self.significance, self.min_support = int(significance), int(min_support)
 
     # ------------------------------------------------------------------ fitting
 
-    def fit(self, ratings: pd.DataFrame) -> Self:
+    def _fit(self, ratings: pd.DataFrame) -> None:
         self.ratings_ = RatingMatrix.from_ratings(ratings)
         x = self.ratings_.matrix.tocsr()
         counts = np.diff(x.indptr)
-        self.user_mean = np.asarray(x.sum(axis=1)).ravel() / np.maximum(counts, 1)
-        self.global_mean = float(x.data.mean())
+        self.user_mean_ = np.asarray(x.sum(axis=1)).ravel() / np.maximum(counts, 1)
+        self.global_mean_ = float(x.data.mean())
         centred = x.copy()
-        centred.data = x.data - np.repeat(self.user_mean, counts)
+        centred.data = x.data - np.repeat(self.user_mean_, counts)
         self._x = x
         self._centred = centred
         self._binary = self.ratings_.binary()
@@ -96,28 +104,13 @@ class UserKNN(Recommender):
         sq = x.copy()
         sq.data = sq.data**2
         self._sq_csc = sq.tocsc()
-        self._ids = set(self.ratings_.movie_ids.tolist())
-        return self
+        self._explained: tuple[Target, Explanation] | None = None
 
-    # ------------------------------------------------------------------ the target
-
-    def target(self, user: int | Profile) -> Target:
-        """Resolve an existing user id or a ``{movie_id: stars}`` profile."""
-        if isinstance(user, Mapping):
-            if not user:
-                raise ValueError("the profile is empty: rate at least one movie")
-            movies = np.array(list(user.keys()), dtype=np.int64)
-            stars = np.array(list(user.values()), dtype=np.float64)
-            known = np.array([m in self._ids for m in movies.tolist()], dtype=bool)
-            cols = (
-                self.ratings_.movie_index(movies[known]) if known.any() else np.array([], np.int64)
-            )
-            return Target(cols, stars[known], float(stars.mean()), None)
-        row = int(self.ratings_.user_index(user)[0])
-        x = self._x
-        cols = x.indices[x.indptr[row] : x.indptr[row + 1]]
-        stars = x.data[x.indptr[row] : x.indptr[row + 1]]
-        return Target(cols, stars, float(self.user_mean[row]), row)
+    def mean_of(self, target: Target) -> float:
+        """The target's mean stars (a profile's over all its ratings, known movies or not)."""
+        if target.row is None:
+            return float(target.all_stars.mean())
+        return float(self.user_mean_[target.row])
 
     # ------------------------------------------------------------------ similarity
 
@@ -128,8 +121,7 @@ class UserKNN(Recommender):
         side rated all co-rated movies alike); ``weight`` is the significance-weighted
         value used to choose and weigh neighbours.
         """
-        t = self.target(user)
-        return self._similarities(t)
+        return self._similarities(self.target(user))
 
     def _similarities(self, t: Target) -> pd.DataFrame:
         if len(t.cols) == 0:
@@ -168,12 +160,12 @@ class UserKNN(Recommender):
         ).reset_index(drop=True)
 
     def neighbours(self, user: int | Profile) -> pd.DataFrame:
-        """The top-k neighbours: at least ``min_common`` co-rated movies, positive weight."""
+        """The top n_neighbours: at least ``min_common`` co-rated movies, positive weight."""
         return self._neighbours(self._similarities(self.target(user)))
 
     def _neighbours(self, sims: pd.DataFrame) -> pd.DataFrame:
         keep = (sims["n_common"] >= self.min_common) & (sims["weight"] > 0)
-        return sims[keep].head(self.k).reset_index(drop=True)
+        return sims[keep].head(self.n_neighbours).reset_index(drop=True)
 
     def common_raters(self, user: int | Profile) -> pd.DataFrame:
         """The seed's view: users who rated the target's movies, most movies in common first.
@@ -203,16 +195,19 @@ class UserKNN(Recommender):
 
     def explain(self, user: int | Profile) -> Explanation:
         """Predictions for every movie with their evidence and the neighbours used."""
-        t = self.target(user)
+        return self._explain(self.target(user))
+
+    def _explain(self, t: Target) -> Explanation:
         nb = self._neighbours(self._similarities(t))
         n_cols = self.ratings_.shape[1]
+        mean = self.mean_of(t)
         if nb.empty:
             return Explanation(
-                np.full(n_cols, t.mean),
+                np.full(n_cols, mean),
                 np.zeros(n_cols, np.int64),
                 np.full(n_cols, np.nan),
                 nb,
-                t.mean,
+                mean,
             )
         rows = self.ratings_.user_index(nb["user_id"].to_numpy())
         w = nb["weight"].to_numpy()
@@ -222,90 +217,75 @@ class UserKNN(Recommender):
         count = np.asarray(b.sum(axis=0)).ravel().astype(np.int64)
         total = np.asarray(self._x[rows].sum(axis=0)).ravel()
         rated = den > 0
-        pred = np.full(n_cols, t.mean)
+        pred = np.full(n_cols, mean)
         pred[rated] += num[rated] / den[rated]
         with np.errstate(invalid="ignore", divide="ignore"):
             avg = np.where(count > 0, total / np.maximum(count, 1), np.nan)
-        return Explanation(pred, count, avg, nb, t.mean)
+        return Explanation(pred, count, avg, nb, mean)
 
-    def scores(self, user: int | Profile) -> np.ndarray:
-        """Predicted stars; NaN for movies fewer than ``min_support`` neighbours rated."""
-        e = self.explain(user)
+    # ------------------------------------------------------------------ the hooks
+
+    def _score(self, target: Target) -> np.ndarray:
+        """Predicted stars (unclipped, so movies above 5 still rank); NaN for movies fewer
+        than ``min_support`` neighbours rated."""
+        e = self._explain(target)
+        self._explained = (target, e)  # recommend's evidence reuses it
         return np.where(e.n_neighbours >= self.min_support, e.prediction, np.nan)
 
-    def recommend(
-        self, user: int | Profile, k: int = 10, exclude_seen: bool = True
-    ) -> pd.DataFrame:
-        """Top-k movies by predicted stars, with how many neighbours rated each and their mean.
+    def _evidence(
+        self, target: Target, top: np.ndarray, scores: np.ndarray
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """How many neighbours rated each movie and their mean stars; the clipped prediction."""
+        cached = self._explained
+        e = cached[1] if cached is not None and cached[0] is target else self._explain(target)
+        columns = {
+            "predicted": np.clip(scores[top], 1.0, 5.0),
+            "n_neighbours": e.n_neighbours[top],
+            "neighbour_mean": e.neighbour_mean[top],
+        }
+        return columns, {"n_neighbours_used": len(e.neighbours), "user_mean": e.mean}
 
-        ``score`` is the unclipped prediction (it keeps apart movies that would all be
-        clipped to 5 stars); ``predicted`` is the same clipped to the 1-5 scale.
+    def _estimate(self, pairs: Pairs) -> np.ndarray:
+        """Resnick's formula with the neighbours chosen per movie, as scikit-surprise's
+        ``KNNWithMeans`` does: the ``n_neighbours`` most similar users (positive weight,
+        at least ``min_common`` co-rated movies) *among those who rated that movie*, so
+        every prediction rests on up to ``n_neighbours`` ratings (``recommend`` instead
+        uses one neighbourhood for all movies, so each movie's evidence comes from the
+        same people). Unknown users get the global mean; movies no neighbour rated (or
+        unknown ones) get the user's mean. A user is never their own neighbour.
         """
-        check_k(k, len(self.ratings_.movie_ids))
-        e = self.explain(user)
-        s = np.where(e.n_neighbours >= self.min_support, e.prediction, np.nan)
-        if exclude_seen:
-            s[self.seen(user)] = np.nan
-        top = top_k(s, k)
-        out = pd.DataFrame(
-            {
-                "movie_id": self.ratings_.movie_ids[top],
-                "score": s[top],
-                "predicted": np.clip(s[top], 1.0, 5.0),
-                "n_neighbours": e.n_neighbours[top],
-                "neighbour_mean": e.neighbour_mean[top],
-            }
-        )
-        out.attrs["n_neighbours_used"] = len(e.neighbours)
-        out.attrs["user_mean"] = e.mean
-        return out
-
-    def predict(self, users, movies) -> np.ndarray:
-        """Predicted stars for aligned (user, movie) pairs, clipped to 1-5.
-
-        For rating accuracy the neighbourhood is chosen per movie, as in scikit-surprise's
-        ``KNNWithMeans``: the ``k`` most similar users (positive weight, at least
-        ``min_common`` co-rated movies) *among those who rated that movie*, so every
-        prediction rests on up to ``k`` ratings. ``recommend`` instead uses one
-        neighbourhood for all movies, so that each movie's evidence comes from the same
-        group of people. Unknown users get the global mean; movies no neighbour rated
-        (or unknown ones) get the user's mean. A user is never their own neighbour.
-        """
-        users = np.asarray(users)
-        movies = np.asarray(movies)
-        if users.shape != movies.shape:
-            raise ValueError(f"{users.size} users but {movies.size} movies: pass aligned arrays")
-        out = np.full(users.shape, self.global_mean, dtype=np.float64)
-        col, col_ok = locate(self.ratings_.movie_ids, movies)
-        known_users = set(self.ratings_.user_ids.tolist())
-        xc, cc = self._x_csc, self._centred_csc
+        out = np.full(pairs.users.shape, self.global_mean_, dtype=np.float64)
         weight = np.zeros(self.ratings_.shape[0])
-        for u in pd.unique(users):
-            if int(u) not in known_users:
-                continue
-            idx = np.flatnonzero(users == u)
-            t = self.target(int(u))
+        known = pairs.user_known
+        for row in pd.unique(pairs.user_pos[known]):
+            idx = np.flatnonzero(known & (pairs.user_pos == row))
+            t = self.target(int(self.ratings_.user_ids[row]))
             sims = self._similarities(t)
             ok = (sims["n_common"] >= self.min_common) & (sims["weight"] > 0)
             rows = self.ratings_.user_index(sims.loc[ok, "user_id"].to_numpy())
             weight[rows] = sims.loc[ok, "weight"].to_numpy()
-            vals = np.full(len(idx), t.mean)
-            for n, pos in enumerate(idx):
-                if not col_ok[pos]:
-                    continue
-                j = col[pos]
-                raters = xc.indices[xc.indptr[j] : xc.indptr[j + 1]]
-                w = weight[raters]
-                keep = np.flatnonzero(w > 0)
-                if len(keep) == 0:
-                    continue
-                if len(keep) > self.k:
-                    keep = keep[np.argpartition(-w[keep], self.k - 1)[: self.k]]
-                dev = cc.data[cc.indptr[j] : cc.indptr[j + 1]][keep]
-                vals[n] = t.mean + np.dot(w[keep], dev) / np.sum(w[keep])
-            out[idx] = vals
+            out[idx] = self._resnick(idx, pairs, weight, self.mean_of(t))
             weight[rows] = 0.0
-        return np.clip(out, 1.0, 5.0)
+        return out
+
+    def _resnick(self, idx: np.ndarray, pairs: Pairs, weight: np.ndarray, mean: float):
+        """One user's predictions for the pairs ``idx``, given every user's weight."""
+        xc, cc = self._x_csc, self._centred_csc
+        vals = np.full(len(idx), mean)
+        for n, pos in enumerate(idx):
+            if not pairs.movie_known[pos]:
+                continue
+            j = pairs.movie_pos[pos]
+            raters = xc.indices[xc.indptr[j] : xc.indptr[j + 1]]
+            w = weight[raters]
+            keep = np.flatnonzero(w > 0)
+            if len(keep) == 0:
+                continue
+            if len(keep) > self.n_neighbours:
+                keep = keep[np.argpartition(-w[keep], self.n_neighbours - 1)[: self.n_neighbours]]
+            dev = cc.data[cc.indptr[j] : cc.indptr[j + 1]][keep]
+            vals[n] = mean + np.dot(w[keep], dev) / np.sum(w[keep])
+        return vals
 
 
 def _empty_similarities() -> pd.DataFrame:

@@ -1,0 +1,202 @@
+"""Every model zeerec compares, by name: one line each, with its knobs and their search space.
+
+The evaluation (:func:`zeerec.evaluation.build_models`), notebook 07, the command line
+(``zeerec models``) and the benchmarks read this table; there is no second list of
+names. A line says how to build the model from its knobs and what each knob may be
+tuned over (on validation data carved from training, never on the test split).
+
+``create("EASE", lam=700)`` builds one model; ``MODELS`` lists the names in the order
+reports show them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from zeerec.models.base import Recommender
+
+
+class MissingInputError(LookupError):
+    """A model needs an input the caller did not give (e.g. the movies table)."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A registry line: how to build the model and what can be tuned.
+
+    Attributes:
+        name: the name reports and the CLI use.
+        build: ``build(context, **knobs)`` returns an unfitted model; ``context`` holds
+            ``movies`` (the movies table, or None) and ``seed``.
+        knobs: knob → the values a tuner may try (its search space); the model's own
+            defaults are what it uses untuned.
+        summary: one line on what the model is.
+    """
+
+    name: str
+    build: Callable[..., Recommender]
+    summary: str
+    knobs: Mapping[str, Sequence[Any]] = field(default_factory=dict)
+
+    def create(
+        self, movies: pd.DataFrame | None = None, seed: int = 42, **knobs: Any
+    ) -> Recommender:
+        unknown = sorted(set(knobs) - set(self.knobs) - set(_EXTRA_SETTINGS.get(self.name, ())))
+        if unknown:
+            raise ValueError(
+                f"{self.name} has no knob {unknown}; its knobs are {sorted(self.knobs) or 'none'}"
+            )
+        return self.build({"movies": movies, "seed": seed}, **knobs)
+
+
+def _needs_movies(context: Mapping[str, Any]) -> pd.DataFrame:
+    if context["movies"] is None:
+        raise MissingInputError("needs the movies table (genres, years)")
+    return context["movies"]
+
+
+def _global_mean(context, **knobs):
+    from zeerec.models.baseline import GlobalMean
+
+    return GlobalMean(**knobs)
+
+
+def _bias(context, **knobs):
+    from zeerec.models.baseline import BiasBaseline
+
+    return BiasBaseline(**knobs)
+
+
+def _popularity(context, **knobs):
+    from zeerec.models.popularity import Popularity
+
+    return Popularity(**knobs)
+
+
+def _item_knn(method: str):
+    def build(context, **knobs):
+        from zeerec.models.knn import ItemKNN
+
+        return ItemKNN(method=method, **knobs)
+
+    return build
+
+
+def _user_knn(context, **knobs):
+    from zeerec.models.userknn import UserKNN
+
+    return UserKNN(**knobs)
+
+
+def _content(context, **knobs):
+    from zeerec.models.content import ContentBased
+
+    return ContentBased(_needs_movies(context), **knobs)
+
+
+def _hybrid(context, **knobs):
+    from zeerec.models.content import ContentBased
+    from zeerec.models.hybrid import Hybrid
+    from zeerec.models.userknn import UserKNN
+
+    return Hybrid(UserKNN(), ContentBased(_needs_movies(context)), **knobs)
+
+
+def _ease(context, **knobs):
+    from zeerec.models.ease import EASE
+
+    return EASE(**knobs)
+
+
+def _seed_mf(context, **knobs):
+    from zeerec.models.mf import SeedMF
+
+    return SeedMF(seed=context["seed"], **knobs)
+
+
+def _improved_mf(context, **knobs):
+    from zeerec.models.mf import BiasedMF
+
+    return BiasedMF(seed=context["seed"], **knobs)
+
+
+_LINES = (
+    ModelSpec("global mean", _global_mean, "the mean training rating for every pair"),
+    ModelSpec(
+        "bias baseline",
+        _bias,
+        "mu + b_u + b_i with shrunk biases (Surprise's BaselineOnly)",
+        {"reg_user": (5, 10, 15, 25), "reg_movie": (5, 10, 25)},
+    ),
+    ModelSpec("popularity", _popularity, "the movies most people rated"),
+    ModelSpec(
+        "item-kNN pearson",
+        _item_knn("pearson"),
+        "summed co-rated-Pearson similarity to the movies the user liked",
+        {"n_neighbours": (20, 40, 80), "shrinkage": (0, 25, 100)},
+    ),
+    ModelSpec(
+        "item-kNN cosine",
+        _item_knn("cosine"),
+        "summed cosine similarity to the movies the user liked",
+        {"n_neighbours": (20, 40, 80), "shrinkage": (0, 25, 100)},
+    ),
+    ModelSpec(
+        "user-kNN",
+        _user_knn,
+        "Resnick's prediction from the most similar users (Pearson, significance-weighted)",
+        {"n_neighbours": (10, 30, 60), "min_support": (1, 2, 3, 5)},
+    ),
+    ModelSpec(
+        "content",
+        _content,
+        "cosine between genre/decade features and the user's centred taste",
+        {"decade_weight": (0.0, 0.5, 1.0), "prior_ratings": (0.0, 5.0, 20.0)},
+    ),
+    ModelSpec(
+        "hybrid",
+        _hybrid,
+        "user-kNN where neighbours vouch for a movie, content elsewhere",
+        {"cf_weight": (0.25, 0.5, 0.75), "shrink": (2.0, 5.0, 10.0)},
+    ),
+    ModelSpec(
+        "EASE",
+        _ease,
+        "Steck's closed-form item-item model on who-rated-what",
+        {"lam": (250, 500, 1000, 2000)},
+    ),
+    ModelSpec("seed MF", _seed_mf, "the seed notebook's Keras dot-product model"),
+    ModelSpec(
+        "improved MF",
+        _improved_mf,
+        "biased matrix factorisation in Keras (notebook 05)",
+        {"factors": (32, 64, 128)},
+    ),
+)
+# Settings a caller may pass that are not tuned (e.g. a report's epoch budget).
+_EXTRA_SETTINGS: dict[str, tuple[str, ...]] = {
+    "seed MF": ("epochs", "batch_size", "learning_rate"),
+    "improved MF": ("epochs", "refit"),
+}
+
+REGISTRY: dict[str, ModelSpec] = {spec.name: spec for spec in _LINES}
+MODELS: tuple[str, ...] = tuple(REGISTRY)
+
+
+def spec(name: str) -> ModelSpec:
+    """The registry line of ``name``, or a ValueError listing the names there are."""
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise ValueError(f"unknown model {name!r}; choose from {', '.join(MODELS)}") from None
+
+
+def create(
+    name: str, movies: pd.DataFrame | None = None, seed: int = 42, **knobs: Any
+) -> Recommender:
+    """An unfitted model by registry name, with any knobs set."""
+    return spec(name).create(movies=movies, seed=seed, **knobs)
