@@ -104,7 +104,7 @@ def test_recommend_excludes_rated_and_explains_scores(arrays):
     ids = arrays["movie_ids"]
     profile = {int(ids[0]): 5, int(ids[5]): 1, 999_999: 4}  # the last is unknown to MF
     model = MFFoldIn(**arrays, reg=0.5)
-    rec = model.recommend(profile, k=N_MOVIES - 2)
+    rec = model.recommend(profile, n=N_MOVIES - 2)
     assert len(rec) == N_MOVIES - 2 and not {int(ids[0]), int(ids[5])} & set(rec["movie_id"])
     assert rec["score"].is_monotonic_decreasing
     u = model.fold_in(profile)
@@ -122,7 +122,7 @@ def test_existing_user_folds_in_their_history(arrays):
     model = MFFoldIn(**arrays, reg=0.5).fit(ratings)
     as_profile = {int(m): r for m, r in zip(ids[:3], [5, 4, 1], strict=True)}
     assert model.scores(7) == pytest.approx(model.scores(as_profile))
-    assert not set(ids[:3]) & set(model.recommend(7, k=5)["movie_id"])
+    assert not set(ids[:3]) & set(model.recommend(7, n=5)["movie_id"])
     pred = model.predict([7, 42, 7], [ids[5], ids[5], 124])  # 124: not an MF movie
     assert pred[0] == pytest.approx(np.clip(model.scores(7)[5], 1, 5))
     assert pred[1] == pytest.approx(arrays["global_mean"] + arrays["item_bias"][5])
@@ -204,7 +204,7 @@ def test_notebook_fallback_trains_a_small_model_and_says_so(trained, tmp_path):
     foldin, model, note = load_or_train_foldin(tmp_path, ml.ratings, fallback_epochs=2)
     assert "notebook 05 has not run" in note and "not saved" in note
     assert not any(tmp_path.iterdir())  # the stand-in model is never saved
-    assert len(foldin.recommend({int(ml.ratings["movie_id"].iloc[0]): 5}, k=5)) == 5
+    assert len(foldin.recommend({int(ml.ratings["movie_id"].iloc[0]): 5}, n=5)) == 5
 
 
 @needs_mf
