@@ -33,15 +33,14 @@ test_size = 0.25  # stratified and random splits: share of ratings held out
 n_test = 10  # temporal split: each user's latest n ratings held out
 seed = 42  # split, user sample and validation carving
 top_n = 10  # k of the top-k metrics: the length of each recommended list
-models = None  # model names to compare (see zeerec.evaluation.MODEL_NAMES); None: all
+models = None  # model names to compare (see zeerec.models.registry.MODELS); None: all
 n_users = 500  # test users judged (a seeded sample, the same for every model); None: all
 mf_epochs = 10  # cap on the Keras models' training epochs (None: their own, slow at 1M ratings)
-ease_lambdas = [250, 500, 1000, 2000]  # EASE's λ candidates, chosen on validation from training
+ease_lambdas = None  # EASE's λ candidates, chosen on validation; None: the registry's
 activity_edges = (30, 150)  # training ratings per user: cold ≤ 30 < medium ≤ 150 < heavy
 
 # %%
 # %matplotlib inline
-import time
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -51,9 +50,9 @@ from IPython.display import Markdown, display
 
 from zeerec import data as zd
 from zeerec import evaluation, plots, splits
+from zeerec.display import timed
 from zeerec.files import atomic_write
-from zeerec.metrics import rmse
-from zeerec.models.ease import EASE
+from zeerec.models import registry
 from zeerec.report import HEADLINE_KEY, findings, record
 
 pd.set_option("display.precision", 3)
@@ -62,20 +61,13 @@ ml = zd.load_processed(processed_dir)
 train, test = splits.make_split(
     ml.ratings, kind=split_kind, seed=seed, test_size=test_size, n_test=n_test
 )
-both = set(train["user_id"]) & set(test["user_id"])
-leaked = len(train.merge(test, on=["user_id", "movie_id"]))
+split_table = splits.split_summary(train, test)
+leaked = split_table.attrs["shared_pairs"]
 assert leaked == 0, f"{leaked} (user, movie) pairs are on both sides of the split"
-split_table = pd.DataFrame(
-    {
-        "ratings": [len(train), len(test)],
-        "users": [train["user_id"].nunique(), test["user_id"].nunique()],
-        "movies": [train["movie_id"].nunique(), test["movie_id"].nunique()],
-    },
-    index=pd.Index(["train", "test"], name="side"),
-)
 print(
     f"{split_kind} split, seed {seed}: {len(test) / len(ml.ratings):.1%} of the ratings held "
-    f"out; {len(both):,} users are on both sides; no (user, movie) pair is on both."
+    f"out; {split_table.attrs['shared_users']:,} users are on both sides; no (user, movie) "
+    "pair is on both."
 )
 split_table.style.format("{:,}")
 
@@ -91,18 +83,17 @@ split_table.style.format("{:,}")
 # again), never on the test set, by NDCG@k.
 
 # %%
-start = time.perf_counter()
-lambdas = list(ease_lambdas)
-if len(lambdas) > 1:
-    best, tuning = evaluation.grid_search(
-        EASE, {"lam": lambdas}, train, k=k, metric="ndcg", seed=seed, n_users=n_users
-    )
-    ease_lam = float(best["lam"])
-    display(tuning[["lam", f"precision@{k}", f"ndcg@{k}", f"map@{k}"]].set_index("lam"))
-else:
-    ease_lam, tuning = float(lambdas[0]), pd.DataFrame()
-t_tuning = time.perf_counter() - start
-print(f"EASE λ = {ease_lam:g} (tuning took {t_tuning:.1f} s).")
+lambdas = list(registry.spec("EASE").knobs["lam"] if ease_lambdas is None else ease_lambdas)
+with timed() as t_tuning:
+    if len(lambdas) > 1:
+        best, tuning = evaluation.tune(
+            "EASE", train, {"lam": lambdas}, k=k, metric="ndcg", seed=seed, n_users=n_users
+        )
+        ease_lam = float(best["lam"])
+        display(tuning[["lam", f"precision@{k}", f"ndcg@{k}", f"map@{k}"]].set_index("lam"))
+    else:
+        ease_lam, tuning = float(lambdas[0]), pd.DataFrame()
+print(f"EASE λ = {ease_lam:g} (tuning took {t_tuning.seconds:.1f} s).")
 
 # %% [markdown]
 # The validation scores are lower than the test scores below because the validation
@@ -125,21 +116,20 @@ if mf_epochs is not None:
     )
 for name, why in unavailable.items():
     print(f"left out: {name} ({why})")
-start = time.perf_counter()
-ev = evaluation.evaluate(
-    candidates,
-    train,
-    test,
-    k=k,
-    n_users=n_users,
-    seed=seed,
-    activity_edges=tuple(activity_edges),
-    progress=lambda msg: print(msg) if msg.endswith("fitting") else None,
-)
-t_eval = time.perf_counter() - start
+with timed() as t_eval:
+    ev = evaluation.evaluate(
+        candidates,
+        train,
+        test,
+        k=k,
+        n_users=n_users,
+        seed=seed,
+        activity_edges=tuple(activity_edges),
+        progress=lambda msg: print(msg) if msg.endswith("fitting") else None,
+    )
 print(
     f"{len(candidates)} models judged on {ev.info['n_users_ranked']:,} of "
-    f"{ev.info['n_test_users']:,} test users in {t_eval:.0f} s."
+    f"{ev.info['n_test_users']:,} test users in {t_eval.seconds:.0f} s."
 )
 for name, why in ev.info["not_ranked"].items():
     print(f"not ranked: {name} ({why})")
@@ -152,9 +142,7 @@ for name, why in ev.info["not_ranked"].items():
 # training rating is the reference line every model should beat.
 
 # %%
-judged = test["user_id"].isin(ev.per_user["user_id"])
-pairs = test[judged & test["movie_id"].isin(train["movie_id"])]
-mean_rmse = rmse(pairs["rating"], np.full(len(pairs), train["rating"].mean()))
+mean_rmse = ev.info["global_mean_rmse"]
 rating_table = ev.rating.sort_values("rmse").reset_index(drop=True)
 if rating_table.empty:
     print("None of the chosen models predicts ratings.")
@@ -208,7 +196,7 @@ print(
 )
 
 # %%
-raters = [m for m in rank.index if getattr(candidates[m], "predicts_ratings", False)]
+raters = [m for m in rank.index if candidates[m].predicts_ratings]
 if raters:
     top_rater = rank.loc[raters, f"ndcg@{k}"].idxmax()
     print(
@@ -233,7 +221,7 @@ fig = plots.evaluation_cost(ranking_table)
 plt.show()
 
 # %%
-batched = [m for m in rank.index if callable(getattr(candidates[m], "scores_many", None))]
+batched = [m for m in rank.index if evaluation.scores_in_blocks(candidates[m])]
 per_user = [m for m in rank.index if m not in batched]
 ms = rank["recommend_ms_per_user"]
 if batched:
@@ -328,7 +316,7 @@ key = record(
     seed=seed,
     n_users_judged=int(ev.info["n_users_ranked"]),
     ease_lambda=ease_lam,
-    evaluation_s=round(t_eval, 1),
+    evaluation_s=round(t_eval.seconds, 1),
     leaked_pairs=leaked,
     models=list(candidates),
     unavailable=unavailable,

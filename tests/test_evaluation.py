@@ -199,6 +199,9 @@ def test_build_models_names_what_it_cannot_build():
     assert "content" in missing and "needs the movies table" in missing["content"]
     assert not any(m.is_fitted for m in models.values())  # fresh, unfitted
     assert models["EASE"].lam == 500.0
+    assert evaluation.scores_in_blocks(models["EASE"])  # one matrix product per block
+    assert not evaluation.scores_in_blocks(models["user-kNN"])  # one user after another
+    assert not evaluation.scores_in_blocks(models["global mean"])  # does not rank
     with pytest.raises(ValueError, match="unknown model"):
         evaluation.build_models(["SVD++"])
 

@@ -86,6 +86,12 @@ def _pair_keys(users: np.ndarray, movies: np.ndarray) -> np.ndarray:
     return users.astype(np.int64) * (1 << 32) + movies.astype(np.int64)
 
 
+def scores_in_blocks(model: Recommender) -> bool:
+    """True when the model scores a block of users in one computation (a matrix product)
+    rather than one user after another: it implements the base class's batch hook."""
+    return model.ranks and type(model)._score_rows is not Recommender._score_rows
+
+
 def recommend_top_k(
     model: Recommender,
     users: np.ndarray,
@@ -514,3 +520,18 @@ def grid_search(
     table = pd.concat([pd.DataFrame(combos), scores.reset_index(drop=True)], axis=1)
     best = combos[int(table[f"{metric}@{k}"].to_numpy().argmax())]
     return best, table
+
+
+def tune(
+    name: str,
+    train: pd.DataFrame,
+    knobs: Mapping[str, Iterable[Any]] | None = None,
+    movies: pd.DataFrame | None = None,
+    **kwargs: Any,
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    """:func:`grid_search` over a registry model's knobs (its declared search space unless
+    ``knobs`` narrows it), on validation carved from ``train``; ``kwargs`` go to
+    :func:`grid_search` (k, metric, seed, repeats, n_users, ...)."""
+    spec = registry.spec(name)
+    grid = dict(spec.knobs if knobs is None else knobs)
+    return grid_search(lambda **kw: spec.create(movies=movies, **kw), grid, train, **kwargs)

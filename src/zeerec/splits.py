@@ -123,3 +123,22 @@ def make_split(
     if kind == "random":
         return random_split(ratings, test_size=test_size, seed=seed)
     raise ValueError(f"unknown split kind {kind!r}; choose one of {', '.join(SPLIT_KINDS)}")
+
+
+def split_summary(train: pd.DataFrame, test: pd.DataFrame) -> pd.DataFrame:
+    """Ratings, users and movies on each side of a split, and the pairs on both sides.
+
+    ``attrs``: ``shared_users`` (users on both sides, the ones a list can be judged for)
+    and ``shared_pairs`` ((user, movie) pairs on both sides: 0 for a sound split).
+    """
+    table = pd.DataFrame(
+        {
+            "ratings": [len(train), len(test)],
+            "users": [train["user_id"].nunique(), test["user_id"].nunique()],
+            "movies": [train["movie_id"].nunique(), test["movie_id"].nunique()],
+        },
+        index=pd.Index(["train", "test"], name="side"),
+    )
+    table.attrs["shared_users"] = len(set(train["user_id"]) & set(test["user_id"]))
+    table.attrs["shared_pairs"] = len(train.merge(test, on=["user_id", "movie_id"]))
+    return table
