@@ -129,3 +129,15 @@ def test_random_split_and_dispatch():
     )
     with pytest.raises(ValueError, match="unknown split kind 'chrono'"):
         splits.make_split(ratings, kind="chrono")
+
+
+def test_split_summary_counts_each_side_and_the_overlap():
+    from zeerec.splits import split_summary
+
+    train = pd.DataFrame({"user_id": [1, 1, 2], "movie_id": [10, 11, 10], "rating": [5, 4, 3]})
+    test = pd.DataFrame({"user_id": [1, 3], "movie_id": [12, 10], "rating": [2, 1]})
+    table = split_summary(train, test)
+    assert table.loc["train"].tolist() == [3, 2, 2] and table.loc["test"].tolist() == [2, 2, 2]
+    assert table.attrs == {"shared_users": 1, "shared_pairs": 0}
+    leaky = pd.concat([test, train.iloc[:1]])
+    assert split_summary(train, leaky).attrs["shared_pairs"] == 1
