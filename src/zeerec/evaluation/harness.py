@@ -1,34 +1,9 @@
-"""Compare recommenders through the one interface: rating accuracy, top-k quality, cost.
-
-:func:`evaluate` takes a train/test split and a ``{name: model}`` dict and returns
-tidy tables (an :class:`Evaluation`):
-
-- ``rating`` — RMSE, MAE, MAPE on the held-out ratings, for models that predict stars
-  (``predicts_ratings``), with fit and predict times;
-- ``ranking`` — Precision, Recall, NDCG, MAP and HitRate at k, catalogue coverage and
-  novelty for every model, with fit time and recommend time per user;
-- ``by_activity`` — the same metrics per user-activity bucket (cold / medium / heavy
-  users by their number of training ratings);
-- ``per_user`` — one row per (model, user) for any further cut.
-
-The ranking protocol is the usual one (microsoft/recommenders' MovieLens benchmark):
-for each test user the model ranks every movie it knows that is **not** in the user's
-training ratings; the relevant movies are **all** of the user's test movies, whatever
-their stars (a held-out movie the model cannot know, e.g. one with no training rating,
-still counts as relevant and is simply never hit). Ranking uses the model's
-``scores``, exactly as ``Recommender.recommend`` does, a block of users at a time
-(``scores_many``), which keeps 6,040 users fast; a model that filters or breaks ties
-its own way (``ranks_by_score`` False) is asked for its lists one user at a time, so
-the harness judges the lists a user would really see. ``info["global_mean_rmse"]`` is
-the reference every star model should beat: always predicting the mean training
-rating, on the same rating pairs.
-"""
+"""The harness: fit every model on one split and judge it (see :mod:`zeerec.evaluation`)."""
 
 from __future__ import annotations
 
-import itertools
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,7 +14,6 @@ from zeerec import metrics
 from zeerec.models import registry
 from zeerec.models.base import Recommender
 from zeerec.ranking import check_n, top_n_rows
-from zeerec.splits import stratified_split
 
 DEFAULT_ACTIVITY_EDGES = (30, 150)
 RATING_COLUMNS = ["model", "rmse", "mae", "mape", "n_ratings", "fit_s", "predict_s"]
@@ -219,6 +193,75 @@ def rating_table(
     return table[["model", "rmse", "mae", "mape", "n_scored", "fit_s"]].set_index("model")
 
 
+@dataclass(frozen=True)
+class _Judged:
+    """What every model is judged against: the users, their held-out movies, the pairs."""
+
+    users: np.ndarray  # judged test users, sorted
+    n_test_users: int  # test users who are in training (before any sampling)
+    n_train: pd.Series  # training ratings per user
+    n_relevant: np.ndarray  # held-out movies per judged user
+    relevant_keys: np.ndarray  # sorted (user, movie) keys of the held-out movies
+    bucket: pd.Categorical  # activity bucket per judged user
+    pairs: pd.DataFrame  # held-out ratings of judged users on movies seen in training
+    movie_pop: pd.Series  # training raters per movie (for novelty)
+    n_train_users: int
+
+
+def _judged(train, test, n_users, seed, activity_edges) -> _Judged:
+    train_users = pd.Index(train["user_id"].unique())
+    n_train = train.groupby("user_id").size()
+    test_users = np.sort(test.loc[test["user_id"].isin(train_users), "user_id"].unique())
+    users = test_users
+    if n_users is not None and n_users < len(test_users):
+        rng = np.random.default_rng(seed)
+        users = np.sort(rng.choice(test_users, size=n_users, replace=False))
+    rel = test[test["user_id"].isin(users)].drop_duplicates(["user_id", "movie_id"])
+    return _Judged(
+        users=users,
+        n_test_users=len(test_users),
+        n_train=n_train,
+        n_relevant=rel.groupby("user_id").size().reindex(users).to_numpy(),
+        relevant_keys=np.sort(_pair_keys(rel["user_id"].to_numpy(), rel["movie_id"].to_numpy())),
+        bucket=activity_bucket(n_train.reindex(users).to_numpy(), activity_edges),
+        pairs=test[test["user_id"].isin(users) & test["movie_id"].isin(train["movie_id"])],
+        movie_pop=train.drop_duplicates(["user_id", "movie_id"]).groupby("movie_id").size(),
+        n_train_users=len(train_users),
+    )
+
+
+def _ranking(
+    name: str, model: Recommender, j: _Judged, train, k: int, batch_size: int, fit_s: float
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    """One model's ranking row and its per-user metrics."""
+    start = time.perf_counter()
+    top = recommend_top_k(model, j.users, train, k, batch_size=batch_size)
+    rec_s = time.perf_counter() - start
+    keys = _pair_keys(np.repeat(j.users, k), top.ravel())
+    hits = np.isin(keys, j.relevant_keys).reshape(top.shape) & (top >= 0)
+    per_user = metrics.per_user_metrics(hits, j.n_relevant)
+    recommended = top[top >= 0]
+    row = {
+        "model": name,
+        **{f"{m}@{k}": v for m, v in metrics.summarise(per_user).items()},
+        "coverage": metrics.catalogue_coverage(recommended, model.ratings_.movie_ids),
+        "novelty": metrics.novelty(recommended, j.movie_pop, j.n_train_users),
+        "n_users": len(j.users),
+        "fit_s": fit_s,
+        "recommend_ms_per_user": 1000 * rec_s / max(1, len(j.users)),
+    }
+    frame = pd.DataFrame(
+        {
+            "model": name,
+            "user_id": j.users,
+            "n_train": j.n_train.reindex(j.users).to_numpy(),
+            "activity": j.bucket,
+            **per_user,
+        }
+    )
+    return row, frame
+
+
 def evaluate(
     models: Mapping[str, Recommender],
     train: pd.DataFrame,
@@ -244,67 +287,53 @@ def evaluate(
     if not models:
         raise ValueError("no models to evaluate")
     say = progress or (lambda _msg: None)
-    train_users = pd.Index(train["user_id"].unique())
-    train_movies = pd.Index(train["movie_id"].unique())
-    n_train = train.groupby("user_id").size()
-    test_users = np.sort(test.loc[test["user_id"].isin(train_users), "user_id"].unique())
-    users = test_users
-    if n_users is not None and n_users < len(test_users):
-        rng = np.random.default_rng(seed)
-        users = np.sort(rng.choice(test_users, size=n_users, replace=False))
-    rel = test[test["user_id"].isin(users)].drop_duplicates(["user_id", "movie_id"])
-    n_relevant = rel.groupby("user_id").size().reindex(users).to_numpy()
-    rel_keys = np.sort(_pair_keys(rel["user_id"].to_numpy(), rel["movie_id"].to_numpy()))
-    bucket = activity_bucket(n_train.reindex(users).to_numpy(), activity_edges)
-    pairs = test[test["user_id"].isin(users) & test["movie_id"].isin(train_movies)]
-    movie_pop = train.drop_duplicates(["user_id", "movie_id"]).groupby("movie_id").size()
-
+    j = _judged(train, test, n_users, seed, activity_edges)
     rating_rows, ranking_rows, per_user_frames = [], [], []
     not_ranked: dict[str, str] = {}
     for name, model in models.items():
         say(f"{name}: fitting")
         fit_s = _fit(model, name, train, test, refit)
-        if model.predicts_ratings and len(pairs):
-            say(f"{name}: predicting {len(pairs):,} test ratings")
-            rating_rows.append(_rating_row(name, model, pairs, fit_s))
-        say(f"{name}: ranking for {len(users):,} users")
+        if model.predicts_ratings and len(j.pairs):
+            say(f"{name}: predicting {len(j.pairs):,} test ratings")
+            rating_rows.append(_rating_row(name, model, j.pairs, fit_s))
+        say(f"{name}: ranking for {len(j.users):,} users")
         if not model.ranks:  # e.g. the global mean: every movie scores alike
             not_ranked[name] = model.not_ranking_reason or f"{name} does not rank"
             continue
-        start = time.perf_counter()
-        top = recommend_top_k(model, users, train, k, batch_size=batch_size)
-        rec_s = time.perf_counter() - start
-        hits = np.isin(_pair_keys(np.repeat(users, k), top.ravel()), rel_keys).reshape(top.shape)
-        hits &= top >= 0
-        per_user = metrics.per_user_metrics(hits, n_relevant)
-        recommended = top[top >= 0]
-        ranking_rows.append(
-            {
-                "model": name,
-                **{f"{m}@{k}": v for m, v in metrics.summarise(per_user).items()},
-                "coverage": metrics.catalogue_coverage(recommended, model.ratings_.movie_ids),
-                "novelty": metrics.novelty(recommended, movie_pop, len(train_users)),
-                "n_users": len(users),
-                "fit_s": fit_s,
-                "recommend_ms_per_user": 1000 * rec_s / max(1, len(users)),
-            }
-        )
-        per_user_frames.append(
-            pd.DataFrame(
-                {
-                    "model": name,
-                    "user_id": users,
-                    "n_train": n_train.reindex(users).to_numpy(),
-                    "activity": bucket,
-                    **per_user,
-                }
-            )
-        )
-
-    per_user = pd.concat(per_user_frames, ignore_index=True)
-    per_user["model"] = pd.Categorical(
-        per_user["model"], categories=[m for m in models if m not in not_ranked], ordered=True
+        row, frame = _ranking(name, model, j, train, k, batch_size, fit_s)
+        ranking_rows.append(row)
+        per_user_frames.append(frame)
+    ranked = [m for m in models if m not in not_ranked]
+    per_user, by_activity = _per_user_tables(per_user_frames, ranked, k)
+    rating = pd.DataFrame(
+        [{c: r[c] for c in RATING_COLUMNS} for r in rating_rows], columns=RATING_COLUMNS
     )
+    by_activity = _with_rmse(by_activity, rating_rows, j, activity_edges)
+    info = _info(j, train, test, k, not_ranked, activity_edges)
+    return Evaluation(k, rating, pd.DataFrame(ranking_rows), by_activity, per_user, info)
+
+
+def _info(j: _Judged, train, test, k, not_ranked, activity_edges) -> dict[str, Any]:
+    """What was judged, and the reference RMSE of always predicting the training mean."""
+    return {
+        "not_ranked": not_ranked,
+        "k": k,
+        "n_train": len(train),
+        "n_test": len(test),
+        "n_test_users": j.n_test_users,
+        "n_users_ranked": len(j.users),
+        "n_rating_pairs": len(j.pairs),
+        "global_mean_rmse": metrics.rmse(
+            j.pairs["rating"], np.full(len(j.pairs), train["rating"].mean())
+        ),
+        "activity_edges": list(activity_edges),
+    }
+
+
+def _per_user_tables(frames, ranked: list[str], k: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """All models' per-user metrics, and their means per activity bucket."""
+    per_user = pd.concat(frames, ignore_index=True)
+    per_user["model"] = pd.Categorical(per_user["model"], categories=ranked, ordered=True)
     by_activity = (
         per_user.groupby(["model", "activity"], observed=True)
         .agg(
@@ -313,12 +342,15 @@ def evaluate(
         )
         .reset_index()
     )
-    rating = pd.DataFrame(
-        [{c: r[c] for c in RATING_COLUMNS} for r in rating_rows], columns=RATING_COLUMNS
-    )
+    per_user["model"] = per_user["model"].astype(str)
+    return per_user, by_activity
+
+
+def _with_rmse(by_activity: pd.DataFrame, rating_rows, j: _Judged, edges) -> pd.DataFrame:
+    """The activity table with each star model's RMSE per bucket (NaN for the others)."""
     if rating_rows:
         by_activity = by_activity.merge(
-            _rmse_by_activity(rating_rows, pairs, n_train, activity_edges),
+            _rmse_by_activity(rating_rows, j.pairs, j.n_train, edges),
             on=["model", "activity"],
             how="left",
         )
@@ -326,21 +358,7 @@ def evaluate(
         by_activity["rmse"] = np.nan
     by_activity["model"] = by_activity["model"].astype(str)
     by_activity["activity"] = by_activity["activity"].astype(str)
-    per_user["model"] = per_user["model"].astype(str)
-    info = {
-        "not_ranked": not_ranked,
-        "k": k,
-        "n_train": len(train),
-        "n_test": len(test),
-        "n_test_users": len(test_users),
-        "n_users_ranked": len(users),
-        "n_rating_pairs": len(pairs),
-        "global_mean_rmse": metrics.rmse(
-            pairs["rating"], np.full(len(pairs), train["rating"].mean())
-        ),
-        "activity_edges": list(activity_edges),
-    }
-    return Evaluation(k, rating, pd.DataFrame(ranking_rows), by_activity, per_user, info)
+    return by_activity
 
 
 def _rmse_by_activity(rows, pairs, n_train, edges) -> pd.DataFrame:
@@ -356,84 +374,6 @@ def _rmse_by_activity(rows, pairs, n_train, edges) -> pd.DataFrame:
     out["activity"] = out["activity"].astype(str)
     out["model"] = out["model"].astype(str)
     return out
-
-
-# --------------------------------------------------------------------------- reading
-
-
-def conclusions(ev: Evaluation, baseline: str = "popularity") -> pd.DataFrame:
-    """The best model for each job, with the numbers that say so — read off the tables.
-
-    Jobs: a top-k list for a typical user (highest NDCG@k), predicting stars (lowest
-    RMSE), users with the fewest and the most ratings (highest NDCG@k in the coldest
-    and the heaviest activity bucket present), less obvious movies (highest novelty among models
-    at least as accurate as ``baseline``), and cost (the fastest recommender among those
-    that beat ``baseline`` on NDCG@k). A job without a candidate is left out.
-    """
-    k = ev.k
-    nd, pk = f"ndcg@{k}", f"precision@{k}"
-    rank = ev.ranking.set_index("model")
-    rows = []
-
-    def add(job: str, model: str, evidence: str) -> None:
-        rows.append({"job": job, "model": model, "evidence": evidence})
-
-    def runner_up(series: pd.Series, best: str, higher: bool = True) -> str:
-        rest = series.drop(best)
-        if rest.empty:
-            return ""
-        other = rest.idxmax() if higher else rest.idxmin()
-        return f"; next best {other}: {rest[other]:.3f}"
-
-    base_ndcg = rank[nd].get(baseline, np.nan)
-    best = str(rank[nd].idxmax())
-    vs_base = "" if np.isnan(base_ndcg) or best == baseline else f", {baseline} {base_ndcg:.3f}"
-    add(
-        f"top-{k} list for a typical user",
-        best,
-        f"NDCG@{k} {rank.loc[best, nd]:.3f}, precision@{k} {rank.loc[best, pk]:.3f}"
-        f"{runner_up(rank[nd], best)}{vs_base}",
-    )
-    if not ev.rating.empty:
-        r = ev.rating.set_index("model")["rmse"]
-        top = str(r.idxmin())
-        add("predicting stars", top, f"RMSE {r[top]:.3f}{runner_up(r, top, higher=False)}")
-    buckets = list(dict.fromkeys(ev.by_activity["activity"]))  # coldest first
-    ends = [("users with the fewest ratings", buckets[0])] if buckets else []
-    if len(buckets) > 1:
-        ends.append(("users with the most ratings", buckets[-1]))
-    for label, bucket in ends:
-        part = ev.by_activity[ev.by_activity["activity"] == bucket].set_index("model")[nd]
-        top = str(part.idxmax())
-        add(
-            f"{label}: {bucket}",
-            top,
-            f"NDCG@{k} {part[top]:.3f} in this bucket{runner_up(part, top)}",
-        )
-    good = rank[rank[nd] >= base_ndcg] if not np.isnan(base_ndcg) else rank
-    good = good.drop(index=baseline, errors="ignore")
-    if not good.empty:
-        top = str(good["novelty"].idxmax())
-        add(
-            "less obvious movies (as accurate as popularity or better)",
-            top,
-            f"novelty {good.loc[top, 'novelty']:.2f} bits, coverage {good.loc[top, 'coverage']:.0%}"
-            f" of the catalogue, NDCG@{k} {good.loc[top, nd]:.3f}",
-        )
-    better = rank[rank[nd] > base_ndcg] if not np.isnan(base_ndcg) else rank
-    if not better.empty:
-        cost = better["recommend_ms_per_user"]
-        top = str(cost.idxmin())
-        add(
-            f"cheapest to serve (beats {baseline})" if not np.isnan(base_ndcg) else "cheapest",
-            top,
-            f"{cost[top]:.2f} ms per user, fit {better.loc[top, 'fit_s']:.1f} s, "
-            f"NDCG@{k} {better.loc[top, nd]:.3f}",
-        )
-    return pd.DataFrame(rows, columns=["job", "model", "evidence"])
-
-
-# --------------------------------------------------------------------------- the models
 
 
 def build_models(
@@ -468,70 +408,3 @@ def build_models(
         except (ImportError, LookupError) as err:
             missing[name] = str(err)
     return models, missing
-
-
-# --------------------------------------------------------------------------- tuning
-
-
-def grid_search(
-    make_model: Callable[..., Recommender],
-    grid: Mapping[str, Iterable[Any]],
-    train: pd.DataFrame,
-    k: int = 10,
-    metric: str = "ndcg",
-    validation_size: float = 0.25,
-    seed: int = 42,
-    repeats: int = 1,
-    n_users: int | None = None,
-) -> tuple[dict[str, Any], pd.DataFrame]:
-    """Tune on validation splits carved from ``train`` (never from test).
-
-    Each user's training ratings are split again ``1 − validation_size`` /
-    ``validation_size`` with :func:`stratified_split` (seeds ``seed``, ``seed + 1``, …
-    for ``repeats`` carvings); every parameter combination is fitted on the first part
-    and ranked on the second, and the metrics are averaged over the carvings (more
-    repeats, a steadier choice). Returns the best parameters by ``metric``@k and the
-    whole table, so the choice can be shown, not just made.
-    """
-    if repeats < 1:
-        raise ValueError(f"repeats must be at least 1, got {repeats}")
-    names = list(grid)
-    combos = [
-        dict(zip(names, v, strict=True)) for v in itertools.product(*map(list, grid.values()))
-    ]
-    if not combos:
-        raise ValueError("the grid is empty")
-    rows = []
-    for r in range(repeats):
-        fit_part, valid = stratified_split(train, test_size=validation_size, seed=seed + r)
-        for i, params in enumerate(combos):
-            result = evaluate(
-                {"candidate": make_model(**params)},
-                fit_part,
-                valid,
-                k=k,
-                n_users=n_users,
-                seed=seed,
-            )
-            row = result.ranking.iloc[0]
-            scores = {c: row[c] for c in result.ranking.columns if "@" in c}
-            rows.append({"_combo": i, **params, **scores, "fit_s": row["fit_s"]})
-    scores = pd.DataFrame(rows).drop(columns=names).groupby("_combo", sort=True).mean()
-    table = pd.concat([pd.DataFrame(combos), scores.reset_index(drop=True)], axis=1)
-    best = combos[int(table[f"{metric}@{k}"].to_numpy().argmax())]
-    return best, table
-
-
-def tune(
-    name: str,
-    train: pd.DataFrame,
-    knobs: Mapping[str, Iterable[Any]] | None = None,
-    movies: pd.DataFrame | None = None,
-    **kwargs: Any,
-) -> tuple[dict[str, Any], pd.DataFrame]:
-    """:func:`grid_search` over a registry model's knobs (its declared search space unless
-    ``knobs`` narrows it), on validation carved from ``train``; ``kwargs`` go to
-    :func:`grid_search` (k, metric, seed, repeats, n_users, ...)."""
-    spec = registry.spec(name)
-    grid = dict(spec.knobs if knobs is None else knobs)
-    return grid_search(lambda **kw: spec.create(movies=movies, **kw), grid, train, **kwargs)
