@@ -171,3 +171,14 @@ def test_help_explains_every_option(command, capsys):
     for action in sub._actions:
         assert action.help, f"{command} {action.option_strings or action.dest} has no help"
     assert "Example: zeerec " + command in out
+
+
+def test_models_lists_the_registry_with_capabilities_and_knobs(capsys):
+    from zeerec.models import registry
+
+    assert cli.main(["models"]) == 0
+    out = capsys.readouterr().out
+    assert all(name in out for name in registry.MODELS)
+    lines = {line.split("  ")[0].strip(): line for line in out.splitlines()[2:]}
+    assert "lam 250, 500, 1000, 2000" in lines["EASE"]
+    assert lines["global mean"].split()[2:4] == ["yes", "-"]  # predicts stars, does not rank

@@ -1,5 +1,5 @@
 """Command line: ``zeerec report``, ``zeerec data``, ``zeerec sample``, ``zeerec recommend``,
-``zeerec similar``.
+``zeerec similar``, ``zeerec models``.
 
 Errors a user can cause end with a one-paragraph message and exit status 2 (bad
 input) or 1 (a run that failed), never with a traceback.
@@ -139,6 +139,42 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
     return 0
 
 
+def models_table():
+    """The registry as a table: capabilities and knobs of every model (``zeerec models``)."""
+    import pandas as pd
+
+    from zeerec.models import registry
+
+    rows = []
+    for name in registry.MODELS:
+        spec = registry.spec(name)
+        model = spec.create(movies=pd.DataFrame({"movie_id": [], "genres": [], "year": []}))
+        yes = {True: "yes", False: "-"}
+        rows.append(
+            {
+                "model": name,
+                "stars": yes[model.predicts_ratings],
+                "ranks": yes[model.ranks],
+                "new users": yes[model.ranks and model.accepts_profiles],
+                "similar movies": yes[model.has_similar_movies],
+                "knobs (search space)": "; ".join(
+                    f"{k} {', '.join(map(str, v))}" for k, v in spec.knobs.items()
+                )
+                or "-",
+                "what it is": spec.summary,
+            }
+        )
+    return pd.DataFrame(rows).set_index("model")
+
+
+def _cmd_models(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    with pd.option_context("display.width", 250, "display.max_colwidth", 80):
+        print(models_table().to_string())
+    return 0
+
+
 def _cmd_similar(args: argparse.Namespace) -> int:
     from zeerec.lookup import MovieLookupError, TitleIndex
     from zeerec.models.knn import ItemKNN
@@ -167,14 +203,15 @@ def _cmd_similar(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_recommend_parsers(sub) -> None:
-    from zeerec.newuser import METHODS
-    from zeerec.similarity import METHODS as SIMILARITIES
+DATA_HELP = (
+    "folder with notebook 01's output (source.json + parquet) or the three MovieLens "
+    ".dat files (default: data/processed if notebook 01 has run, else data/raw)"
+)
 
-    data_help = (
-        "folder with notebook 01's output (source.json + parquet) or the three MovieLens "
-        ".dat files (default: data/processed if notebook 01 has run, else data/raw)"
-    )
+
+def _add_recommend_parser(sub) -> None:
+    from zeerec.newuser import METHODS
+
     rec = sub.add_parser(
         "recommend",
         help="top movies for a new user from a few ratings",
@@ -204,7 +241,7 @@ def _add_recommend_parsers(sub) -> None:
     rec.add_argument(
         "-n", type=_positive_int, default=10, help="how many movies to list (default: %(default)s)"
     )
-    rec.add_argument("--data", default=None, help=data_help)
+    rec.add_argument("--data", default=None, help=DATA_HELP)
     rec.add_argument(
         "--models",
         default="data/models",
@@ -228,6 +265,10 @@ def _add_recommend_parsers(sub) -> None:
     )
     rec.set_defaults(func=_cmd_recommend)
 
+
+def _add_similar_parser(sub) -> None:
+    from zeerec.similarity import METHODS as SIMILARITIES
+
     sim = sub.add_parser(
         "similar",
         help="movies most similar to a movie (item-based CF)",
@@ -241,7 +282,7 @@ def _add_recommend_parsers(sub) -> None:
     sim.add_argument(
         "-n", type=_positive_int, default=10, help="how many movies to list (default: %(default)s)"
     )
-    sim.add_argument("--data", default=None, help=data_help)
+    sim.add_argument("--data", default=None, help=DATA_HELP)
     sim.add_argument(
         "--similarity",
         default="adjusted_cosine",
@@ -264,12 +305,7 @@ def _add_recommend_parsers(sub) -> None:
     sim.set_defaults(func=_cmd_similar)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="zeerec", description="Movie recommendations from MovieLens-1M."
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
-
+def _add_report_parser(sub) -> None:
     rep = sub.add_parser(
         "report",
         help="run every notebook headless and write reports/",
@@ -306,6 +342,15 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--kernel", default=None, help="Jupyter kernel (default: zeerec)")
     rep.set_defaults(func=_cmd_report)
 
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="zeerec", description="Movie recommendations from MovieLens-1M."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    _add_report_parser(sub)
+
     dat = sub.add_parser("data", help="download MovieLens-1M into data/raw (if not there)")
     dat.add_argument("--dest", default="data/raw")
     dat.set_defaults(func=_cmd_data)
@@ -316,7 +361,16 @@ def build_parser() -> argparse.ArgumentParser:
     sam.add_argument("--seed", type=int, default=DEFAULT_SEED)
     sam.set_defaults(func=_cmd_sample)
 
-    _add_recommend_parsers(sub)
+    _add_recommend_parser(sub)
+    _add_similar_parser(sub)
+    mod = sub.add_parser(
+        "models",
+        help="the models zeerec compares: what each can do and its knobs",
+        description="List the model registry (zeerec.models.registry): for each model, "
+        "whether it predicts stars, ranks movies, takes a new user's ratings and lists "
+        "similar movies, and the knobs a tuner may search with their candidate values.",
+    )
+    mod.set_defaults(func=_cmd_models)
     return parser
 
 

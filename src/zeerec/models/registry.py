@@ -136,19 +136,19 @@ _LINES = (
     ModelSpec(
         "item-kNN pearson",
         _item_knn("pearson"),
-        "summed co-rated-Pearson similarity to the movies the user liked",
+        "Σ similarity × (stars − the user's mean) over the user's movies, co-rated Pearson",
         {"n_neighbours": (20, 40, 80), "shrinkage": (0, 25, 100)},
     ),
     ModelSpec(
         "item-kNN cosine",
         _item_knn("cosine"),
-        "summed cosine similarity to the movies the user liked",
+        "Σ similarity × (stars − the user's mean) over the user's movies, cosine",
         {"n_neighbours": (20, 40, 80), "shrinkage": (0, 25, 100)},
     ),
     ModelSpec(
         "user-kNN",
         _user_knn,
-        "Resnick's prediction from the most similar users (Pearson, significance-weighted)",
+        "Resnick's predicted stars from the most similar users (Pearson, significance-weighted)",
         {"n_neighbours": (10, 30, 60), "min_support": (1, 2, 3, 5)},
     ),
     ModelSpec(
