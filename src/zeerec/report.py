@@ -13,16 +13,15 @@ merges them into ``reports/metrics.json``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import html
 import json
 import os
-import re
 import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,9 +30,9 @@ import numpy as np
 import pandas as pd
 
 from zeerec.files import atomic_write
+from zeerec.pages import banner_html, index_html, notebook_title, render_html
 
 METRICS_ENV = "ZEEREC_METRICS_FILE"
-HEADLINE_KEY = "headline_table"  # a recorded table under this key is shown on index.html
 RUNNER_PARAMETERS = ("data_dir", "processed_dir", "model_dir")
 DEFAULT_SAMPLE_SCALE = 1.0
 DEFAULT_SEED = 42
@@ -151,113 +150,6 @@ def resolve_data(
     return DataChoice(folder, is_synthetic(folder), f"files in {folder}")
 
 
-# --------------------------------------------------------------------------- rendering
-
-
-def notebook_title(path: Path) -> str:
-    """The first markdown heading of a notebook, else its file name."""
-    import nbformat
-
-    nb = nbformat.read(path, as_version=4)
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            for line in cell.source.splitlines():
-                if line.startswith("# "):
-                    return line[2:].strip()
-    return path.stem
-
-
-def banner_html(data: DataChoice) -> str:
-    if not data.synthetic:
-        return ""
-    return (
-        '<div style="background:#fff3cd;border:3px solid #d39e00;color:#533f03;'
-        'padding:12px 18px;margin:12px auto;max-width:1100px;font:600 16px/1.4 sans-serif">'
-        "&#9888; SYNTHETIC DATA &mdash; every figure in this report comes from zeerec's "
-        "generated sample, not from MovieLens. "
-        f"<span style='font-weight:400'>Source: {html.escape(data.how)}. For real results run "
-        "<code>make report DATA=/path/to/ml-1m</code>.</span></div>"
-    )
-
-
-def render_html(notebook: Path, target: Path, banner: str) -> None:
-    """Render an executed notebook to standalone HTML, the banner first thing on the page."""
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(template_name="lab")
-    body, _ = exporter.from_filename(
-        str(notebook), resources={"metadata": {"name": notebook_title(notebook)}}
-    )
-    if banner:
-        body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + banner, body, count=1)
-    atomic_write(target, body)
-
-
-def _headline(values: Mapping[str, Any], limit: int = 6) -> str:
-    parts = []
-    for key, value in values.items():
-        if key == HEADLINE_KEY:
-            continue
-        if isinstance(value, bool) or isinstance(value, list | dict) or value is None:
-            continue
-        if isinstance(value, float):
-            shown = f"{value:,.3f}" if abs(value) < 1000 else f"{value:,.0f}"
-        elif isinstance(value, int):
-            shown = f"{value:,}"
-        else:
-            shown = str(value)
-        parts.append(f"{html.escape(key.replace('_', ' '))}: <b>{html.escape(shown)}</b>")
-        if len(parts) == limit:
-            break
-    return "; ".join(parts)
-
-
-def index_html(metrics: dict, data: DataChoice) -> str:
-    rows = []
-    for name, entry in metrics["notebooks"].items():
-        rows.append(
-            "<tr>"
-            f"<td><a href='{html.escape(name)}.html'>{html.escape(entry['title'])}</a></td>"
-            f"<td>{html.escape(entry['status'])}</td>"
-            f"<td style='text-align:right'>{entry['wall_time_s']:.1f} s</td>"
-            f"<td>{_headline(entry['metrics'])}</td>"
-            "</tr>"
-        )
-    total = sum(e["wall_time_s"] for e in metrics["notebooks"].values())
-    headlines = "".join(
-        f"<h2>{html.escape(entry['title'])}</h2>"
-        + pd.DataFrame(entry["metrics"][HEADLINE_KEY]).to_html(
-            index=False, float_format=lambda v: f"{v:.3f}", border=0
-        )
-        for entry in metrics["notebooks"].values()
-        if entry["metrics"].get(HEADLINE_KEY)
-    )
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>zeerec reports</title>
-<style>
-body {{ font: 15px/1.5 sans-serif; max-width: 1100px; margin: 2em auto; color: #222; }}
-table {{ border-collapse: collapse; width: 100%; }}
-th, td {{ border-bottom: 1px solid #ddd; padding: 6px 10px; vertical-align: top;
-          text-align: left; }}
-th {{ background: #f4f4f4; }}
-</style></head><body>
-{banner_html(data)}
-<h1>zeerec reports</h1>
-<p>Generated {html.escape(metrics["generated"])} from <b>{html.escape(data.how)}</b>
-({html.escape(str(data.folder))}); all notebooks ran in {total:.1f} s.
-Every figure below is also in <a href="metrics.json">metrics.json</a>.
-Key figures are the first values each notebook records; its report explains them.
-Each notebook makes its own split of the ratings (05: a random 80/20 split as in the
-case study; 07: each user's ratings split 75/25), so the same model can score
-differently on two lines.</p>
-<table><tr><th>Report</th><th>Status</th><th>Wall time</th><th>Key figures</th></tr>
-{"".join(rows)}
-</table>
-{headlines}
-</body></html>
-"""
-
-
 # --------------------------------------------------------------------------- running
 
 
@@ -311,6 +203,97 @@ def _kernel_transport() -> dict:
     return {"kernel_manager_class": IPCKernelManager}
 
 
+def _notebooks(folder: Path, only: list[str] | None) -> list[Path]:
+    """The ``NN_*.ipynb`` notebooks in order (those starting with ``only``'s prefixes)."""
+    notebooks = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+    if only:
+        notebooks = [nb for nb in notebooks if any(nb.stem.startswith(o) for o in only)]
+    if not notebooks:
+        raise ReportError(f"No notebooks NN_*.ipynb found in {folder}.")
+    return notebooks
+
+
+def _declared_parameters(notebooks: list[Path], parameters: Mapping[str, Any]) -> dict:
+    """Each notebook's declared parameters; a parameter no notebook declares is an error."""
+    import papermill as pm
+
+    declared = {nb: pm.inspect_notebook(str(nb)) for nb in notebooks}
+    unused = set(parameters) - {p for d in declared.values() for p in d}
+    if unused:
+        known = sorted({p for d in declared.values() for p in d} - set(RUNNER_PARAMETERS))
+        raise ReportError(
+            f"Parameter(s) {', '.join(sorted(unused))} are not used by any notebook. "
+            f"Known parameters: {', '.join(known)}."
+        )
+    return declared
+
+
+@contextlib.contextmanager
+def _kernel_environment() -> Iterator[None]:
+    """Figures must reach the HTML whatever backend the caller's shell asks for (CI sets
+    MPLBACKEND=Agg, under which plt.show() in a kernel draws nothing); the metrics file
+    variable is set per notebook. Both are restored afterwards."""
+    saved = {name: os.environ.get(name) for name in (METRICS_ENV, "MPLBACKEND")}
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _execute(
+    nb: Path, executed: Path, params: dict, kernel: str, reports_dir: Path, transport: dict
+) -> float:
+    """Run one notebook with papermill; its wall time, or a ReportError naming the cell."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    start = time.perf_counter()
+    try:
+        pm.execute_notebook(
+            str(nb),
+            str(executed),
+            parameters=params,
+            kernel_name=kernel,
+            cwd=str(nb.parent),
+            progress_bar=False,
+            log_output=False,
+            **transport,
+        )
+    except PapermillExecutionError as err:
+        failed = reports_dir / "failed"
+        failed.mkdir(exist_ok=True)
+        kept = failed / nb.name
+        if executed.exists():
+            shutil.copyfile(executed, kept)
+        raise ReportError(
+            f"Notebook {nb.name} failed in cell {err.exec_count} "
+            f"(cell index {err.cell_index}): {err.ename}: {err.evalue}\n"
+            f"The partial executed notebook is kept at {kept}; the previous reports "
+            f"in {reports_dir} are unchanged."
+        ) from err
+    return time.perf_counter() - start
+
+
+def _publish(staging: Path, reports_dir: Path, notebooks, metrics: dict, data, only) -> None:
+    """Write metrics.json and index.html, then move every page into place (atomic renames)."""
+    if only and (reports_dir / "metrics.json").is_file():
+        previous = json.loads((reports_dir / "metrics.json").read_text())
+        merged = {**previous.get("notebooks", {}), **metrics["notebooks"]}
+        metrics["notebooks"] = dict(sorted(merged.items()))
+    atomic_write(staging / "metrics.json", json.dumps(metrics, indent=2, ensure_ascii=False))
+    atomic_write(staging / "index.html", index_html(metrics, data))
+    for nb in notebooks:
+        os.replace(staging / f"{nb.stem}.html", reports_dir / f"{nb.stem}.html")
+    os.replace(staging / "metrics.json", reports_dir / "metrics.json")
+    os.replace(staging / "index.html", reports_dir / "index.html")
+    shutil.rmtree(reports_dir / "failed", ignore_errors=True)
+
+
 def run_report(
     data: DataChoice,
     parameters: Mapping[str, Any] | None = None,
@@ -322,24 +305,10 @@ def run_report(
     only: list[str] | None = None,
 ) -> dict:
     """Execute every ``NN_*.ipynb`` in order; on success replace the reports, else raise."""
-    import papermill as pm
-    from papermill.exceptions import PapermillExecutionError
-
     notebooks_dir, reports_dir = Path(notebooks_dir).resolve(), Path(reports_dir).resolve()
-    notebooks = sorted(notebooks_dir.glob("[0-9][0-9]_*.ipynb"))
-    if only:
-        notebooks = [nb for nb in notebooks if any(nb.stem.startswith(o) for o in only)]
-    if not notebooks:
-        raise ReportError(f"No notebooks NN_*.ipynb found in {notebooks_dir}.")
+    notebooks = _notebooks(notebooks_dir, only)
     parameters = dict(parameters or {})
-    declared = {nb: pm.inspect_notebook(str(nb)) for nb in notebooks}
-    unused = set(parameters) - {p for d in declared.values() for p in d}
-    if unused:
-        known = sorted({p for d in declared.values() for p in d} - set(RUNNER_PARAMETERS))
-        raise ReportError(
-            f"Parameter(s) {', '.join(sorted(unused))} are not used by any notebook. "
-            f"Known parameters: {', '.join(known)}."
-        )
+    declared = _declared_parameters(notebooks, parameters)
     runner_values = {
         "data_dir": str(Path(data.folder).resolve()),
         "processed_dir": str(Path(processed_dir).resolve()),
@@ -354,74 +323,30 @@ def run_report(
         "notebooks": {},
     }
     banner = banner_html(data)
-    old_env = os.environ.get(METRICS_ENV)
-    # Figures must reach the HTML whatever backend the caller's shell asks for (CI sets
-    # MPLBACKEND=Agg, under which plt.show() in a kernel draws nothing).
-    old_backend = os.environ.get("MPLBACKEND")
-    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     transport = _kernel_transport()
     _say(f"Running {len(notebooks)} notebook(s) on {data.how} with kernel '{kernel}'.")
     try:
-        for i, nb in enumerate(notebooks, 1):
-            metrics_file = staging / "metrics" / f"{nb.stem}.json"
-            os.environ[METRICS_ENV] = str(metrics_file)
-            nb_params = {
-                k: v for k, v in {**runner_values, **parameters}.items() if k in declared[nb]
-            }
-            executed = staging / nb.name
-            _say(f"[{i}/{len(notebooks)}] {nb.stem} ...")
-            start = time.perf_counter()
-            try:
-                pm.execute_notebook(
-                    str(nb),
-                    str(executed),
-                    parameters=nb_params,
-                    kernel_name=kernel,
-                    cwd=str(notebooks_dir),
-                    progress_bar=False,
-                    log_output=False,
-                    **transport,
-                )
-            except PapermillExecutionError as err:
-                failed = reports_dir / "failed"
-                failed.mkdir(exist_ok=True)
-                kept = failed / nb.name
-                if executed.exists():
-                    shutil.copyfile(executed, kept)
-                raise ReportError(
-                    f"Notebook {nb.name} failed in cell {err.exec_count} "
-                    f"(cell index {err.cell_index}): {err.ename}: {err.evalue}\n"
-                    f"The partial executed notebook is kept at {kept}; the previous reports "
-                    f"in {reports_dir} are unchanged."
-                ) from err
-            wall = time.perf_counter() - start
-            render_html(executed, staging / f"{nb.stem}.html", banner)
-            _say(f"[{i}/{len(notebooks)}] {nb.stem} done in {wall:.1f} s")
-            values = json.loads(metrics_file.read_text()) if metrics_file.is_file() else {}
-            metrics["notebooks"][nb.stem] = {
-                "title": notebook_title(nb),
-                "status": "ok",
-                "wall_time_s": round(wall, 2),
-                "parameters": _jsonable(nb_params),
-                "metrics": values,
-            }
-        if only and (reports_dir / "metrics.json").is_file():
-            previous = json.loads((reports_dir / "metrics.json").read_text())
-            merged = {**previous.get("notebooks", {}), **metrics["notebooks"]}
-            metrics["notebooks"] = dict(sorted(merged.items()))
-        atomic_write(staging / "metrics.json", json.dumps(metrics, indent=2, ensure_ascii=False))
-        atomic_write(staging / "index.html", index_html(metrics, data))
-        for nb in notebooks:
-            os.replace(staging / f"{nb.stem}.html", reports_dir / f"{nb.stem}.html")
-        os.replace(staging / "metrics.json", reports_dir / "metrics.json")
-        os.replace(staging / "index.html", reports_dir / "index.html")
-        shutil.rmtree(reports_dir / "failed", ignore_errors=True)
+        with _kernel_environment():
+            for i, nb in enumerate(notebooks, 1):
+                metrics_file = staging / "metrics" / f"{nb.stem}.json"
+                os.environ[METRICS_ENV] = str(metrics_file)
+                params = {
+                    k: v for k, v in {**runner_values, **parameters}.items() if k in declared[nb]
+                }
+                _say(f"[{i}/{len(notebooks)}] {nb.stem} ...")
+                wall = _execute(nb, staging / nb.name, params, kernel, reports_dir, transport)
+                render_html(staging / nb.name, staging / f"{nb.stem}.html", banner)
+                _say(f"[{i}/{len(notebooks)}] {nb.stem} done in {wall:.1f} s")
+                values = json.loads(metrics_file.read_text()) if metrics_file.is_file() else {}
+                metrics["notebooks"][nb.stem] = {
+                    "title": notebook_title(nb),
+                    "status": "ok",
+                    "wall_time_s": round(wall, 2),
+                    "parameters": _jsonable(params),
+                    "metrics": values,
+                }
+        _publish(staging, reports_dir, notebooks, metrics, data, only)
     finally:
-        for name, value in ((METRICS_ENV, old_env), ("MPLBACKEND", old_backend)):
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
         shutil.rmtree(staging, ignore_errors=True)
     total = sum(e["wall_time_s"] for e in metrics["notebooks"].values())
     _say(f"Reports written to {reports_dir} (notebooks took {total:.1f} s).")
