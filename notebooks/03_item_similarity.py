@@ -33,25 +33,17 @@ shrinkage = 25.0  # co-rated measures: score × n/(n + shrinkage), trusting litt
 
 # %%
 # %matplotlib inline
-import time
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from zeerec import data as zd
 from zeerec import plots
+from zeerec.display import list_evidence, side_by_side, timed, titled, with_titles
 from zeerec.lookup import TitleIndex, pick_movie
 from zeerec.matrix import RatingMatrix
 from zeerec.report import findings, record
-from zeerec.similarity import (
-    METHOD_LABELS,
-    ItemSimilarity,
-    describe_pivot,
-    list_evidence,
-    seed_corrwith,
-    side_by_side,
-)
+from zeerec.similarity import METHOD_LABELS, ItemSimilarity, describe_pivot, seed_corrwith
 
 pd.set_option("display.precision", 3)
 ml = zd.load_processed(processed_dir)
@@ -64,12 +56,6 @@ sim = ItemSimilarity(R)
 title = titles.title(movie_id)
 n_raters = int(sim.common_raters(movie_id)[movie_id])
 print(f"Movie: {title} (movie_id {movie_id}), rated by {n_raters:,} of {sim.n_users:,} users.")
-
-
-def show(top: pd.DataFrame) -> pd.DataFrame:
-    """A top list for reading: titles instead of ids."""
-    return titles.with_titles(top).drop(columns="movie_id")
-
 
 # %% [markdown]
 # ## The user × movie table
@@ -95,22 +81,20 @@ pivot.to_frame("value").style.format(lambda v: f"{v:,.0f}" if v == int(v) else f
 # seed's own pandas code (`pivot_table(...).fillna(0)` then `corrwith`) runs next to it.
 
 # %%
-start = time.perf_counter()
-seed_pandas = seed_corrwith(ml.ratings, movie_id)
-t_pandas = time.perf_counter() - start
-start = time.perf_counter()
-seed_zeerec = sim.scores(movie_id, "seed_pearson", min_common=0)
-t_zeerec = time.perf_counter() - start
+with timed() as t_pandas:
+    seed_pandas = seed_corrwith(ml.ratings, movie_id)
+with timed() as t_zeerec:
+    seed_zeerec = sim.scores(movie_id, "seed_pearson", min_common=0)
 max_diff = float((seed_zeerec - seed_pandas).abs().max())
 seed_top = sim.most_similar(movie_id, top_n, "seed_pearson", min_common=0)
 pandas_top = seed_pandas.drop(movie_id).sort_values(ascending=False, kind="stable").head(top_n)
 same_top = seed_top["movie_id"].tolist() == pandas_top.index.tolist()
 print(
-    f"pandas pivot + corrwith: {t_pandas * 1000:,.0f} ms; zeerec: {t_zeerec * 1000:,.1f} ms. "
+    f"pandas pivot + corrwith: {t_pandas.ms:,.0f} ms; zeerec: {t_zeerec.ms:,.1f} ms. "
     f"Largest difference over all {len(seed_pandas):,} movies: {max_diff:.1e}; "
     f"same top {top_n}: {same_top}."
 )
-show(seed_top)
+titled(seed_top, titles)
 
 # %% [markdown]
 # The two computations agree to rounding error and give the same list, so everything
@@ -128,7 +112,7 @@ show(seed_top)
 # %%
 corated = sim.most_similar(movie_id, top_n, "pearson", min_common, shrinkage)
 raw_r = sim.scores(movie_id, "pearson", min_common=min_common)
-corated_table = show(corated)
+corated_table = titled(corated, titles)
 corated_table.insert(2, "r (unshrunk)", raw_r[corated["movie_id"]].to_numpy())
 print(
     f"{corated.attrs['too_few_common']:,} movies share between 1 and {min_common - 1} raters "
@@ -151,7 +135,10 @@ corated_table
 cosine = sim.most_similar(movie_id, top_n, "cosine", min_common=1)
 adjusted = sim.most_similar(movie_id, top_n, "adjusted_cosine", min_common, shrinkage)
 pd.concat(
-    {METHOD_LABELS["cosine"]: show(cosine), METHOD_LABELS["adjusted_cosine"]: show(adjusted)},
+    {
+        METHOD_LABELS["cosine"]: titled(cosine, titles),
+        METHOD_LABELS["adjusted_cosine"]: titled(adjusted, titles),
+    },
     axis=1,
 )
 
@@ -169,8 +156,7 @@ lists = {
     METHOD_LABELS["cosine"]: cosine,
     METHOD_LABELS["adjusted_cosine"]: adjusted,
 }
-title_of = dict(zip(ml.movies["movie_id"], ml.movies["title"].astype(str), strict=True))
-side_by_side(lists, title_of)
+side_by_side(lists, titles, digits=2)
 
 # %%
 scores = {
@@ -249,18 +235,18 @@ key = record(
     pivot_empty_share=float(pivot["share of cells empty"]),
     seed_matches_pandas=bool(max_diff < 1e-9 and same_top),
     seed_max_abs_diff=f"{max_diff:.1e}",
-    seed_pandas_ms=t_pandas * 1000,
-    seed_zeerec_ms=t_zeerec * 1000,
+    seed_pandas_ms=t_pandas.ms,
+    seed_zeerec_ms=t_zeerec.ms,
     min_common=int(min_common),
     shrinkage=float(shrinkage),
     corated_left_out=int(corated.attrs["too_few_common"]),
     popularity_bias_seed=float(evidence.iloc[0, -1]),
     popularity_bias_corated=float(evidence.iloc[1, -1]),
     overlap_corated_with_seed=int(evidence.iloc[1, 2]),
-    top_seed_pearson=titles.with_titles(seed_top).to_dict("records"),
-    top_pearson=titles.with_titles(corated).to_dict("records"),
-    top_cosine=titles.with_titles(cosine).to_dict("records"),
-    top_adjusted_cosine=titles.with_titles(adjusted).to_dict("records"),
+    top_seed_pearson=with_titles(seed_top, titles).to_dict("records"),
+    top_pearson=with_titles(corated, titles).to_dict("records"),
+    top_cosine=with_titles(cosine, titles).to_dict("records"),
+    top_adjusted_cosine=with_titles(adjusted, titles).to_dict("records"),
 )
 findings(key)
 

@@ -34,18 +34,16 @@ min_common = 20  # as in notebook 03: pairs with fewer common raters get no simi
 shrinkage = 25.0  # as in notebook 03: similarity × n/(n + shrinkage)
 
 # %%
-import time
-
 import numpy as np
 import pandas as pd
 
 from zeerec import data as zd
-from zeerec.display import readable
+from zeerec.display import overlap, readable, timed, titled, with_titles
 from zeerec.lookup import TitleIndex, pick_movie, typical_user
 from zeerec.matrix import RatingMatrix
 from zeerec.models.knn import ItemKNN, seed_nearest_neighbors
 from zeerec.report import findings, record
-from zeerec.similarity import METHOD_LABELS, ItemSimilarity, overlap
+from zeerec.similarity import METHOD_LABELS, ItemSimilarity
 
 pd.set_option("display.precision", 3)
 ml = zd.load_processed(processed_dir)
@@ -59,13 +57,6 @@ R = RatingMatrix.from_ratings(ml.ratings)
 sim = ItemSimilarity(R)
 print(f"Movie: {title} (movie_id {movie_id}). User: {user}.")
 
-
-def show(top: pd.DataFrame) -> pd.DataFrame:
-    """A list for reading: titles instead of ids, numbered from 1."""
-    out = titles.with_titles(top.reset_index(drop=True)).drop(columns="movie_id")
-    return out.set_axis(pd.RangeIndex(1, len(out) + 1, name="rank"))
-
-
 # %% [markdown]
 # ## The seed's nearest neighbours
 #
@@ -74,11 +65,10 @@ def show(top: pd.DataFrame) -> pd.DataFrame:
 # the same). The distance is 1 − cosine similarity.
 
 # %%
-start = time.perf_counter()
-seed_nn = seed_nearest_neighbors(R, movie_id, k)
-t_sklearn = time.perf_counter() - start
-print(f"Fit and query took {t_sklearn * 1000:,.0f} ms.")
-show(seed_nn)
+with timed() as t_sklearn:
+    seed_nn = seed_nearest_neighbors(R, movie_id, k)
+print(f"Fit and query took {t_sklearn.ms:,.0f} ms.")
+titled(seed_nn, titles)
 
 # %% [markdown]
 # These are the movies whose rating vectors point in the most similar direction to the
@@ -91,18 +81,17 @@ show(seed_nn)
 # on precomputed norms; the distance is again 1 − cosine.
 
 # %%
-start = time.perf_counter()
-fast = sim.most_similar(movie_id, k, "cosine", min_common=0)
-t_fast = time.perf_counter() - start
+with timed() as t_fast:
+    fast = sim.most_similar(movie_id, k, "cosine", min_common=0)
 fast_nn = fast.assign(distance=1 - fast["score"])[["movie_id", "distance", "n_common"]]
 same_order = fast_nn["movie_id"].tolist() == seed_nn["movie_id"].tolist()
 same_set = set(fast_nn["movie_id"]) == set(seed_nn["movie_id"])
 gap = float(np.abs(fast_nn["distance"].to_numpy() - seed_nn["distance"].to_numpy()).max())
 print(
-    f"zeerec: {t_fast * 1000:,.1f} ms (scikit-learn: {t_sklearn * 1000:,.0f} ms). Same movies: "
+    f"zeerec: {t_fast.ms:,.1f} ms (scikit-learn: {t_sklearn.ms:,.0f} ms). Same movies: "
     f"{same_set}; same order: {same_order}; largest distance difference: {gap:.1e}."
 )
-pd.concat({"scikit-learn": show(seed_nn), "zeerec": show(fast_nn)}, axis=1)
+pd.concat({"scikit-learn": titled(seed_nn, titles), "zeerec": titled(fast_nn, titles)}, axis=1)
 
 # %% [markdown]
 # The two agree to rounding error (if two movies were exactly tied, scikit-learn's
@@ -146,17 +135,16 @@ shared.rename(f"movies shared with the {k} nearest neighbours").to_frame()
 # recommendation names the rated movies that contributed most.
 
 # %%
-start = time.perf_counter()
 model = ItemKNN(k=neighbours, method=method, min_common=min_common, shrinkage=shrinkage)
-model.fit(ml.ratings)
-t_fit = time.perf_counter() - start
+with timed() as t_fit:
+    model.fit(ml.ratings)
 rated = model.rated(user)
 print(
     f"User {user} rated {len(rated):,} movies, {rated.mean():.2f}★ on average "
     f"(the model's baseline for them: {model.baseline(user):.2f}★). "
-    f"Fitting {model!r} took {t_fit:.1f} s. Their favourites:"
+    f"Fitting {model!r} took {t_fit.seconds:.1f} s. Their favourites:"
 )
-show(rated.head(5).reset_index())
+titled(rated.head(5).reset_index(), titles)
 
 # %%
 recs = model.recommend(user, k)
@@ -178,7 +166,7 @@ print(
     f"{titles.title(first)}: score {recs['score'].iloc[0]:.2f} = the sum of "
     f"{len(why)} contributions (similarity × (rating − baseline)); the five largest:"
 )
-show(why.head(5))
+titled(why.head(5), titles)
 
 # %% [markdown]
 # A contribution is large when a rated movie is both close to the recommendation and
@@ -193,8 +181,8 @@ key = record(
     movie_id=int(movie_id),
     movie_fallback=note is not None,
     k=int(k),
-    sklearn_ms=t_sklearn * 1000,
-    zeerec_ms=t_fast * 1000,
+    sklearn_ms=t_sklearn.ms,
+    zeerec_ms=t_fast.ms,
     sklearn_equals_zeerec_set=bool(same_set),
     sklearn_equals_zeerec_order=bool(same_order),
     max_distance_difference=f"{gap:.1e}",
@@ -205,9 +193,9 @@ key = record(
     user_id=int(user),
     user_ratings=len(rated),
     recommender=repr(model),
-    fit_s=t_fit,
+    fit_s=t_fit.seconds,
     n_recommendations=len(recs),
-    nearest_neighbours=titles.with_titles(seed_nn).to_dict("records"),
+    nearest_neighbours=with_titles(seed_nn, titles).to_dict("records"),
     recommendations=readable(recs, titles, rated).to_dict("records"),
 )
 findings(key)

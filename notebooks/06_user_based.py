@@ -41,12 +41,18 @@ top_n = 10  # length of every recommendation list
 fallback_epochs = 8  # epochs of the small MF trained here only if model_dir has none
 
 # %%
-import time
-
 import pandas as pd
 
 from zeerec import data as zd
 from zeerec import newuser
+from zeerec.display import (
+    evidence_table,
+    list_traits,
+    median_seconds,
+    overlap,
+    side_by_side,
+    timed,
+)
 from zeerec.models.foldin import agreement, load_or_train_foldin
 from zeerec.profile import profile_for, profile_table
 from zeerec.report import findings, record
@@ -123,10 +129,9 @@ print(
 # at least three neighbours rated are ranked.
 
 # %%
-start = time.perf_counter()
-lists = {"user": newuser.recommend(models, "user", profile, n=top_n)}
-user_ms = (time.perf_counter() - start) * 1000
-newuser.display_table(lists["user"], "user", movies)
+with timed() as t_user:
+    lists = {"user": newuser.recommend(models, "user", profile, n=top_n)}
+evidence_table(lists["user"], "user", movies)
 
 # %% [markdown]
 # Each row says who vouches for the movie: how many of the neighbours rated it and their
@@ -149,12 +154,7 @@ if mf_note:
     print(mf_note)
 models.mf = foldin
 lists["mf"] = newuser.recommend(models, "mf", profile, n=top_n)
-runs = []
-for _ in range(20):  # median of repeated calls: one call is too short to time alone
-    start = time.perf_counter()
-    newuser.recommend(models, "mf", profile, n=top_n)
-    runs.append((time.perf_counter() - start) * 1000)
-foldin_ms = float(pd.Series(runs).median())
+foldin_ms = 1000 * median_seconds(lambda: newuser.recommend(models, "mf", profile, n=top_n))
 folded = foldin.fold_in(profile)
 top_mf = lists["mf"]
 print(
@@ -163,7 +163,7 @@ print(
     f"movie bias averages {top_mf['movie_bias'].mean():+.2f} stars and the taste match "
     f"{top_mf['taste_match'].mean():+.2f}."
 )
-newuser.display_table(top_mf, "mf", movies)
+evidence_table(top_mf, "mf", movies)
 
 # %% [markdown]
 # A prediction splits into the movie's bias — how much better than average everyone
@@ -211,7 +211,7 @@ print("Profile weights: " + ", ".join(
     f"{name} {w:+.2f}" for name, w in weights[weights.abs() > 1e-9]
     .sort_values(ascending=False).items()))
 lists["content"] = newuser.recommend(models, "content", profile, n=top_n)
-newuser.display_table(lists["content"], "content", movies)
+evidence_table(lists["content"], "content", movies)
 
 # %% [markdown]
 # Content-based sees only genres and decades, so the movies in the list look alike on
@@ -229,7 +229,7 @@ newuser.display_table(lists["content"], "content", movies)
 # %%
 lists["hybrid"] = newuser.recommend(models, "hybrid", profile, n=top_n)
 print(f"Hybrid mode: {lists['hybrid'].attrs['mode']}.")
-newuser.display_table(lists["hybrid"], "hybrid", movies)
+evidence_table(lists["hybrid"], "hybrid", movies)
 
 # %% [markdown]
 # The score is the sum of the two parts shown: a movie rises when neighbours rated it
@@ -241,12 +241,13 @@ newuser.display_table(lists["hybrid"], "hybrid", movies)
 # %%
 order = ["user", "mf", "content", "hybrid"]
 lists = {m: lists[m] for m in order}
-display(newuser.side_by_side(lists, movies))  # noqa: F821 (IPython built-in)
-overlap = newuser.overlap(lists)
-overlap
+labelled = {newuser.LABELS[m]: lists[m] for m in order}
+display(side_by_side(labelled, movies))  # noqa: F821 (IPython built-in)
+shared_movies = overlap(labelled)
+shared_movies
 
 # %%
-traits = newuser.list_traits(lists, ratings, movies, profile)
+traits = list_traits(labelled, ratings, movies, profile)
 traits.style.format({"median_ratings": "{:,.0f}", "weighted_rating": "{:.2f}",
                      "median_year": "{:.0f}", "genre_match": "{:.0%}"})
 
@@ -255,12 +256,12 @@ best = traits["weighted_rating"].idxmax()
 worst = traits["weighted_rating"].idxmin()
 most_popular = traits["median_ratings"].idxmax()
 oldest = traits["median_year"].idxmin()
-pairs = [(a, b) for i, a in enumerate(overlap.index) for b in overlap.columns[i + 1:]]
-shared = sum(overlap.loc[a, b] for a, b in pairs)
+pairs = [(a, b) for i, a in enumerate(shared_movies.index) for b in shared_movies.columns[i + 1:]]
+shared = sum(shared_movies.loc[a, b] for a, b in pairs)
 print(
     f"The four lists share {shared} movie(s) over {len(pairs)} pairs of lists; the hybrid "
-    f"keeps {overlap.loc['hybrid', 'user-based CF']} of user-based CF's and "
-    f"{overlap.loc['hybrid', 'content-based']} of content-based's movies. "
+    f"keeps {shared_movies.loc['hybrid', 'user-based CF']} of user-based CF's and "
+    f"{shared_movies.loc['hybrid', 'content-based']} of content-based's movies. "
     f"Best rated overall: {best} (mean weighted rating "
     f"{traits.loc[best, 'weighted_rating']:.2f}); lowest: {worst} "
     f"({traits.loc[worst, 'weighted_rating']:.2f}). Most popular: {most_popular} (median "
@@ -290,7 +291,7 @@ key = record(
     stand_in_profile=note is not None,
     n_common_raters=len(common),
     n_neighbours=len(neighbours),
-    user_based_ms=user_ms,
+    user_based_ms=t_user.ms,
     foldin_ms=foldin_ms,
     mf_model=mf_note or "notebook 05's saved model",
     foldin_rmse_vs_trained=float(check["rmse_vs_trained"].median()),
@@ -303,7 +304,7 @@ key = record(
     top_content=[titles[m] for m in lists["content"]["movie_id"]],
     top_hybrid=[titles[m] for m in lists["hybrid"]["movie_id"]],
     evidence={
-        name: newuser.display_table(rec, name, movies).reset_index().to_dict("records")
+        name: evidence_table(rec, name, movies).reset_index().to_dict("records")
         for name, rec in lists.items()
     },
 )

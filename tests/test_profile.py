@@ -14,7 +14,6 @@ from zeerec.profile import (
     profile_table,
     stand_in_profile,
     validate_profile,
-    with_titles,
 )
 
 MOVIES = pd.DataFrame(
@@ -145,8 +144,6 @@ def test_tables_show_titles():
     assert table["title"].tolist() == ["Home Alone (1990)", "Mrs. Doubtfire (1993)"]
     assert table["stars"].tolist() == [5, 3]
     assert table.loc[0, "genres"] == "Children's|Comedy"
-    rec = with_titles(pd.DataFrame({"movie_id": [1485], "score": [1.0]}), MOVIES)
-    assert rec.columns.tolist() == ["movie_id", "title", "score"]
 
 
 def test_stand_in_profile_on_synthetic_data(tiny):

@@ -11,6 +11,7 @@ import pytest
 from sklearn.metrics.pairwise import cosine_similarity
 
 from zeerec import data, plots
+from zeerec import gram as zg
 from zeerec import similarity as zs
 from zeerec.matrix import RatingMatrix
 from zeerec.similarity import (
@@ -18,11 +19,7 @@ from zeerec.similarity import (
     TooFewRatersError,
     UnratedMovieError,
     describe_pivot,
-    list_evidence,
-    overlap,
-    popularity_bias,
     seed_corrwith,
-    side_by_side,
 )
 
 # --------------------------------------------------------------------------- hand-worked
@@ -175,7 +172,7 @@ def test_matrix_rows_equal_one_against_all(rnd, method):
 def test_packed_products_equal_plain_products(rnd, monkeypatch):
     _, sim = rnd
     packed = {m: sim.matrix(m, min_common=2) for m in ("pearson", "cosine", "seed_pearson")}
-    monkeypatch.setattr(zs, "_PACKING_ENABLED", False)
+    monkeypatch.setattr(zg, "_PACKING_ENABLED", False)
     for method, expected in packed.items():
         np.testing.assert_array_equal(sim.matrix(method, min_common=2), expected)
 
@@ -183,7 +180,7 @@ def test_packed_products_equal_plain_products(rnd, monkeypatch):
 def test_scipy_product_gives_the_same_matrices(rnd, monkeypatch):
     _, sim = rnd
     fast = {m: sim.matrix(m, min_common=2) for m in zs.METHODS}
-    monkeypatch.setattr(zs, "_matmul_to_dense", None)  # as with scikit-learn < 1.8
+    monkeypatch.setattr(zg, "_matmul_to_dense", None)  # as with scikit-learn < 1.8
     for method, expected in fast.items():
         np.testing.assert_allclose(sim.matrix(method, min_common=2), expected, atol=1e-12)
 
@@ -256,26 +253,6 @@ def test_too_few_common_raters_is_reported_not_ranked(hand):
     assert top.attrs["too_few_common"] == 3
 
 
-# --------------------------------------------------------------------------- helpers
-
-
-def test_side_by_side_and_overlap(hand):
-    lists = {
-        "pearson": hand.most_similar(10, n=3, method="pearson", min_common=2),
-        "cosine": hand.most_similar(10, n=2, method="cosine"),
-    }
-    titles = {10: "A", 20: "B", 30: "C", 40: "D", 50: "E"}
-    table = side_by_side(lists, titles)
-    assert table.shape == (3, 2)
-    assert table.loc[1, "pearson"] == "B (0.96)"
-    assert table.loc[3, "cosine"] == ""
-    both = overlap(lists)
-    assert both.loc["pearson", "pearson"] == 3
-    assert both.loc["pearson", "cosine"] == len(
-        set(lists["pearson"]["movie_id"]) & set(lists["cosine"]["movie_id"])
-    )
-
-
 # --------------------------------------------------------------------------- real slice
 
 
@@ -294,30 +271,12 @@ def test_liar_liar_seed_mode_matches_pandas_on_the_real_slice(real_slice):
     assert top["movie_id"].iloc[0] == 500  # Mrs. Doubtfire, as in the seed notebook
 
 
-def test_describe_pivot_and_list_evidence(hand):
+def test_describe_pivot(hand):
     pivot = describe_pivot(hand.ratings)
     assert pivot["users (rows)"] == 4 and pivot["movies (columns)"] == 5
     assert pivot["ratings (filled cells)"] == 13 and pivot["empty cells"] == 7
     assert pivot["share of cells empty"] == pytest.approx(7 / 20)
     assert pivot["dense zero-filled pivot (MB)"] == pytest.approx(20 * 8 / 1e6)
-    lists = {
-        "seed": hand.most_similar(10, n=3, method="seed_pearson"),
-        "pearson": hand.most_similar(10, n=2, method="pearson", min_common=3),
-    }
-    scores = {
-        "seed": hand.scores(10, "seed_pearson"),
-        "pearson": hand.scores(10, "pearson", min_common=3),
-    }
-    table = list_evidence(lists, scores, hand.common_raters(10))
-    assert table.loc["pearson", "fewest common raters"] == 3
-    assert table.loc["seed", "shared with seed"] == 3
-    assert table.loc["pearson", "shared with seed"] == len(
-        set(lists["seed"]["movie_id"]) & set(lists["pearson"]["movie_id"])
-    )
-    n = hand.common_raters(10)
-    expected = pd.Series(scores["seed"]).drop(10).corr(n.drop(10), method="spearman")
-    assert table.loc["seed", "rank corr. of score with common raters"] == pytest.approx(expected)
-    assert popularity_bias(scores["seed"], n, 10) == pytest.approx(expected)
 
 
 def test_similarity_heatmap_is_titled_and_labelled(hand):

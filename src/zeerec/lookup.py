@@ -102,11 +102,10 @@ class TitleIndex:
     def titles(self, movie_ids: Iterable[int]) -> list[str]:
         return [self.title(int(m)) for m in movie_ids]
 
-    def with_titles(self, frame: pd.DataFrame, column: str = "movie_id") -> pd.DataFrame:
-        """``frame`` with a ``title`` column first, looked up from its ``column`` of ids."""
-        out = frame.copy()
-        out.insert(0, "title", self.titles(out[column]))
-        return out
+    @property
+    def series(self) -> pd.Series:
+        """movie_id → catalogue title, for lookups that must not raise (see zeerec.display)."""
+        return self._title
 
     def find(self, query: int | str) -> int:
         """The movie_id that ``query`` (a title in any common spelling, or an id) names."""

@@ -165,17 +165,6 @@ def profile_table(profile: Mapping[int, int], movies: pd.DataFrame) -> pd.DataFr
     )
 
 
-def with_titles(
-    frame: pd.DataFrame, movies: pd.DataFrame, column: str = "movie_id"
-) -> pd.DataFrame:
-    """Insert a ``title`` column after ``column`` (movie ids → titles from the catalogue)."""
-    out = frame.copy()
-    titles = movies.set_index("movie_id")["title"]
-    values = titles.reindex(out[column].astype("Int64")).to_numpy()
-    out.insert(out.columns.get_loc(column) + 1, "title", values)
-    return out
-
-
 # --------------------------------------------------------------------------- synthetic data
 
 

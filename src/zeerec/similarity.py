@@ -21,19 +21,19 @@ similarity is only as good as the evidence behind it.
 One movie against all is a handful of sparse matrix-vector products against
 precomputed column statistics, so a query costs milliseconds at ML-1M size. The full
 item × item matrix comes from ``X.T @ X``-style products accumulated straight into a
-dense array; for integer ratings the counts and sums over common raters are packed
-into one product (exact, see :func:`_corated_moments`). Ties in every ranking are
-broken by movie_id.
+dense array (:mod:`zeerec.gram`; for integer ratings the counts and sums over common
+raters are packed into one exact product). Ties in every ranking are broken by movie_id.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from zeerec.gram import corated_moments, count_and_dot, gram
 from zeerec.matrix import RatingMatrix
 from zeerec.ranking import check_n, top_n
 
@@ -308,11 +308,11 @@ class ItemSimilarity:
         n = None
         if method == "pearson":
             X = self._sub(cols)
-            n, sx, sxx = _corated_moments(X)
-            score = _pearson_matrix(n, sx, sxx, _gram(X, X))
+            n, sx, sxx = corated_moments(X)
+            score = _pearson_matrix(n, sx, sxx, gram(X, X))
         elif method in ("seed_pearson", "cosine"):
             X = self._sub(cols)
-            n, sxy = _count_and_dot(X) if need_n else (None, _gram(X, X))
+            n, sxy = count_and_dot(X) if need_n else (None, gram(X, X))
             s, q = self._sum[pick], self._sumsq[pick]
             if method == "cosine":
                 score = _ratio(sxy, np.outer(q, q))
@@ -325,7 +325,7 @@ class ItemSimilarity:
         else:
             C = self._sub(cols, self._centred)
             norm = self._cnorm[pick]
-            score = _ratio(_gram(C, C), np.outer(norm, norm) ** 2)
+            score = _ratio(gram(C, C), np.outer(norm, norm) ** 2)
         if need_n and n is None:
             n = self.common_raters_matrix(movie_ids)
         if n is not None:
@@ -335,7 +335,7 @@ class ItemSimilarity:
     def common_raters_matrix(self, movie_ids: Sequence[int] | None = None) -> np.ndarray:
         """Number of users who rated both movies, for every pair (``B.T @ B``), as int64."""
         B = self._sub(self._columns(movie_ids), np.ones_like(self._X.data))
-        return np.rint(_gram(B, B)).astype(np.int64)
+        return np.rint(gram(B, B)).astype(np.int64)
 
 
 def _pearson_matrix(n: np.ndarray, sx: np.ndarray, sxx: np.ndarray, sxy: np.ndarray) -> np.ndarray:
@@ -359,91 +359,6 @@ def _apply_evidence(
     return score
 
 
-def _gram(A: sp.csr_matrix, B: sp.csr_matrix) -> np.ndarray:
-    """Dense ``A.T @ B`` for two users × movies sparse matrices.
-
-    The result is nearly dense (most movie pairs share a rater), so scikit-learn's
-    ``sparse_matmul_to_dense``, which accumulates straight into the dense output, is
-    about twice as fast as scipy's sparse product followed by ``toarray``.
-    """
-    At = A.T.tocsr()
-    if _matmul_to_dense is not None and At.dtype == B.dtype == np.float64:
-        return _matmul_to_dense(At, B)
-    return (At @ B).toarray()
-
-
-try:  # scikit-learn >= 1.8
-    from sklearn.utils.sparsefuncs import sparse_matmul_to_dense as _matmul_to_dense
-except ImportError:  # pragma: no cover - older scikit-learn: scipy's product instead
-    _matmul_to_dense = None
-
-_EXACT_BITS = 52  # integers below 2**53 add up exactly in float64, in any order
-
-
-def _packing(X: sp.csr_matrix) -> tuple[int, int] | None:
-    """(largest rating, most raters of one movie) if ratings are non-negative integers."""
-    data = X.data
-    if not _PACKING_ENABLED or len(data) == 0:
-        return None
-    if not (np.all(data >= 0) and np.all(data == np.round(data))):
-        return None
-    return int(data.max()), int(np.bincount(X.indices).max())
-
-
-def _like(X: sp.csr_matrix, data: np.ndarray) -> sp.csr_matrix:
-    return sp.csr_matrix((data, X.indices, X.indptr), shape=X.shape)
-
-
-def _corated_moments(X: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For every pair (i, j), over the users who rated both: n, Σ x_i and Σ x_i².
-
-    These need ``B.T @ B``, ``X.T @ B`` and ``(X∘X).T @ B``. For non-negative integer
-    ratings the three are packed into one product: with ``L = 1 + x·2^a + x²·2^b`` on
-    the rated cells, ``(L.T @ B)_ij = n + 2^a·Σx + 2^b·Σx²``. The bit fields cannot
-    run into each other, as ``n ≤ N``, ``Σx ≤ top·N`` and ``Σx² ≤ top²·N`` (``N`` the
-    most raters of any movie, ``top`` the highest rating), and every partial sum is an
-    integer below 2^53, which float64 adds exactly in any order — so the result is
-    identical to the three separate products, at a third of the cost. Anything else
-    (fractional ratings, more than 52 bits) takes the three products.
-    """
-    bounds = _packing(X)
-    if bounds is not None:
-        top, N = bounds
-        a = N.bit_length()
-        b = a + (top * N).bit_length()
-        if b + (top * top * N).bit_length() <= _EXACT_BITS:
-            x = X.data
-            L = _like(X, 1 + x * 2.0**a + x * x * 2.0**b)
-            P = _gram(L, _like(X, np.ones_like(x))).astype(np.int64)
-            n = (P & ((1 << a) - 1)).astype(np.float64)
-            sx = ((P >> a) & ((1 << (b - a)) - 1)).astype(np.float64)
-            sxx = (P >> b).astype(np.float64)
-            return n, sx, sxx
-    B = _like(X, np.ones_like(X.data))
-    return _gram(B, B), _gram(X, B), _gram(_like(X, X.data * X.data), B)
-
-
-def _count_and_dot(X: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
-    """Common raters ``B.T @ B`` and dot products ``X.T @ X`` for every pair, as floats.
-
-    Packed like :func:`_corated_moments`: ``L = 1 + x·2^a`` on both sides gives
-    ``n + 2^a·(Σx_i + Σx_j) + 2^2a·Σx_i·x_j``, one product instead of two.
-    """
-    bounds = _packing(X)
-    if bounds is not None:
-        top, N = bounds
-        a = (2 * top * N).bit_length()
-        if 2 * a + (top * top * N).bit_length() <= _EXACT_BITS:
-            L = _like(X, 1 + X.data * 2.0**a)
-            P = _gram(L, L).astype(np.int64)
-            return (P & ((1 << a) - 1)).astype(np.float64), (P >> (2 * a)).astype(np.float64)
-    B = _like(X, np.ones_like(X.data))
-    return _gram(B, B), _gram(X, X)
-
-
-_PACKING_ENABLED = True  # tests switch it off to check the packed path against the plain one
-
-
 # --------------------------------------------------------------------------- the seed's way
 
 
@@ -459,9 +374,6 @@ def seed_corrwith(ratings: pd.DataFrame, movie_id: int) -> pd.Series:
     if movie_id not in mat.columns:
         raise UnratedMovieError(f"movie_id {movie_id} has no ratings in this table")
     return mat.corrwith(mat[movie_id]).rename("seed_pearson")
-
-
-# --------------------------------------------------------------------------- comparing lists
 
 
 def describe_pivot(ratings: RatingMatrix) -> pd.Series:
@@ -481,71 +393,4 @@ def describe_pivot(ratings: RatingMatrix) -> pd.Series:
             "dense zero-filled pivot (MB)": cells * 8 / 1e6,
             "sparse matrix (MB)": sparse_bytes / 1e6,
         }
-    )
-
-
-def side_by_side(
-    lists: Mapping[str, pd.DataFrame], titles: Mapping[int, str] | pd.Series, digits: int = 2
-) -> pd.DataFrame:
-    """Top lists next to each other: one column per method, "title (score)" per rank."""
-    columns = {}
-    for label, top in lists.items():
-        columns[label] = [
-            f"{titles[int(m)]} ({s:.{digits}f})"
-            for m, s in zip(top["movie_id"], top["score"], strict=True)
-        ]
-    length = max((len(c) for c in columns.values()), default=0)
-    frame = pd.DataFrame(
-        {k: v + [""] * (length - len(v)) for k, v in columns.items()},
-        index=pd.RangeIndex(1, length + 1, name="rank"),
-    )
-    return frame
-
-
-def popularity_bias(scores: pd.Series, n_common: pd.Series, movie_id: int) -> float:
-    """Spearman rank correlation, over all other movies, of score and common raters.
-
-    Near 1, a measure mostly ranks movies by how many raters they share with
-    ``movie_id`` (co-popularity), whatever those raters thought of them. Movies without
-    a score are left out.
-    """
-    both = pd.DataFrame({"score": scores, "n": n_common}).drop(index=movie_id).dropna()
-    if both["score"].nunique() < 2 or both["n"].nunique() < 2:
-        return float("nan")  # a constant has no rank correlation
-    return float(both["score"].corr(both["n"], method="spearman"))
-
-
-def list_evidence(
-    lists: Mapping[str, pd.DataFrame], scores: Mapping[str, pd.Series], n_common: pd.Series
-) -> pd.DataFrame:
-    """Per method: common raters behind its top list, overlap with the first two lists,
-    and how much the method's scores follow the number of common raters (all movies).
-
-    ``lists`` come from :meth:`ItemSimilarity.most_similar` for one movie; ``scores``
-    holds each method's :meth:`ItemSimilarity.scores` for it, under the same keys.
-    """
-    names = list(lists)
-    movie_id = next(iter(lists.values())).attrs["movie_id"]
-    shared = overlap(lists)
-    table = pd.DataFrame(
-        {
-            "median common raters": [int(t["n_common"].median()) for t in lists.values()],
-            "fewest common raters": [int(t["n_common"].min()) for t in lists.values()],
-        },
-        index=names,
-    )
-    for other in names[:2]:
-        table[f"shared with {other}"] = shared[other].to_numpy()
-    table["rank corr. of score with common raters"] = [
-        popularity_bias(scores[name], n_common, movie_id) for name in names
-    ]
-    return table
-
-
-def overlap(lists: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    """How many movies each pair of top lists shares (the diagonal is each list's length)."""
-    sets = {k: set(v["movie_id"].tolist()) for k, v in lists.items()}
-    names = list(sets)
-    return pd.DataFrame(
-        [[len(sets[a] & sets[b]) for b in names] for a in names], index=names, columns=names
     )
