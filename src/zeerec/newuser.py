@@ -9,8 +9,9 @@
 - ``hybrid``: :class:`~zeerec.models.hybrid.Hybrid` — CF where neighbours vouch for a
   movie, content elsewhere, content only when you overlap with too few people.
 
-:func:`display_table` turns each model's output into a titled table whose evidence
-columns say why each movie is there.
+:func:`zeerec.display.evidence_table` turns each model's output into a titled table
+whose evidence columns say why each movie is there; :data:`LABELS` names the methods
+in tables.
 """
 
 from __future__ import annotations
@@ -74,7 +75,6 @@ def recommend(
 ) -> pd.DataFrame:
     """The model's own top-n frame (movie_id, score and its evidence columns)."""
     return models.get(method).recommend(dict(profile), k=n)
-
 
 
 # cli.py (not part of the display refactor) still calls newuser.display_table.
