@@ -1,0 +1,85 @@
+"""Loading and validating the MovieLens-1M files ("zee" or GroupLens names).
+
+The three files are ``::``-separated and ISO-8859-1 encoded. Everything downstream
+works on one canonical shape, a :class:`MovieLens` holding three tidy DataFrames:
+
+- ``movies``: movie_id int32, title string (as in the file), name string (title
+  without the year), year Int16, genres (list of str);
+- ``users``: user_id int32, gender category, age int8 (the code), age_group
+  ordered category, occupation_id int8, occupation category, zip string;
+- ``ratings``: user_id int32, movie_id int32, rating int8, timestamp datetime64[s].
+
+Bad rows are either fatal (``strict=True``: the error names file, line and value)
+or dropped and counted in ``MovieLens.quality``; nothing is coerced silently.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from zeerec.data.locate import find_files, has_data, is_synthetic
+from zeerec.data.ml1m import _read_dat, parse_files
+from zeerec.data.ml100k import load_ml100k
+from zeerec.data.processed import load_processed, save_processed
+from zeerec.data.quality import _Problems
+from zeerec.data.tables import (
+    AGE_GROUPS,
+    HOW_TO_GET_DATA,
+    KINDS,
+    OCCUPATIONS,
+    SYNTHETIC_MARKER,
+    DataError,
+    DataFormatError,
+    MissingDataError,
+    MovieLens,
+)
+
+__all__ = [
+    "AGE_GROUPS",
+    "HOW_TO_GET_DATA",
+    "KINDS",
+    "OCCUPATIONS",
+    "SYNTHETIC_MARKER",
+    "DataError",
+    "DataFormatError",
+    "MissingDataError",
+    "MovieLens",
+    "_Problems",  # benchmarks/bench_load.py times the parser on its own
+    "_read_dat",
+    "find_files",
+    "has_data",
+    "is_synthetic",
+    "load",
+    "load_ml100k",
+    "load_processed",
+    "save_processed",
+]
+
+
+def load(folder: str | os.PathLike, strict: bool = False) -> MovieLens:
+    """Read, validate and decode the three files found in ``folder``.
+
+    ``strict=True`` raises :class:`DataFormatError` at the first invalid line; the
+    default drops such rows and lists them in ``MovieLens.quality``. A folder holding
+    MovieLens-100K's native ``u.data`` is read by :func:`load_ml100k` instead.
+    """
+    if (Path(folder) / "u.data").is_file() and not has_data(folder):
+        return load_ml100k(folder)
+    files = find_files(folder)
+    problems = _Problems(strict)
+    movies, users, ratings = parse_files(files, problems)
+    info = {kind: str(p) for kind, p in files.items()}
+    marker = Path(folder) / SYNTHETIC_MARKER
+    if marker.is_file():
+        info["synthetic"] = json.loads(marker.read_text())
+    return MovieLens(
+        movies=movies,
+        users=users,
+        ratings=ratings,
+        quality=problems.table(),
+        source=str(Path(folder).resolve()),
+        synthetic=marker.is_file(),
+        info=info,
+    )

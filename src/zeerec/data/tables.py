@@ -1,0 +1,158 @@
+"""The canonical MovieLens tables, the codes they are decoded with, and the data errors.
+
+:class:`MovieLens` is the one in-memory shape every notebook and model works on; its
+tables and dtypes are described in :mod:`zeerec.data`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+KINDS = ("movies", "ratings", "users")
+SYNTHETIC_MARKER = "zeerec-synthetic.json"
+
+AGE_GROUPS: dict[int, str] = {
+    1: "Under 18",
+    18: "18-24",
+    25: "25-34",
+    35: "35-44",
+    45: "45-49",
+    50: "50-55",
+    56: "56+",
+}
+
+OCCUPATIONS: dict[int, str] = {
+    0: "other or not specified",
+    1: "academic/educator",
+    2: "artist",
+    3: "clerical/admin",
+    4: "college/grad student",
+    5: "customer service",
+    6: "doctor/health care",
+    7: "executive/managerial",
+    8: "farmer",
+    9: "homemaker",
+    10: "K-12 student",
+    11: "lawyer",
+    12: "programmer",
+    13: "retired",
+    14: "sales/marketing",
+    15: "scientist",
+    16: "self-employed",
+    17: "technician/engineer",
+    18: "tradesman/craftsman",
+    19: "unemployed",
+    20: "writer",
+}
+
+HOW_TO_GET_DATA = (
+    "Put zee-movies.dat, zee-ratings.dat and zee-users.dat (or the GroupLens names "
+    "movies.dat, ratings.dat, users.dat) into data/raw/, run `make data` to download "
+    "MovieLens-1M from GroupLens, or use the synthetic sample: `make report DATA=sample`."
+)
+
+
+GENDER_DTYPE = pd.CategoricalDtype(["F", "M"])
+AGE_GROUP_DTYPE = pd.CategoricalDtype(list(AGE_GROUPS.values()), ordered=True)
+
+
+def users_table(
+    user_id: pd.Series,
+    gender: pd.Series,
+    age: pd.Series,
+    occupation_id: pd.Series,
+    occupation: pd.Series,
+    zip_code: pd.Series,
+) -> pd.DataFrame:
+    """The canonical users table; ``age`` holds ML-1M age codes, ``occupation`` a category."""
+    return pd.DataFrame(
+        {
+            "user_id": user_id.astype("int32"),
+            "gender": gender.astype(GENDER_DTYPE),
+            "age": age.astype("int8"),
+            "age_group": age.map(AGE_GROUPS).astype(AGE_GROUP_DTYPE),
+            "occupation_id": occupation_id.astype("int8"),
+            "occupation": occupation,
+            "zip": zip_code.astype("string"),
+        }
+    )
+
+
+def ratings_table(
+    user_id: pd.Series, movie_id: pd.Series, rating: pd.Series, timestamp: pd.Series
+) -> pd.DataFrame:
+    """The canonical ratings table; ``timestamp`` in seconds since 1970 (UTC)."""
+    return pd.DataFrame(
+        {
+            "user_id": user_id.astype("int32"),
+            "movie_id": movie_id.astype("int32"),
+            "rating": rating.astype("int8"),
+            "timestamp": timestamp.to_numpy().astype("datetime64[s]"),
+        }
+    )
+
+
+class DataError(Exception):
+    """Base class for every problem with the input data."""
+
+
+class MissingDataError(DataError, FileNotFoundError):
+    """A data folder or one of the three files is not where it was expected."""
+
+
+class DataFormatError(DataError, ValueError):
+    """A line of a data file is invalid; raised in strict mode or when nothing usable is left."""
+
+    def __init__(self, path: Path, line: int | None, problem: str, value: object = None):
+        self.path, self.line, self.problem, self.value = Path(path), line, problem, value
+        where = f"{self.path}" + (f", line {line}" if line is not None else "")
+        shown = "" if value is None else f": {value!r}"
+        super().__init__(
+            f"{where}: {problem}{shown}. Fix or remove the line, or load with strict=False "
+            "to drop such rows and count them in the data-quality table."
+        )
+
+
+@dataclass
+class MovieLens:
+    """The three canonical tables plus what was found wrong while reading them."""
+
+    movies: pd.DataFrame
+    users: pd.DataFrame
+    ratings: pd.DataFrame
+    quality: pd.DataFrame
+    source: str = ""
+    synthetic: bool = False
+    info: dict = field(default_factory=dict)
+
+    def summary(self) -> dict[str, int]:
+        """Counts a reader checks first: is this the data I think it is?"""
+        return {
+            "movies": len(self.movies),
+            "users": len(self.users),
+            "ratings": len(self.ratings),
+            "rated_movies": int(self.ratings["movie_id"].nunique()),
+            "active_users": int(self.ratings["user_id"].nunique()),
+            "titles_without_year": int(self.movies["year"].isna().sum()),
+        }
+
+    def column_types(self) -> pd.DataFrame:
+        """Column × table grid of dtypes: the quick proof that nothing is left as raw text."""
+        rows = [
+            {"table": name, "column": col, "dtype": str(dtype)}
+            for name in ("movies", "users", "ratings")
+            for col, dtype in getattr(self, name).dtypes.items()
+        ]
+        grid = pd.DataFrame(rows).pivot_table(
+            index="column", columns="table", values="dtype", aggfunc="first"
+        )
+        return grid.fillna("")
+
+    def merged(self) -> pd.DataFrame:
+        """One row per rating with the movie's and the user's attributes (the seed's ``data``)."""
+        return self.ratings.merge(self.movies, on="movie_id", how="left", validate="m:1").merge(
+            self.users, on="user_id", how="left", validate="m:1"
+        )
