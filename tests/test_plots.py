@@ -156,7 +156,7 @@ def test_ratings_per_movie_is_a_log_histogram(data) -> None:
 
 def test_log_integer_edges_cover_the_range_without_shrinking() -> None:
     for lo, hi in [(1, 617), (20, 2314), (5, 5), (1, 2)]:
-        edges = plots._log_integer_edges(lo, hi, 40)
+        edges = plots.eda._log_integer_edges(lo, hi, 40)
         assert edges[0] == lo and edges[-1] == hi + 1
         widths = np.diff(edges)
         assert (widths >= 1).all()
