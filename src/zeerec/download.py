@@ -196,63 +196,80 @@ def safe_extract(
     may point outside the folder. Files are written to a scratch folder beside `dest` and only
     moved in once all of them are complete, so a failure never leaves half a data set behind.
     """
-    dest_path = Path(dest)
     try:
         archive = zipfile.ZipFile(zip_path)
     except (zipfile.BadZipFile, OSError) as exc:
         raise _fail(
             f"cannot extract {os.fspath(zip_path)}: not a zip archive ({exc})", dest
         ) from exc
-
     with archive:
-        infos = archive.infolist()
-        for info in infos:
-            problem = _unsafe(info.filename)
-            if problem:
-                raise _fail(
-                    f"refusing to extract {os.fspath(zip_path)}: member {info.filename!r} "
-                    f"{problem}",
-                    dest,
-                )
-        chosen: list[zipfile.ZipInfo] = []
-        for name in members:
-            matches = [
-                info
-                for info in infos
-                if not info.is_dir()
-                and posixpath.basename(posixpath.normpath(info.filename.replace("\\", "/"))) == name
-            ]
-            if not matches:
-                raise _fail(f"cannot extract {os.fspath(zip_path)}: {name} is missing", dest)
-            if len(matches) > 1:
-                found = ", ".join(repr(info.filename) for info in matches)
-                raise _fail(
-                    f"cannot extract {os.fspath(zip_path)}: {name} appears more than once "
-                    f"({found})",
-                    dest,
-                )
-            chosen.append(matches[0])
+        chosen = _choose_members(archive, zip_path, members, dest)
+        _extract_all(archive, dict(zip(members, chosen, strict=True)), zip_path, dest)
+    return [Path(dest) / name for name in members]
 
-        parent = Path(os.path.abspath(dest_path)).parent
-        parent.mkdir(parents=True, exist_ok=True)
-        scratch = Path(tempfile.mkdtemp(prefix=".ml-1m-extract-", dir=parent))
-        moved: list[Path] = []
+
+def _choose_members(
+    archive: zipfile.ZipFile,
+    zip_path: str | os.PathLike[str],
+    members: tuple[str, ...],
+    dest: str | os.PathLike[str],
+) -> list[zipfile.ZipInfo]:
+    """The archive entry of each member (by base name), once every entry name is vetted."""
+    infos = archive.infolist()
+    for info in infos:
+        problem = _unsafe(info.filename)
+        if problem:
+            raise _fail(
+                f"refusing to extract {os.fspath(zip_path)}: member {info.filename!r} {problem}",
+                dest,
+            )
+    chosen: list[zipfile.ZipInfo] = []
+    for name in members:
+        matches = [
+            info
+            for info in infos
+            if not info.is_dir()
+            and posixpath.basename(posixpath.normpath(info.filename.replace("\\", "/"))) == name
+        ]
+        if not matches:
+            raise _fail(f"cannot extract {os.fspath(zip_path)}: {name} is missing", dest)
+        if len(matches) > 1:
+            found = ", ".join(repr(info.filename) for info in matches)
+            raise _fail(
+                f"cannot extract {os.fspath(zip_path)}: {name} appears more than once ({found})",
+                dest,
+            )
+        chosen.append(matches[0])
+    return chosen
+
+
+def _extract_all(
+    archive: zipfile.ZipFile,
+    chosen: dict[str, zipfile.ZipInfo],
+    zip_path: str | os.PathLike[str],
+    dest: str | os.PathLike[str],
+) -> None:
+    """Write each chosen entry to a scratch folder beside `dest`, then move them all in."""
+    dest_path = Path(dest)
+    parent = Path(os.path.abspath(dest_path)).parent
+    parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=".ml-1m-extract-", dir=parent))
+    moved: list[Path] = []
+    try:
         try:
-            try:
-                for name, info in zip(members, chosen, strict=True):
-                    with archive.open(info) as src, open(scratch / name, "wb") as out:
-                        shutil.copyfileobj(src, out, _CHUNK)
-            except (zipfile.BadZipFile, OSError, EOFError) as exc:
-                raise _fail(f"cannot extract {os.fspath(zip_path)}: {exc}", dest) from exc
-            dest_path.mkdir(parents=True, exist_ok=True)
-            try:
-                for name in members:
-                    os.replace(scratch / name, dest_path / name)
-                    moved.append(dest_path / name)
-            except OSError as exc:
-                for path in moved:
-                    path.unlink(missing_ok=True)
-                raise _fail(f"cannot move extracted files into {dest_path}: {exc}", dest) from exc
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
-    return [dest_path / name for name in members]
+            for name, info in chosen.items():
+                with archive.open(info) as src, open(scratch / name, "wb") as out:
+                    shutil.copyfileobj(src, out, _CHUNK)
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise _fail(f"cannot extract {os.fspath(zip_path)}: {exc}", dest) from exc
+        dest_path.mkdir(parents=True, exist_ok=True)
+        try:
+            for name in chosen:
+                os.replace(scratch / name, dest_path / name)
+                moved.append(dest_path / name)
+        except OSError as exc:
+            for path in moved:
+                path.unlink(missing_ok=True)
+            raise _fail(f"cannot move extracted files into {dest_path}: {exc}", dest) from exc
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)

@@ -20,6 +20,7 @@ import numpy as np
 from zeerec.data import SYNTHETIC_MARKER
 from zeerec.features import GENRES
 from zeerec.files import atomic_write
+from zeerec.synthetic_titles import make_titles
 
 __all__ = ["GENRES", "SYNTHETIC_MARKER", "ensure_sample", "generate"]
 
@@ -89,135 +90,6 @@ class _Users:
     zipcode: np.ndarray
 
 
-# --- Titles ------------------------------------------------------------------------------------
-_ADJECTIVES = (
-    "Silent", "Hollow", "Crimson", "Restless", "Amber", "Distant", "Burning", "Frozen", "Gentle",
-    "Hidden", "Iron", "Velvet", "Broken", "Golden", "Quiet", "Savage", "Electric", "Painted",
-    "Wandering", "Bitter", "Sleepless", "Forgotten", "Shattered", "Crooked", "Drifting",
-    "Emerald", "Faded", "Glass", "Howling", "Ivory", "Jagged", "Lonesome", "Midnight", "Narrow",
-    "Obsidian", "Pale", "Rusty", "Scarlet", "Tangled", "Unquiet", "Vanishing", "Weary",
-    "Copper", "Dusty", "Fearless", "Gilded", "Hungry", "Lucky", "Marbled", "Northern", "Open",
-    "Patient", "Reckless", "Salted", "Southern", "Thin", "Uneasy", "Wicked", "Brave", "Cheerful",
-    "Clever", "Curious", "Dizzy", "Eager", "Fragile", "Grim", "Humble", "Jolly", "Kindly",
-    "Lively", "Merry", "Nimble", "Proud", "Rowdy", "Sneaky", "Tender", "Wistful", "Sunken",
-    "Stolen", "Borrowed", "Final", "Twelfth", "Seventh", "Crystal", "Paper", "Neon", "Winter",
-    "Autumn", "Summer", "Spring", "Lantern", "Marble", "Cobalt", "Saffron", "Silver", "Granite",
-)  # fmt: skip
-_NOUNS = (
-    "Harbor", "Lantern", "Orchard", "Meridian", "Canyon", "Lighthouse", "Carousel", "Compass",
-    "Garden", "Horizon", "Island", "Junction", "Kingdom", "Labyrinth", "Mirror", "Nocturne",
-    "Outpost", "Pilgrim", "Quarry", "Railway", "Saddle", "Tower", "Umbrella", "Valley", "Willow",
-    "Anchor", "Bridge", "Cathedral", "Drifter", "Echo", "Falcon", "Glacier", "Hermit", "Inlet",
-    "Jackal", "Keeper", "Locket", "Marsh", "Nomad", "Oracle", "Prairie", "Raven", "Sparrow",
-    "Thicket", "Vagabond", "Wharf", "Almanac", "Bayou", "Citadel", "Dynamo", "Ember", "Foundry",
-    "Gambler", "Hangar", "Ledger", "Monsoon", "Nightingale", "Orbit", "Parlor", "Quartet",
-    "Riddle", "Sentinel", "Tinker", "Voyager", "Warden", "Arcade", "Beacon", "Cipher", "Dominion",
-    "Furnace", "Gondola", "Hourglass", "Juggler", "Kettle", "Lagoon", "Magician", "Nursery",
-    "Observatory", "Pendulum", "Rampart", "Scarecrow", "Tangent", "Undertow", "Vineyard",
-    "Whistle", "Zephyr", "Avalanche", "Balcony", "Caravan", "Detective", "Ferryman", "Greenhouse",
-    "Lamplighter", "Mapmaker", "Quilt", "Rooftop", "Smuggler", "Tailor", "Weaver", "Satellite",
-    "Cartographer", "Dollhouse", "Snowglobe", "Boathouse", "Treehouse", "Firefly", "Tugboat",
-)  # fmt: skip
-_PLURALS = (
-    "Lanterns", "Orchards", "Ravens", "Sparrows", "Strangers", "Whispers", "Ashes", "Bells",
-    "Embers", "Feathers", "Gardens", "Islands", "Keys", "Ladders", "Mirrors", "Rivers",
-    "Shadows", "Tides", "Wolves", "Clocks", "Kites", "Marbles", "Pebbles", "Lighthouses",
-)  # fmt: skip
-_PLACES = (
-    "Pinewood", "Marlow Bay", "Stonebridge", "Ashford", "Coldwater", "Redfern", "Larkspur",
-    "Brambleton", "Hollis Creek", "Eastmoor", "Fairhaven", "Glenrock", "Kestrel Point",
-    "Millbrook", "Northgate", "Oakhurst", "Quill Harbor", "Ravenscar", "Saltmarsh", "Thornbury",
-    "Umberland", "Westvale", "Yarrow", "Brisbane Road", "Calder Falls", "Dunmore", "Elmstead",
-)  # fmt: skip
-_NAMES = (
-    "Marlowe", "Delaney", "Henrietta", "Barnaby", "Ottoline", "Cassius", "Winifred", "Thaddeus",
-    "Philippa", "Lucius", "Rosalind", "Ambrose", "Imogen", "Jasper", "Cordelia", "Rufus",
-    "Beatrix", "Leopold", "Maude", "Silas", "Tabitha", "Horace", "Eugenie", "Fitzgerald",
-)  # fmt: skip
-_SECOND_NOUNS = (
-    "Run", "Blues", "Story", "Affair", "Games", "Song", "Fever", "Dance", "Line", "Code", "Heat",
-    "Road", "Waltz", "Lullaby", "Protocol", "Diaries", "Crossing", "Parade", "Rhapsody", "Trail",
-    "Shift", "Circuit", "Ballad", "Gambit", "Sonata", "Weekend", "Reunion", "Holiday",
-)  # fmt: skip
-_SUBTITLES = (
-    "The Return", "Part II", "Part III", "The Next Chapter", "Second Wind", "The Long Way Back",
-    "Into the Deep", "After the Storm", "The Final Hour", "A New Dawn", "Homecoming",
-    "The Lost Files", "Reckoning", "Rebirth", "The Beginning", "Beyond the Gate",
-)  # fmt: skip
-# Accented words make sure the ISO-8859-1 path is exercised (all encodable in Latin-1).
-_ACCENTED = (
-    "Café", "Señorita", "Fiancée", "Naïveté", "Résumé", "Piñata", "Crème Brûlée", "Mañana",
-    "Déjà Vu", "Soirée", "Protégé", "Émigré", "Über Alles", "Façade", "Jalapeño", "Château",
-)  # fmt: skip
-
-# Title styles: plain "The ..." / ", The" suffix / adjective-noun / "X of the Y" / "Name's X" /
-# "X Run" / colon sequel / ", A" suffix / accented.
-_STYLES = (
-    "the",
-    "the_suffix",
-    "adj_noun",
-    "of_the",
-    "possessive",
-    "compound",
-    "colon",
-    "a_suffix",
-    "accented",
-)
-_STYLE_WEIGHTS = np.array([0.15, 0.15, 0.2, 0.12, 0.08, 0.15, 0.06, 0.06, 0.03])
-
-
-def _pick(rng: np.random.Generator, words: tuple[str, ...]) -> str:
-    return words[int(rng.integers(len(words)))]
-
-
-def _title(rng: np.random.Generator, style: str) -> str:
-    adj, noun = _pick(rng, _ADJECTIVES), _pick(rng, _NOUNS)
-    if style == "the":
-        return f"The {adj} {noun}"
-    if style == "the_suffix":
-        return f"{adj} {noun}, The"
-    if style == "adj_noun":
-        return f"{adj} {_pick(rng, _PLURALS)}"
-    if style == "of_the":
-        if rng.random() < 0.5:
-            return f"{_pick(rng, _PLURALS)} of {_pick(rng, _PLACES)}"
-        return f"{noun} of the {_pick(rng, _PLURALS)}"
-    if style == "possessive":
-        return f"{_pick(rng, _NAMES)}'s {noun}"
-    if style == "compound":
-        return f"{noun} {_pick(rng, _SECOND_NOUNS)}"
-    if style == "colon":
-        return f"{noun} {_pick(rng, _SECOND_NOUNS)}: {_pick(rng, _SUBTITLES)}"
-    if style == "a_suffix":
-        return f"{noun} in {_pick(rng, _PLACES)}, A"
-    word = _pick(rng, _ACCENTED)
-    variant = int(rng.integers(3))
-    if variant == 0:
-        return f"{adj} {word}, The"
-    if variant == 1:
-        return f"{word} in {_pick(rng, _PLACES)}"
-    return f"{_pick(rng, _NAMES)}'s {word}"
-
-
-def _make_titles(rng: np.random.Generator, years: np.ndarray) -> list[str]:
-    """Invent unique "Title (YYYY)" strings; every special style appears at least once."""
-    n = len(years)
-    styles = rng.choice(len(_STYLES), size=n, p=_STYLE_WEIGHTS / _STYLE_WEIGHTS.sum())
-    forced = rng.choice(n, size=min(n, 3), replace=False)
-    for idx, style in zip(forced, ("the_suffix", "colon", "accented"), strict=False):
-        styles[idx] = _STYLES.index(style)
-    seen: set[str] = set()
-    titles: list[str] = []
-    for style, year in zip(styles, years, strict=True):
-        while True:
-            full = f"{_title(rng, _STYLES[style])} ({year})"
-            if full not in seen:
-                break
-        seen.add(full)
-        titles.append(full)
-    return titles
-
-
 # --- Movies and users ---------------------------------------------------------------------------
 def _make_movies(rng: np.random.Generator, n_movies: int, max_id: int) -> _Movies:
     ids = np.sort(rng.choice(max_id, size=n_movies, replace=False) + 1)
@@ -230,7 +102,7 @@ def _make_movies(rng: np.random.Generator, n_movies: int, max_id: int) -> _Movie
     keys = np.log(GENRE_WEIGHTS)[None, :] + rng.gumbel(size=(n_movies, len(GENRES)))
     rank = np.argsort(np.argsort(-keys, axis=1, kind="stable"), axis=1, kind="stable")
     genres = rank <= n_genres[:, None]
-    titles = _make_titles(rng, years)
+    titles = make_titles(rng, years)
     return _Movies(ids=ids, years=years, genres=genres, titles=titles)
 
 
@@ -298,9 +170,36 @@ def _user_counts(rng: np.random.Generator, n_users: int, target: int, cap: int) 
 def _make_ratings(
     rng: np.random.Generator, users: _Users, movies: _Movies, scale: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Who rated what, with how many stars and when: (user, movie, stars, timestamp) arrays."""
+    n_users = len(users.ids)
+    p, q = _tastes(rng, users, movies)
+    p_mean_taste = (p[: min(n_users, 500)] @ q.T).mean()
+    log_pop, b_item = _popularity(rng, movies)
+    b_user = USER_BIAS_SD * rng.standard_normal(n_users)
+
+    n_ratable = int(np.isfinite(log_pop).sum())
+    cap = max(MIN_RATINGS_PER_USER, int(MAX_USER_SHARE * n_ratable))
+    target = min(round(FULL_RATINGS * scale), round(MAX_DENSITY * n_users * n_ratable))
+    target = max(target, MIN_RATINGS_PER_USER * n_users)
+    counts = _user_counts(rng, n_users, target, cap)
+
+    u, m, taste = _choose_movies(rng, p, q, p_mean_taste, log_pop, counts)
+    score = b_user[u] + b_item[m] + taste + NOISE_SD * rng.standard_normal(len(u))
+    # Stars by quantile thresholds: overall shares match the ML-1M targets.
+    cuts = np.quantile(score, np.cumsum(STAR_SHARES / STAR_SHARES.sum())[:-1])
+    stars = np.searchsorted(cuts, score, side="right") + 1
+
+    ts = _timestamps(rng, counts, u)
+    order = np.lexsort((movies.ids[m], ts, u))
+    return users.ids[u][order], movies.ids[m][order], stars[order], ts[order]
+
+
+def _tastes(
+    rng: np.random.Generator, users: _Users, movies: _Movies
+) -> tuple[np.ndarray, np.ndarray]:
+    """User taste vectors p and movie factors q, scaled so that <p_u, q_i> has sd TASTE_SD."""
     n_users, n_movies = len(users.ids), len(movies.ids)
     n_genre_dims = len(GENRES)
-
     # Movie factors: normalised genre indicator + noise, plus genre-free dimensions.
     g = movies.genres / np.sqrt(movies.genres.sum(axis=1, keepdims=True))
     q = np.hstack(
@@ -316,30 +215,44 @@ def _make_ratings(
             rng.standard_normal((n_users, N_FREE_DIMS)),
         ]
     )
-    # Scale so that <p_u, q_i> has sd TASTE_SD (estimated on a fixed subsample: deterministic).
+    # The sd is estimated on a fixed subsample of users: deterministic.
     probe = (p[: min(n_users, 500)] @ q.T).ravel()
     p *= TASTE_SD / probe.std()
-    p_mean_taste = (p[: min(n_users, 500)] @ q.T).mean()
+    return p, q
 
-    # Popularity: lognormal, newer movies a little more watched, some movies never rated.
+
+def _popularity(rng: np.random.Generator, movies: _Movies) -> tuple[np.ndarray, np.ndarray]:
+    """Log popularity (-inf: never rated) and item bias of each movie.
+
+    Popularity is lognormal, newer movies a little more watched, some movies never rated;
+    popular movies are somewhat better liked.
+    """
+    n_movies = len(movies.ids)
     log_pop = POPULARITY_SD * rng.standard_normal(n_movies) + 0.6 * (movies.years >= 1990)
     n_unrated = int(round(UNRATED_SHARE * n_movies))
     n_unrated = min(n_unrated, max(0, n_movies - MIN_MOVIES))
     unrated = rng.choice(n_movies, size=n_unrated, replace=False)
     log_pop[unrated] = -np.inf
-    n_ratable = n_movies - n_unrated
     z_pop = (log_pop[np.isfinite(log_pop)] - log_pop[np.isfinite(log_pop)].mean()) / POPULARITY_SD
     b_item = ITEM_BIAS_SD * rng.standard_normal(n_movies)
     b_item[np.isfinite(log_pop)] += ITEM_POP_EFFECT * z_pop
-    b_user = USER_BIAS_SD * rng.standard_normal(n_users)
+    return log_pop, b_item
 
-    cap = max(MIN_RATINGS_PER_USER, int(MAX_USER_SHARE * n_ratable))
-    target = min(round(FULL_RATINGS * scale), round(MAX_DENSITY * n_users * n_ratable))
-    target = max(target, MIN_RATINGS_PER_USER * n_users)
-    counts = _user_counts(rng, n_users, target, cap)
 
-    # Which movies: Plackett-Luce sampling without replacement (Gumbel-top-k) on
-    # popularity + taste tilt, one chunk of users at a time to bound memory.
+def _choose_movies(
+    rng: np.random.Generator,
+    p: np.ndarray,
+    q: np.ndarray,
+    p_mean_taste: float,
+    log_pop: np.ndarray,
+    counts: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which movies each user rates: (user row, movie column, taste) per rating.
+
+    Plackett-Luce sampling without replacement (Gumbel-top-k) on popularity + taste
+    tilt, one chunk of users at a time to bound memory.
+    """
+    n_users, n_movies = len(p), len(q)
     user_idx, movie_idx, taste = [], [], []
     chunk = max(1, 4_000_000 // n_movies)
     for start in range(0, n_users, chunk):
@@ -356,17 +269,7 @@ def _make_ratings(
         user_idx.append(rows + start)
         movie_idx.append(cols)
         taste.append(aff[rows, cols])
-    u = np.concatenate(user_idx)
-    m = np.concatenate(movie_idx)
-    score = b_user[u] + b_item[m] + np.concatenate(taste) + NOISE_SD * rng.standard_normal(len(u))
-
-    # Stars by quantile thresholds: overall shares match the ML-1M targets.
-    cuts = np.quantile(score, np.cumsum(STAR_SHARES / STAR_SHARES.sum())[:-1])
-    stars = np.searchsorted(cuts, score, side="right") + 1
-
-    ts = _timestamps(rng, counts, u)
-    order = np.lexsort((movies.ids[m], ts, u))
-    return users.ids[u][order], movies.ids[m][order], stars[order], ts[order]
+    return np.concatenate(user_idx), np.concatenate(movie_idx), np.concatenate(taste)
 
 
 def _timestamps(rng: np.random.Generator, counts: np.ndarray, u: np.ndarray) -> np.ndarray:
