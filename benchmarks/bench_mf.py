@@ -37,9 +37,13 @@ import pandas as pd
 from common import SHARED, log, markdown_table, publish, run_surprise, surprise_models
 
 from zeerec import data
-from zeerec.metrics import mae, rmse
+from zeerec.display import timed
+from zeerec.evaluation import rating_table
+from zeerec.metrics import rmse
+from zeerec.mf_analysis import ablation, training_summary
 from zeerec.models import mf
 from zeerec.models.baseline import BiasBaseline, GlobalMean
+from zeerec.models.mf import tf_setup
 from zeerec.splits import random_split
 from zeerec.synthetic import generate
 
@@ -53,12 +57,8 @@ def fmt(frame: pd.DataFrame) -> str:
 
 
 def run_zeerec(train: pd.DataFrame, test: pd.DataFrame) -> tuple[list[dict], mf.BiasedMF]:
-    truth = test["rating"].to_numpy(dtype=float)
-    rows = []
-    improved = None
-    n_fit = len(train) - int(round(len(train) * 0.1))
-    seed_batch = mf.seed_batch_size(n_fit)
-    models = {
+    seed_batch = mf.seed_plan(len(train)).batch_size
+    factories = {
         "zeerec global mean": lambda: GlobalMean(),
         "zeerec bias baseline": lambda: BiasBaseline(),
         f"seed MF as published (batch {seed_batch})": lambda: mf.SeedMF(
@@ -66,28 +66,22 @@ def run_zeerec(train: pd.DataFrame, test: pd.DataFrame) -> tuple[list[dict], mf.
         ),
         "**zeerec improved MF** (BiasedMF defaults)": lambda: mf.BiasedMF(seed=SEED),
     }
-    for name, make in models.items():
+    models, fit_seconds = {}, {}
+    for name, make in factories.items():
         log(f"  {name}")
-        model = make()
-        start = time.perf_counter()
-        model.fit(train)
-        fit_s = time.perf_counter() - start
-        scored = test
-        if isinstance(model, mf.SeedMF):  # no embedding for unseen ids: score what it knows
-            scored = test[
-                test["user_id"].isin(model.ratings_.user_ids)
-                & test["movie_id"].isin(model.ratings_.movie_ids)
-            ]
-        pred = model.predict(scored["user_id"], scored["movie_id"])
-        t = scored["rating"].to_numpy(dtype=float)
-        row = {"model": name, "rmse": rmse(t, pred), "mae": mae(t, pred), "fit_s": fit_s}
-        if len(scored) < len(truth):
-            row["model"] += (
-                f" (scored on the {len(scored):,} of {len(truth):,} test ratings it knows)"
-            )
-        rows.append(row)
-        if isinstance(model, mf.BiasedMF):
-            improved = model
+        models[name] = make()
+        with timed() as t:
+            models[name].fit(train)
+        fit_seconds[name] = t.seconds
+    # the seed model has no embedding for unseen ids: it is scored on the pairs it knows
+    table = rating_table(models, test, fit_seconds)
+    rows = []
+    for name, row in table.iterrows():
+        n, label = int(row["n_scored"]), name
+        if n < len(test):
+            label += f" (scored on the {n:,} of {len(test):,} test ratings it knows)"
+        rows.append({"model": label, "rmse": row["rmse"], "mae": row["mae"], "fit_s": row["fit_s"]})
+    improved = next(m for m in models.values() if isinstance(m, mf.BiasedMF))
     return rows, improved
 
 
@@ -99,10 +93,11 @@ def bench_dataset(folder: Path, label: str) -> tuple[list[str], dict]:
     theirs = run_surprise(train, test, surprise_models(SEED))
     table = pd.DataFrame(ours + theirs[["model", "rmse", "mae", "fit_s"]].to_dict("records"))
     log(f"{label}: ablation")
-    steps = mf.ablation(train, test, implicit=True)
+    steps = ablation(train, test, implicit=True)
     best = table.loc[table["model"].str.contains("improved"), "rmse"].iloc[0]
     surprise_best = table.loc[table["model"].str.startswith("Surprise"), "rmse"].min()
     target = TARGETS[label]
+    run = training_summary(improved)
     verdict = (
         f"Improved MF RMSE **{best:.4f}** (target ≤ {target}): "
         + ("met" if best <= target else "**not met**")
@@ -116,10 +111,10 @@ def bench_dataset(folder: Path, label: str) -> tuple[list[str], dict]:
         fmt(table.rename(columns={"fit_s": "fit (s)"})),
         "",
         verdict,
-        f"The improved model stopped at epoch {improved.best_epoch_} (validation RMSE "
-        f"{improved.validation_rmse_:.4f} on the 10 % it carved from the training ratings), "
-        f"refit on all of them; taste stretch {np.mean(improved.taste_scale_):.2f}; "
-        f"{np.median(improved.epoch_seconds_):.2f} s per epoch.",
+        f"The improved model stopped at epoch {run['best_epoch']} (validation RMSE "
+        f"{run['validation_rmse']:.4f} on the 10 % it carved from the training ratings), "
+        f"refit on all of them; taste stretch {run['taste_stretch']:.2f}; "
+        f"{run['seconds_per_epoch']:.2f} s per epoch.",
         "",
         "What each ingredient buys (cumulative: each row adds one ingredient to the row "
         "above and is a fresh model on this split; `gain` = RMSE of the row it builds on "
@@ -136,22 +131,40 @@ def bench_synthetic() -> list[str]:
         ml = data.load(folder)
     train, test = random_split(ml.ratings, 0.2, seed=SEED)
     log(f"synthetic: {len(train):,} training ratings")
+    table = pd.DataFrame(biased_timings(train, test) + seed_timings(train))
+    return [
+        f"### Synthetic sample at ML-1M size: {len(train):,} training ratings "
+        f"(of {len(ml.ratings):,}), {ml.ratings['user_id'].nunique():,} users",
+        "",
+        "Per-epoch times include the validation pass (and, with members, the members' "
+        "average on the validation set); the refit epochs have no validation; the slowest "
+        "epoch is the first, which includes XLA's compilation (models training on at least "
+        f"{tf_setup.XLA_MIN_RATINGS:,} ratings, `zeerec.models.mf.tf_setup.XLA_MIN_RATINGS`). "
+        f"Seed-model rows time three epochs over {mf.seed_plan(len(train)).n_fit:,} ratings; "
+        "total = first epoch + 19 × the median of the other two.",
+        "",
+        fmt(table),
+    ]
+
+
+def biased_timings(train: pd.DataFrame, test: pd.DataFrame) -> list[dict]:
+    """BiasedMF's epoch and fit times (and test RMSE) in a few variants, XLA on and off."""
     rows = []
     variants = {
         "BiasedMF defaults (32 factors × 4 members, batch 2048)": {},
         "BiasedMF defaults, XLA off": {"xla": False},
-        "BiasedMF, 1 member": {"members": 1},
+        "BiasedMF, 1 member": {"n_members": 1},
         "BiasedMF, 4 members, batch 4096, Adam 1e-2": {"batch_size": 4096, "learning_rate": 1e-2},
     }
-    threshold = mf.XLA_MIN_RATINGS
+    threshold = tf_setup.XLA_MIN_RATINGS  # use_xla reads it from tf_setup
     for name, settings in variants.items():
         log(f"  {name}")
         settings = dict(settings)
-        mf.XLA_MIN_RATINGS = threshold if settings.pop("xla", True) else None
+        tf_setup.XLA_MIN_RATINGS = threshold if settings.pop("xla", True) else None
         try:
             model = mf.BiasedMF(seed=SEED, **settings).fit(train)
         finally:
-            mf.XLA_MIN_RATINGS = threshold
+            tf_setup.XLA_MIN_RATINGS = threshold
         secs = np.asarray(model.epoch_seconds_)
         n_val = len(model.history_["loss"])
         rows.append(
@@ -164,7 +177,12 @@ def bench_synthetic() -> list[str]:
                 "test RMSE": rmse(test["rating"], model.predict(test["user_id"], test["movie_id"])),
             }
         )
-    n_fit = len(train) - int(round(len(train) * 0.1))
+    return rows
+
+
+def seed_timings(train: pd.DataFrame) -> list[dict]:
+    """The seed model's 20 published epochs, extrapolated from 3 (the first pays the compile)."""
+    rows = []
     for label, batch in (("seed MF, published batch 128", 128), ("seed MF, batch 1024", 1024)):
         log(f"  {label}")
         model = mf.SeedMF(epochs=3, batch_size=batch, seed=SEED).fit(train)
@@ -180,20 +198,7 @@ def bench_synthetic() -> list[str]:
                 "test RMSE": np.nan,
             }
         )
-    table = pd.DataFrame(rows)
-    return [
-        f"### Synthetic sample at ML-1M size: {len(train):,} training ratings "
-        f"(of {len(ml.ratings):,}), {ml.ratings['user_id'].nunique():,} users",
-        "",
-        "Per-epoch times include the validation pass (and, with members, the members' "
-        "average on the validation set); the refit epochs have no validation; the slowest "
-        "epoch is the first, which includes XLA's compilation (models training on at least "
-        f"{mf.XLA_MIN_RATINGS:,} ratings, `zeerec.models.mf.XLA_MIN_RATINGS`). Seed-model "
-        f"rows time three epochs over {n_fit:,} ratings; total = first epoch + 19 × the "
-        "median of the other two.",
-        "",
-        fmt(table),
-    ]
+    return rows
 
 
 def summary(results: dict[str, dict]) -> list[str]:

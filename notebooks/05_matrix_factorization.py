@@ -34,7 +34,7 @@ model_dir = "../data/models"  # the improved model is saved here for notebooks 0
 seed = 42  # one seed for the split, the validation carving and Keras
 test_size = 0.2  # held-out share of the ratings (the seed's 80/20)
 factors = 32  # improved model: factors per member
-members = 4  # improved model: independent models trained side by side and averaged
+n_members = 4  # improved model: independent models trained side by side and averaged
 epochs = 60  # improved model: at most; early stopping on the validation set ends sooner
 batch_size = 2048  # improved model: ratings per Adam step
 learning_rate = 5e-3  # improved model: Adam's starting rate, halved when validation stalls
@@ -49,15 +49,15 @@ top_n = 10  # length of the similar-movies and top-N lists
 similar_min_ratings = 20  # similar movies: only movies with this many training ratings
 
 # %%
-import time
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 
 from zeerec import data as zd
-from zeerec import plots
+from zeerec import mf_analysis, plots
+from zeerec.display import timed
+from zeerec.evaluation import rating_table
 from zeerec.lookup import TitleIndex, pick_movie, typical_user
 from zeerec.models import mf
 from zeerec.models.baseline import BiasBaseline, GlobalMean
@@ -69,7 +69,7 @@ ml = zd.load_processed(processed_dir)
 ratings, movies = ml.ratings, ml.movies
 titles = TitleIndex(movies)
 train, test = random_split(ratings, test_size, seed=seed)
-cold = ~(test["user_id"].isin(train["user_id"]) & test["movie_id"].isin(train["movie_id"]))
+cold = mf_analysis.cold_pairs(train, test)
 print(
     f"{len(ratings):,} ratings: {len(train):,} to train on, {len(test):,} held out for the "
     f"final comparison ({cold.sum():,} of those involve a user or movie with no training "
@@ -94,16 +94,14 @@ print(
 # epoch (its number, then the losses).
 
 # %%
-n_fit_seed = len(train) - int(round(len(train) * 0.1))  # 10 % is held out for validation
-seed_batch = mf.seed_batch_size(n_fit_seed) if seed_batch_size is None else int(seed_batch_size)
-steps = seed_epochs * int(np.ceil(n_fit_seed / seed_batch))
+plan = mf.seed_plan(len(train), seed_epochs, seed_batch_size)  # 10 % held out for validation
 print(
-    f"Seed model: {seed_epochs} epochs, batch {seed_batch}, Adam({seed_learning_rate:g}) "
-    f"→ {steps:,} Adam steps (published: 20 × 1,100 = 22,000)."
+    f"Seed model: {seed_epochs} epochs, batch {plan.batch_size}, Adam({seed_learning_rate:g}) "
+    f"→ {plan.steps:,} Adam steps (published: 20 × 1,100 = 22,000)."
 )
 seed_model = mf.SeedMF(
     epochs=seed_epochs,
-    batch_size=seed_batch,
+    batch_size=plan.batch_size,
     learning_rate=seed_learning_rate,
     seed=seed,
     verbose=2,
@@ -126,7 +124,7 @@ seed_model = mf.SeedMF(
 #   epochs;
 # - a **stretch of the taste term** fitted on the validation set: L2 shrinks both
 #   factors of a dot product, the stretch gives back what was shrunk too much;
-# - `members` independent models trained side by side in one Keras model, each
+# - `n_members` independent models trained side by side in one Keras model, each
 #   walking the data in its own order, and **averaged** — which is again one MF model;
 # - predictions **clipped** to 1–5.
 #
@@ -136,7 +134,7 @@ seed_model = mf.SeedMF(
 # %%
 model = mf.BiasedMF(
     factors=factors,
-    members=members,
+    n_members=n_members,
     epochs=epochs,
     batch_size=batch_size,
     learning_rate=learning_rate,
@@ -144,7 +142,7 @@ model = mf.BiasedMF(
     seed=seed,
     verbose=2,
 ).fit(train)
-per_epoch = float(np.median(model.epoch_seconds_))
+run = mf_analysis.training_summary(model)
 print(
     f"Early stopping: training ends once the validation RMSE has not improved by at least "
     f"{model.min_delta:g} for {model.patience} epochs in a row, and the learning rate is "
@@ -152,10 +150,10 @@ print(
     f"{model.lr_min_delta:g}; the epoch with the lowest validation RMSE is kept."
 )
 print(
-    f"Stopped after {len(model.history_['loss'])} epochs, kept epoch {model.best_epoch_} "
-    f"(validation RMSE {model.validation_rmse_:.4f}), refit on all {model.n_train_:,} "
-    f"training ratings; taste stretch {np.mean(model.taste_scale_):.2f}. "
-    f"{model.fit_seconds_:.1f} s in all, {per_epoch:.2f} s per epoch."
+    f"Stopped after {run['epochs_run']} epochs, kept epoch {run['best_epoch']} "
+    f"(validation RMSE {run['validation_rmse']:.4f}), refit on all {run['n_train']:,} "
+    f"training ratings; taste stretch {run['taste_stretch']:.2f}. "
+    f"{run['fit_seconds']:.1f} s in all, {run['seconds_per_epoch']:.2f} s per epoch."
 )
 
 # %% [markdown]
@@ -175,7 +173,7 @@ print(
     f"after the last — "
     + (
         "still falling when training ends."
-        if seed_val[-1] < seed_val[-2] - 1e-3
+        if mf_analysis.still_falling(seed_val)
         else "it had levelled off."
     )
 )
@@ -197,20 +195,18 @@ print(
 # ## Baselines and the comparison on the test set
 
 # %%
-start = time.perf_counter()
-global_mean = GlobalMean().fit(train)
-t_mean = time.perf_counter() - start
-start = time.perf_counter()
-biases = BiasBaseline().fit(train)
-t_bias = time.perf_counter() - start
+with timed() as t_mean:
+    global_mean = GlobalMean().fit(train)
+with timed() as t_bias:
+    biases = BiasBaseline().fit(train)
 models = {
     "global mean": global_mean,
     "bias baseline (user + movie)": biases,
     "seed MF (as published)": seed_model,
     "improved MF (zeerec)": model,
 }
-table = mf.rating_table(
-    models, test, {"global mean": t_mean, "bias baseline (user + movie)": t_bias}
+table = rating_table(
+    models, test, {"global mean": t_mean.seconds, "bias baseline (user + movie)": t_bias.seconds}
 )
 table.style.format(
     {"rmse": "{:.4f}", "mae": "{:.4f}", "mape": "{:.1%}", "n_scored": "{:,}", "fit_s": "{:.1f}"}
@@ -254,18 +250,18 @@ if seed_row.n_scored < len(test):
 
 # %%
 if ablation_ratings > 0:
-    part = train.sample(n=min(ablation_ratings, len(train)), random_state=seed)
+    part = mf_analysis.ablation_sample(train, ablation_ratings, seed)
     settings = dict(
         factors=factors,
-        members=members,
+        n_members=n_members,
         epochs=epochs,
         batch_size=batch_size,
         learning_rate=learning_rate,
         reg=reg,
         seed=seed,
     )
-    steps_table = mf.ablation(part, test, settings)
-    gains = steps_table.iloc[1:].set_index("step")["rmse_gain"]
+    steps_table = mf_analysis.ablation(part, test, settings)
+    gains = mf_analysis.ablation_gains(steps_table)
     print(
         f"Ablation on {len(part):,} training ratings: RMSE {steps_table['rmse'].iloc[0]:.4f} "
         f"without any penalty, {steps_table['rmse'].iloc[-1]:.4f} with everything; the largest "
@@ -278,7 +274,7 @@ if ablation_ratings > 0:
             "(BENCHMARKS.md); a small sample of other data can disagree."
         )
 else:
-    steps_table = pd.DataFrame(columns=["step", "rmse", "mae", "epochs", "fit_s", "rmse_gain"])
+    steps_table = pd.DataFrame(columns=list(mf_analysis.ABLATION_COLUMNS))
     print("Ablation skipped (ablation_ratings = 0).")
 steps_table.set_index("step").style.format(
     {"rmse": "{:.4f}", "mae": "{:.4f}", "rmse_gain": "{:+.4f}", "fit_s": "{:.1f}"}, na_rep=""
@@ -297,18 +293,14 @@ steps_table.set_index("step").style.format(
 
 # %%
 known = test[~cold]
-fig = plots.predicted_vs_actual(
-    known["rating"],
-    {
-        "improved MF": model.predict(known["user_id"], known["movie_id"]),
-        "seed MF": seed_model.predict(known["user_id"], known["movie_id"]),
-        "bias baseline": biases.predict(known["user_id"], known["movie_id"]),
-    },
-)
+predicted = {
+    name: m.predict(known["user_id"], known["movie_id"])
+    for name, m in (("improved MF", model), ("seed MF", seed_model), ("bias baseline", biases))
+}
+fig = plots.predicted_vs_actual(known["rating"], predicted)
 plt.show()
-for name, m in (("improved MF", model), ("seed MF", seed_model), ("bias baseline", biases)):
-    p = pd.Series(m.predict(known["user_id"], known["movie_id"])).groupby(known["rating"].values)
-    lo, hi = p.mean().get(1, np.nan), p.mean().get(5, np.nan)
+for name, pred in predicted.items():
+    lo, hi = mf_analysis.mean_prediction_at(known["rating"], pred, (1, 5))
     print(f"{name}: mean prediction {lo:.2f} for 1★ ratings, {hi:.2f} for 5★ ({hi - lo:.2f} apart)")
 
 # %% [markdown]
@@ -320,7 +312,7 @@ for name, m in (("improved MF", model), ("seed MF", seed_model), ("bias baseline
 # ## A map of the movies
 
 # %%
-mapped = mf.movie_map(model, movies, min_ratings=50)
+mapped = mf_analysis.movie_map(model, movies, min_ratings=50)
 picked = mapped.nlargest(8, "n_ratings")
 fig = plots.embedding_map(
     mapped[["x", "y"]].to_numpy(),
@@ -330,16 +322,12 @@ fig = plots.embedding_map(
     title=f"Movie embeddings, first two principal components ({len(mapped):,} movies)",
 )
 plt.show()
-xy = mapped[["x", "y"]].to_numpy()
-centres = mapped.groupby("main_genre")[["x", "y"]].transform("mean").to_numpy()
-between = 1 - ((xy - centres) ** 2).sum() / ((xy - xy.mean(axis=0)) ** 2).sum()
+between = mf_analysis.genre_share_of_spread(mapped)
 print(
     f"The main genre accounts for {between:.0%} of the spread of the points on this map "
     "(0 % = genres mixed at random)."
 )
-mapped.groupby("main_genre")[["x", "y"]].mean().assign(
-    movies=mapped["main_genre"].value_counts()
-).sort_values("movies", ascending=False)
+mf_analysis.genre_centres(mapped)
 
 # %% [markdown]
 # Each point is a movie with at least 50 training ratings, coloured by its most specific
@@ -356,31 +344,17 @@ mapped.groupby("main_genre")[["x", "y"]].mean().assign(
 movie_id, note = pick_movie(ml, movie)  # an unknown title stops here with suggestions
 if note:
     print(note)
-counts = train.groupby("movie_id").size()
-similar, neighbours = {}, {}
+similar = {}
 for name, m in (("improved MF", model), ("seed MF", seed_model)):
-    top = m.similar_movies(movie_id, k=top_n, min_ratings=similar_min_ratings)
-    neighbours[name] = top["movie_id"].to_numpy()
-    similar[name] = pd.DataFrame(
-        {
-            "title": titles.titles(top["movie_id"]),
-            "cosine": top["similarity"].to_numpy(),
-            "ratings": counts.reindex(top["movie_id"]).fillna(0).astype(int).to_numpy(),
-        }
-    )
-genre_sets = movies.set_index("movie_id")["genres"].map(set)
-for name, m in (("improved MF", model), ("seed MF", seed_model)):
-    ids = neighbours[name]
-    shared = np.mean([bool(genre_sets[i] & genre_sets[movie_id]) for i in ids])
-    q = m.movie_factors / np.linalg.norm(m.movie_factors, axis=1, keepdims=True).clip(1e-12)
-    typical = np.median(q @ q[m.ratings_.movie_index(movie_id)[0]])
+    top = m.similar_movies(movie_id, n=top_n, min_ratings=similar_min_ratings)
+    similar[name] = mf_analysis.neighbours_table(top, titles, train)
+    shared = mf_analysis.genre_overlap(movies, top["movie_id"], [movie_id])
+    typical = mf_analysis.median_cosine(m, movie_id)
     print(
         f"{name}: {shared:.0%} of the neighbours share a genre with {titles.title(movie_id)}; "
         f"the median cosine over all movies is {typical:.2f}."
     )
-side = pd.concat(similar, axis=1)
-side.index = pd.RangeIndex(1, len(side) + 1, name="rank")
-side
+pd.concat(similar, axis=1)
 
 # %% [markdown]
 # Cosine similarity of movie embeddings: two movies are close when the same users'
@@ -395,17 +369,9 @@ side
 
 # %%
 user = typical_user(train) if user_id is None else int(user_id)
-seen = train[train["user_id"] == user].sort_values(["rating", "movie_id"], ascending=[False, True])
-rec = model.recommend(user, k=top_n)
-genres = movies.set_index("movie_id")["genres"].map(", ".join)
-top_list = pd.DataFrame(
-    {
-        "title": titles.titles(rec["movie_id"]),
-        "predicted stars": np.clip(rec["score"].to_numpy(), 1, 5),
-        "genres": genres.reindex(rec["movie_id"]).to_numpy(),
-    },
-    index=pd.RangeIndex(1, len(rec) + 1, name="rank"),
-)
+seen = mf_analysis.user_ratings(train, user)
+rec = model.recommend(user, top_n)
+top_list = mf_analysis.top_list_table(rec, titles, movies)
 favourites = seen.head(5)
 print(f"User {user} rated {len(seen)} movies in the training data; their favourites:")
 print(
@@ -414,8 +380,7 @@ print(
         for t, r in zip(titles.titles(favourites["movie_id"]), favourites["rating"], strict=True)
     )
 )
-liked = set().union(*genre_sets.reindex(favourites["movie_id"]))
-overlap = np.mean([bool(genre_sets[i] & liked) for i in rec["movie_id"]])
+overlap = mf_analysis.genre_overlap(movies, rec["movie_id"], favourites["movie_id"])
 print(f"{overlap:.0%} of the recommendations share a genre with those favourites.")
 top_list
 
@@ -450,12 +415,12 @@ key = record(
     seed_scored=int(seed_row.n_scored),
     improved_vs_seed=float(1 - best.rmse / seed_row.rmse),
     fit_seconds_seed=float(seed_model.fit_seconds_),
-    fit_seconds_improved=float(model.fit_seconds_),
-    seconds_per_epoch_improved=per_epoch,
-    epochs_run=len(model.history_["loss"]),
-    best_epoch=int(model.best_epoch_),
-    validation_rmse=float(model.validation_rmse_),
-    seed_batch_size=int(seed_batch),
+    fit_seconds_improved=run["fit_seconds"],
+    seconds_per_epoch_improved=run["seconds_per_epoch"],
+    epochs_run=run["epochs_run"],
+    best_epoch=run["best_epoch"],
+    validation_rmse=run["validation_rmse"],
+    seed_batch_size=plan.batch_size,
     ablation=steps_table.to_dict(orient="records"),
     similar_movie=titles.title(movie_id),
     similar_movies=similar["improved MF"]["title"].tolist(),

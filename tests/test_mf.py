@@ -16,7 +16,7 @@ import pytest
 from zeerec.metrics import rmse
 from zeerec.models import mf
 from zeerec.models.baseline import BiasBaseline, GlobalMean
-from zeerec.models.mf import BiasedMF, SeedMF
+from zeerec.models.mf import BiasedMF, SeedMF, tf_setup
 from zeerec.splits import random_split
 
 # Keras's own callbacks convert tensors with np.array(copy=False); not ours to fix.
@@ -49,7 +49,7 @@ def data():
 @pytest.fixture(scope="module")
 def fitted(data):
     _, train, _ = data
-    return BiasedMF(**SMALL, members=2, seed=3).fit(train)
+    return BiasedMF(**SMALL, n_members=2, seed=3).fit(train)
 
 
 def test_learns_planted_structure_far_below_the_baselines(data, fitted):
@@ -76,7 +76,7 @@ def test_similar_movies_come_from_the_same_taste_group(data, fitted):
     groups = ratings.attrs["movie_group"]
     hits = []
     for movie in list(groups)[:10]:
-        sim = fitted.similar_movies(movie, k=5)
+        sim = fitted.similar_movies(movie, n=5)
         assert movie not in set(sim["movie_id"])
         assert sim["similarity"].is_monotonic_decreasing
         hits += [groups[m] == groups[movie] for m in sim["movie_id"]]
@@ -108,7 +108,7 @@ def test_members_average_is_one_plain_mf(data, fitted):
     np.testing.assert_allclose(
         fitted.predict(known["user_id"], known["movie_id"]), np.clip(raw, 1, 5)
     )
-    top = fitted.recommend(int(known["user_id"].iloc[0]), k=5)
+    top = fitted.recommend(int(known["user_id"].iloc[0]), 5)
     assert len(top) == 5 and top["score"].is_monotonic_decreasing
 
 
@@ -117,7 +117,7 @@ def test_save_and_load_round_trip_exactly(data, fitted, tmp_path):
     path = fitted.save(tmp_path / "mf")
     assert {p.name for p in path.iterdir()} == {"model.keras", "meta.json", "ids.npz"}
     meta = json.loads((path / "meta.json").read_text())
-    assert meta["class"] == "BiasedMF" and meta["settings"]["members"] == 2
+    assert meta["class"] == "BiasedMF" and meta["settings"]["n_members"] == 2
     back = mf.load(path)
     assert isinstance(back, BiasedMF)
     users, movies = test["user_id"], test["movie_id"]
@@ -126,8 +126,8 @@ def test_save_and_load_round_trip_exactly(data, fitted, tmp_path):
         if isinstance(value, np.ndarray):
             np.testing.assert_array_equal(back.arrays()[key], value)
     user = int(users.iloc[0])
-    pd.testing.assert_frame_equal(back.recommend(user, k=7), fitted.recommend(user, k=7))
-    pd.testing.assert_frame_equal(back.similar_movies(101, k=4), fitted.similar_movies(101, k=4))
+    pd.testing.assert_frame_equal(back.recommend(user, 7), fitted.recommend(user, 7))
+    pd.testing.assert_frame_equal(back.similar_movies(101, n=4), fitted.similar_movies(101, n=4))
     assert back.history_ == fitted.history_ and back.taste_scale_ == fitted.taste_scale_
     # saving again over an existing folder replaces it atomically
     fitted.save(path)
@@ -140,7 +140,7 @@ def test_save_and_load_round_trip_exactly(data, fitted, tmp_path):
 
 @pytest.mark.parametrize("xla", [False, True], ids=["plain", "xla"])
 def test_same_seed_same_numbers_other_seed_other_numbers(data, xla, monkeypatch):
-    monkeypatch.setattr(mf, "XLA_MIN_RATINGS", 1 if xla else None)
+    monkeypatch.setattr(tf_setup, "XLA_MIN_RATINGS", 1 if xla else None)
     _, train, _ = data
     settings = {**SMALL, "epochs": 6, "refit": False}
     a = BiasedMF(**settings, seed=11).fit(train)
@@ -158,13 +158,13 @@ def test_xla_only_from_the_size_where_it_pays(data, fitted, monkeypatch):
     # determinism) would silently turn off on CPU, doubling the training time.
     assert fitted.n_train_ < mf.XLA_MIN_RATINGS and fitted.model_.jit_compile is False
     assert mf.use_xla(mf.XLA_MIN_RATINGS) and not mf.use_xla(mf.XLA_MIN_RATINGS - 1)
-    monkeypatch.setattr(mf, "XLA_MIN_RATINGS", 100)
+    monkeypatch.setattr(tf_setup, "XLA_MIN_RATINGS", 100)
     _, train, _ = data
     big = BiasedMF(**{**SMALL, "epochs": 1}, refit=False).fit(train)
     assert big.model_.jit_compile is True
     seed = SeedMF(epochs=1, batch_size=512).fit(train)
     assert seed.model_.jit_compile is True
-    monkeypatch.setattr(mf, "XLA_MIN_RATINGS", None)
+    monkeypatch.setattr(tf_setup, "XLA_MIN_RATINGS", None)
     assert not mf.use_xla(10**9)
 
 
@@ -203,7 +203,7 @@ def test_bad_settings_are_refused():
     with pytest.raises(ValueError, match="reg"):
         BiasedMF(reg=-0.1)
     with pytest.raises(ValueError, match="at least 1"):
-        BiasedMF(members=0)
+        BiasedMF(n_members=0)
     with pytest.raises(RuntimeError, match="not fitted"):
         BiasedMF().save("/tmp/never-written")
 
@@ -258,3 +258,43 @@ def test_mf_figures_have_titles_and_axis_labels(data, fitted):
         for ax in fig.axes:
             assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
         matplotlib.pyplot.close(fig)
+
+
+def test_old_folders_with_members_still_load(fitted, tmp_path):
+    """Folders saved before the rename (settings["members"]) load as n_members."""
+    path = fitted.save(tmp_path / "old")
+    meta = json.loads((path / "meta.json").read_text())
+    meta["settings"]["members"] = meta["settings"].pop("n_members")
+    (path / "meta.json").write_text(json.dumps(meta))
+    back = mf.load(path)
+    assert back.n_members == 2 and "members" not in back.settings
+    np.testing.assert_array_equal(back.movie_factors, fitted.movie_factors)
+
+
+def test_similar_movies_checks_n(fitted):
+    assert len(fitted.similar_movies(101, n=3)) == 3
+    with pytest.raises(ValueError, match="positive whole number"):
+        fitted.similar_movies(101, n=0)
+    with pytest.raises(ValueError, match="larger than"):
+        fitted.similar_movies(101, n=len(fitted.ratings_.movie_ids))
+
+
+def test_seed_model_declares_it_cannot_predict_unknown_ids(data):
+    _, train, test = data
+    seed = SeedMF(factors=4, epochs=1, batch_size=512).fit(train)
+    assert not SeedMF.predicts_unknown and BiasedMF.predicts_unknown
+    u, m = int(seed.ratings_.user_ids[0]), int(seed.ratings_.movie_ids[0])
+    np.testing.assert_array_equal(seed.knows([u, -1, u], [m, m, -1]), [True, False, False])
+    known = seed.knows(test["user_id"], test["movie_id"])
+    assert np.isfinite(seed.predict(test["user_id"][known], test["movie_id"][known])).all()
+
+
+def test_seed_plan_counts_the_carved_ratings_batches_and_steps():
+    # 1,000 ratings less the 10 % carved off = 900; batches of 128 -> 8 steps an epoch
+    assert mf.seed_plan(1_000, epochs=3, batch_size=128) == (900, 128, 24)
+    # no batch size given: the published 1,100 steps an epoch, never below 128
+    assert mf.seed_plan(1_000, epochs=20).batch_size == 128
+    plan = mf.seed_plan(2_200_000, epochs=20)  # 1,980,000 to train on: ceil(/1,100) = 1,800
+    assert plan == (1_980_000, 1_800, 20 * 1_100)
+    # round(0.5) = 0 in Python: 5 ratings at 10 % keep all 5, as random_split does
+    assert mf.seed_plan(5, epochs=1, batch_size=2).n_fit == 5
