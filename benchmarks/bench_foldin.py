@@ -78,7 +78,7 @@ def main() -> None:
     )
     model = BiasedMF(seed=42).fit(ratings)
     print(
-        f"BiasedMF ({model.factors} factors x {model.members} members = "
+        f"BiasedMF ({model.factors} factors x {model.n_members} members = "
         f"{model.movie_factors.shape[1]} factor columns): best epoch {model.best_epoch_}, "
         f"validation RMSE {model.validation_rmse_:.3f}, trained in {model.fit_seconds_:.0f} s"
     )

@@ -20,7 +20,7 @@ from sklearn.metrics.pairwise import cosine_similarity
 
 from zeerec import data
 from zeerec.matrix import RatingMatrix
-from zeerec.similarity import METHODS, ItemSimilarity
+from zeerec.similarity import SIMILARITIES, ItemSimilarity
 
 QUERY_REPEAT = 50  # one-vs-all queries are milliseconds: take the best of many
 MATRIX_REPEAT = 3
@@ -92,7 +92,7 @@ def main() -> None:
     )
     print("| method | most-rated movie | median movie |")
     print("|---|---|---|")
-    for method in METHODS:
+    for method in SIMILARITIES:
         cells = []
         for movie in (popular, typical):
             best, med, _ = timed(
@@ -110,7 +110,7 @@ def main() -> None:
     best, med, ref = timed(lambda: np.corrcoef(dense, rowvar=False), 1)
     print(f"| numpy corrcoef on the dense zero-filled pivot (reference) | {best:.2f} | {med:.2f} |")
     results = {}
-    for method in METHODS:
+    for method in SIMILARITIES:
         best, med, got = timed(lambda me=method: sim.matrix(me, min_common=1), MATRIX_REPEAT)
         results[method] = got
         print(f"| zeerec `matrix('{method}', min_common=1)` | {best:.2f} | {med:.2f} |")

@@ -43,7 +43,7 @@ from zeerec.display import list_evidence, side_by_side, timed, titled, with_titl
 from zeerec.lookup import TitleIndex, pick_movie
 from zeerec.matrix import RatingMatrix
 from zeerec.report import findings, record
-from zeerec.similarity import METHOD_LABELS, ItemSimilarity, describe_pivot, seed_corrwith
+from zeerec.similarity import SIMILARITY_LABELS, ItemSimilarity, describe_pivot, seed_corrwith
 
 pd.set_option("display.precision", 3)
 ml = zd.load_processed(processed_dir)
@@ -136,8 +136,8 @@ cosine = sim.most_similar(movie_id, top_n, "cosine", min_common=1)
 adjusted = sim.most_similar(movie_id, top_n, "adjusted_cosine", min_common, shrinkage)
 pd.concat(
     {
-        METHOD_LABELS["cosine"]: titled(cosine, titles),
-        METHOD_LABELS["adjusted_cosine"]: titled(adjusted, titles),
+        SIMILARITY_LABELS["cosine"]: titled(cosine, titles),
+        SIMILARITY_LABELS["adjusted_cosine"]: titled(adjusted, titles),
     },
     axis=1,
 )
@@ -151,19 +151,19 @@ pd.concat(
 
 # %%
 lists = {
-    METHOD_LABELS["seed_pearson"]: seed_top,
-    METHOD_LABELS["pearson"]: corated,
-    METHOD_LABELS["cosine"]: cosine,
-    METHOD_LABELS["adjusted_cosine"]: adjusted,
+    SIMILARITY_LABELS["seed_pearson"]: seed_top,
+    SIMILARITY_LABELS["pearson"]: corated,
+    SIMILARITY_LABELS["cosine"]: cosine,
+    SIMILARITY_LABELS["adjusted_cosine"]: adjusted,
 }
 side_by_side(lists, titles, digits=2)
 
 # %%
 scores = {
-    METHOD_LABELS["seed_pearson"]: seed_zeerec,
-    METHOD_LABELS["pearson"]: raw_r,
-    METHOD_LABELS["cosine"]: sim.scores(movie_id, "cosine"),
-    METHOD_LABELS["adjusted_cosine"]: sim.scores(movie_id, "adjusted_cosine", min_common),
+    SIMILARITY_LABELS["seed_pearson"]: seed_zeerec,
+    SIMILARITY_LABELS["pearson"]: raw_r,
+    SIMILARITY_LABELS["cosine"]: sim.scores(movie_id, "cosine"),
+    SIMILARITY_LABELS["adjusted_cosine"]: sim.scores(movie_id, "adjusted_cosine", min_common),
 }
 evidence = list_evidence(lists, scores, sim.common_raters(movie_id))
 best = int(corated["movie_id"].iloc[0])

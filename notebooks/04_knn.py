@@ -43,7 +43,7 @@ from zeerec.lookup import TitleIndex, pick_movie, typical_user
 from zeerec.matrix import RatingMatrix
 from zeerec.models.knn import ItemKNN, seed_nearest_neighbors
 from zeerec.report import findings, record
-from zeerec.similarity import METHOD_LABELS, ItemSimilarity
+from zeerec.similarity import SIMILARITY_LABELS, ItemSimilarity
 
 pd.set_option("display.precision", 3)
 ml = zd.load_processed(processed_dir)
@@ -106,10 +106,10 @@ pd.concat({"scikit-learn": titled(seed_nn, titles), "zeerec": titled(fast_nn, ti
 
 # %%
 lists = {
-    METHOD_LABELS["seed_pearson"]: sim.most_similar(movie_id, k, "seed_pearson", min_common=0),
-    METHOD_LABELS["pearson"]: sim.most_similar(movie_id, k, "pearson", min_common, shrinkage),
-    METHOD_LABELS["cosine"]: sim.most_similar(movie_id, k, "cosine", min_common=1),
-    METHOD_LABELS["adjusted_cosine"]: sim.most_similar(
+    SIMILARITY_LABELS["seed_pearson"]: sim.most_similar(movie_id, k, "seed_pearson", min_common=0),
+    SIMILARITY_LABELS["pearson"]: sim.most_similar(movie_id, k, "pearson", min_common, shrinkage),
+    SIMILARITY_LABELS["cosine"]: sim.most_similar(movie_id, k, "cosine", min_common=1),
+    SIMILARITY_LABELS["adjusted_cosine"]: sim.most_similar(
         movie_id, k, "adjusted_cosine", min_common, shrinkage
     ),
 }
@@ -135,7 +135,7 @@ shared.rename(f"movies shared with the {k} nearest neighbours").to_frame()
 # recommendation names the rated movies that contributed most.
 
 # %%
-model = ItemKNN(k=neighbours, method=method, min_common=min_common, shrinkage=shrinkage)
+model = ItemKNN(n_neighbours=neighbours, method=method, min_common=min_common, shrinkage=shrinkage)
 with timed() as t_fit:
     model.fit(ml.ratings)
 rated = model.rated(user)

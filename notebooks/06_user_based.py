@@ -53,7 +53,7 @@ from zeerec.display import (
     side_by_side,
     timed,
 )
-from zeerec.models.foldin import agreement, load_or_train_foldin
+from zeerec.mf_analysis import agreement
 from zeerec.profile import profile_for, profile_table
 from zeerec.report import findings, record
 
@@ -78,7 +78,7 @@ profile_table(profile, movies)
 # ## Who else rated these movies — where the seed stopped
 
 # %%
-models = newuser.fit_models(ratings, movies, k=user_k, min_common=user_min_common)
+models = newuser.fit_models(ratings, movies, n_neighbours=user_k, min_common=user_min_common)
 common = models.user.common_raters(profile)
 seed_view = common.rename(columns={m: titles[m] for m in profile}).head(10)
 display(seed_view.set_index("user_id").style.format(precision=0, na_rep=""))  # noqa: F821
@@ -147,11 +147,11 @@ evidence_table(lists["user"], "user", movies)
 # well under a millisecond, with no retraining.
 
 # %%
-foldin, mf_model, mf_note = load_or_train_foldin(
+foldin, mf_model, mf_note = newuser.load_or_train_foldin(
     model_dir, ratings, fallback_epochs=fallback_epochs
 )
 if mf_note:
-    print(mf_note)
+    print(mf_note + " Run `make report` for the full picture.")
 models.mf = foldin
 lists["mf"] = newuser.recommend(models, "mf", profile, n=top_n)
 foldin_ms = 1000 * median_seconds(lambda: newuser.recommend(models, "mf", profile, n=top_n))

@@ -9,13 +9,9 @@ import pandas as pd
 import pytest
 
 from zeerec import data
-from zeerec.models.foldin import (
-    MFFoldIn,
-    MissingModelError,
-    agreement,
-    load_foldin,
-    load_or_train_foldin,
-)
+from zeerec.mf_analysis import agreement
+from zeerec.models.foldin import MFFoldIn, MissingModelError, load_foldin
+from zeerec.newuser import load_or_train_foldin
 
 N_MOVIES, F = 40, 4
 
@@ -194,7 +190,7 @@ def test_load_foldin_reads_notebook_05s_model(trained):
 
 @needs_mf
 def test_missing_model_says_how_to_get_one(tmp_path):
-    with pytest.raises(MissingModelError, match="make report"):
+    with pytest.raises(MissingModelError, match="No trained MF model in"):
         load_foldin(tmp_path)
 
 

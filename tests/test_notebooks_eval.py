@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import run_notebooks
 
-from zeerec import evaluation
+from zeerec.models import registry
 from zeerec.synthetic import generate
 
 K = 5
@@ -32,7 +32,7 @@ def test_every_model_is_compared_without_leakage(run):
     _, m = run
     assert m["leaked_pairs"] == 0
     assert m["k"] == K
-    assert set(m["models"]) == set(evaluation.MODEL_NAMES)
+    assert set(m["models"]) == set(registry.MODELS)
     assert m["unavailable"] == {}
     ranking = {r["model"]: r for r in m["ranking"]}
     # every model ranks except the global mean, which scores every movie alike

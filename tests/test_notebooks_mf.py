@@ -7,12 +7,13 @@ import re
 import pytest
 from conftest import run_notebooks
 
+from zeerec import mf_analysis
 from zeerec.models import mf
 from zeerec.synthetic import generate
 
 TINY = {
     "factors": 8,
-    "members": 2,
+    "n_members": 2,
     "epochs": 10,
     "batch_size": 1024,
     "learning_rate": 1e-2,
@@ -43,7 +44,7 @@ def test_improved_model_beats_the_baselines_and_the_seed(run):
     assert m["seed_batch_size"] == TINY["seed_batch_size"]  # the parameter reached the notebook
     rows = {r["model"]: r for r in m["metrics_table"]}
     assert rows["improved MF (zeerec)"]["rmse"] == pytest.approx(m["rmse_improved"])
-    assert len(m["ablation"]) == len(mf.ABLATION_STEPS)
+    assert len(m["ablation"]) == len(mf_analysis.ABLATION_STEPS)
     assert len(m["similar_movies"]) == len(m["top_list"]) == TINY["top_n"]
     assert m["similar_movie"] not in m["similar_movies"]
 
@@ -53,7 +54,7 @@ def test_model_is_saved_for_the_next_notebooks(run):
     out, m = run
     model = mf.load(out / "models" / mf.DEFAULT_NAME)
     assert isinstance(model, mf.BiasedMF)
-    assert model.settings["members"] == TINY["members"]
+    assert model.settings["n_members"] == TINY["n_members"]
     assert m["model_path"].endswith(mf.DEFAULT_NAME)
 
 

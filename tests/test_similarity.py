@@ -155,7 +155,7 @@ def test_full_matrices_against_pandas_and_sklearn(rnd):
     assert np.array_equal(sim.common_raters_matrix(), (n.T @ n).to_numpy())
 
 
-@pytest.mark.parametrize("method", zs.METHODS)
+@pytest.mark.parametrize("method", zs.SIMILARITIES)
 def test_matrix_rows_equal_one_against_all(rnd, method):
     ratings, sim = rnd
     full = sim.matrix(method, min_common=2, shrinkage=1.5)
@@ -179,7 +179,7 @@ def test_packed_products_equal_plain_products(rnd, monkeypatch):
 
 def test_scipy_product_gives_the_same_matrices(rnd, monkeypatch):
     _, sim = rnd
-    fast = {m: sim.matrix(m, min_common=2) for m in zs.METHODS}
+    fast = {m: sim.matrix(m, min_common=2) for m in zs.SIMILARITIES}
     monkeypatch.setattr(zg, "_matmul_to_dense", None)  # as with scikit-learn < 1.8
     for method, expected in fast.items():
         np.testing.assert_allclose(sim.matrix(method, min_common=2), expected, atol=1e-12)
@@ -202,7 +202,7 @@ def test_ties_are_broken_by_movie_id():
     for user, (a, b) in enumerate([(5, 4), (3, 2), (4, 4), (1, 2)]):
         rows += [(user, 1, a)] + [(user, m, b) for m in (9, 5, 3)]
     sim = ItemSimilarity(RatingMatrix.from_ratings(pd.DataFrame(rows, columns=HAND.columns)))
-    for method in zs.METHODS:
+    for method in zs.SIMILARITIES:
         top = sim.most_similar(1, n=3, method=method)
         assert top["movie_id"].tolist() == [3, 5, 9], method
 
@@ -299,7 +299,7 @@ def test_users_without_ratings_are_not_rows_of_the_seed_pivot():
     wide = ItemSimilarity(RatingMatrix.from_ratings(ratings, user_ids=everyone))
     narrow = ItemSimilarity(RatingMatrix.from_ratings(ratings))
     assert wide.ratings.shape[0] == 200 and wide.n_users == narrow.n_users < 200
-    for method in zs.METHODS:
+    for method in zs.SIMILARITIES:
         np.testing.assert_allclose(
             wide.scores(1, method, min_common=0), narrow.scores(1, method, min_common=0)
         )

@@ -15,6 +15,11 @@ from pathlib import Path
 
 from zeerec.report import DEFAULT_SAMPLE_SCALE, DEFAULT_SEED
 
+HOW_TO_TRAIN = (
+    "Notebook 05 trains the improved MF model and saves it there: run `make report` "
+    "(or `zeerec report --only 01 05` for just those two notebooks)."
+)
+
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from zeerec.report import parse_parameters, resolve_data, run_report
@@ -102,6 +107,7 @@ def _print_table(table, title_width: int = 48) -> None:
 
 def _cmd_recommend(args: argparse.Namespace) -> int:
     from zeerec import newuser
+    from zeerec.display import evidence_table
     from zeerec.models.foldin import MissingModelError, load_foldin
     from zeerec.profile import ProfileError, parse_rating, profile_table, validate_profile
 
@@ -114,7 +120,9 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
             ml.ratings, ml.movies, n_neighbours=args.neighbours, min_common=args.min_common, mf=mf
         )
         rec = newuser.recommend(models, args.method, profile, n=args.n)
-    except (ProfileError, MissingModelError, ValueError) as err:
+    except MissingModelError as err:
+        return _fail(f"{err} {HOW_TO_TRAIN}")
+    except (ProfileError, ValueError) as err:
         return _fail(err)
     if ml.synthetic:
         print("Note: SYNTHETIC data — titles and tastes are invented, not MovieLens.")
@@ -135,7 +143,7 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
             "Rate more movies, lower --min-common, or try --method content / hybrid."
         )
         return 0
-    _print_table(newuser.display_table(rec, args.method, ml.movies))
+    _print_table(evidence_table(rec, args.method, ml.movies))
     return 0
 
 
@@ -209,6 +217,14 @@ DATA_HELP = (
 )
 
 
+def _add_list_and_data(parser) -> None:
+    """The options every listing command shares: -n and --data."""
+    parser.add_argument(
+        "-n", type=_positive_int, default=10, help="how many movies to list (default: %(default)s)"
+    )
+    parser.add_argument("--data", default=None, help=DATA_HELP)
+
+
 def _add_recommend_parser(sub) -> None:
     from zeerec.newuser import METHODS
 
@@ -238,10 +254,7 @@ def _add_recommend_parser(sub) -> None:
         "of what you rated highly; hybrid: user-based CF where neighbours rated a movie, "
         "content elsewhere (default: %(default)s)",
     )
-    rec.add_argument(
-        "-n", type=_positive_int, default=10, help="how many movies to list (default: %(default)s)"
-    )
-    rec.add_argument("--data", default=None, help=DATA_HELP)
+    _add_list_and_data(rec)
     rec.add_argument(
         "--models",
         default="data/models",
@@ -267,7 +280,7 @@ def _add_recommend_parser(sub) -> None:
 
 
 def _add_similar_parser(sub) -> None:
-    from zeerec.similarity import METHODS as SIMILARITIES
+    from zeerec.similarity import SIMILARITIES
 
     sim = sub.add_parser(
         "similar",
@@ -279,10 +292,7 @@ def _add_similar_parser(sub) -> None:
     )
     sim.add_argument("movie", help='a title, e.g. "Liar Liar" or "Liar Liar (1997)"')
     sim.add_argument("--id", action="store_true", help="MOVIE is a movie id, not a title")
-    sim.add_argument(
-        "-n", type=_positive_int, default=10, help="how many movies to list (default: %(default)s)"
-    )
-    sim.add_argument("--data", default=None, help=DATA_HELP)
+    _add_list_and_data(sim)
     sim.add_argument(
         "--similarity",
         default="adjusted_cosine",

@@ -20,8 +20,10 @@ import pandas as pd
 
 from zeerec.lookup import TitleIndex
 from zeerec.metrics import mae, rmse
+from zeerec.ranking import top_n
 
 if TYPE_CHECKING:
+    from zeerec.models.foldin import MFFoldIn
     from zeerec.models.mf import BiasedMF, SeedMF
 
 # --------------------------------------------------------------------------- what each step buys
@@ -300,3 +302,39 @@ def top_list_table(recs: pd.DataFrame, titles: TitleIndex, movies: pd.DataFrame)
         },
         index=pd.RangeIndex(1, len(recs) + 1, name="rank"),
     )
+
+
+def agreement(foldin: MFFoldIn, model, n_users: int = 200, seed: int = 0) -> pd.DataFrame:
+    """Fold in existing users' ratings and compare with the trained model, user by user.
+
+    For a seeded sample of trained users: ``rmse_vs_trained`` between the fold-in's and
+    the model's predicted stars over every trained movie; ``user_part``, the size of
+    what the model predicts for this user beyond ``mu + b_i`` (the scale against which
+    the disagreement should be small); ``top10_shared`` movies in common between the
+    two top-10 lists of unseen movies; and both user biases.
+    """
+    trained_users = np.flatnonzero(model.trained_users_)
+    rng = np.random.default_rng(seed)
+    rows = rng.choice(trained_users, min(n_users, len(trained_users)), replace=False)
+    movies = model.trained_movies_
+    anonymous = model.global_mean + model.movie_bias  # the prediction for nobody in particular
+    out = []
+    for row in np.sort(rows):
+        user = int(model.ratings_.user_ids[row])
+        folded, trained = foldin.scores(user), model.scores(user)
+        seen = foldin.seen(user)
+        a, b = folded.copy(), trained.copy()
+        a[seen] = b[seen] = -np.inf
+        a[~movies] = b[~movies] = -np.inf
+        out.append(
+            {
+                "user_id": user,
+                "n_ratings": len(seen),
+                "rmse_vs_trained": float(np.sqrt(np.mean((folded - trained)[movies] ** 2))),
+                "user_part": float(np.sqrt(np.mean((trained - anonymous)[movies] ** 2))),
+                "top10_shared": len(set(top_n(a, 10)) & set(top_n(b, 10))),
+                "bias_trained": float(model.user_bias[row]),
+                "bias_folded": foldin.fold_in(user).bias,
+            }
+        )
+    return pd.DataFrame(out)

@@ -16,13 +16,22 @@ in tables.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
 
+from zeerec.display import timed
+from zeerec.models import registry
 from zeerec.models.content import ContentBased
-from zeerec.models.foldin import MFFoldIn
+from zeerec.models.foldin import (
+    MFFoldIn,
+    MissingModelError,
+    check_same_data,
+    load_mf,
+    quiet_native_stderr,
+)
 from zeerec.models.hybrid import Hybrid
 from zeerec.models.userknn import UserKNN
 
@@ -57,14 +66,16 @@ class NewUserModels:
 def fit_models(
     ratings: pd.DataFrame,
     movies: pd.DataFrame,
-    k: int = 30,
+    n_neighbours: int = 30,
     min_common: int = 2,
     min_support: int = 3,
     mf: MFFoldIn | None = None,
     hybrid_cf_weight: float = 0.5,
 ) -> NewUserModels:
     """Fit user-kNN and content once; the hybrid blends those two fitted models."""
-    user = UserKNN(k=k, min_common=min_common, min_support=min_support).fit(ratings)
+    user = UserKNN(n_neighbours=n_neighbours, min_common=min_common, min_support=min_support).fit(
+        ratings
+    )
     content = ContentBased(movies).fit(ratings)
     hybrid = Hybrid.from_fitted(user, content, cf_weight=hybrid_cf_weight)
     return NewUserModels(user=user, content=content, hybrid=hybrid, mf=mf)
@@ -74,8 +85,43 @@ def recommend(
     models: NewUserModels, method: str, profile: Mapping[int, int], n: int = 10
 ) -> pd.DataFrame:
     """The model's own top-n frame (movie_id, score and its evidence columns)."""
-    return models.get(method).recommend(dict(profile), k=n)
+    return models.get(method).recommend(dict(profile), n=n)
 
 
-# cli.py (not part of the display refactor) still calls newuser.display_table.
-from zeerec.display import evidence_table as display_table  # noqa: E402, F401
+def load_or_train_foldin(
+    model_dir: str | os.PathLike,
+    ratings: pd.DataFrame,
+    fallback_epochs: int = 8,
+    fallback_factors: int = 32,
+    seed: int = 42,
+):
+    """``(fold-in, MF model, note)``: notebook 05's saved model, else a small one trained now.
+
+    Notebook 06 run on its own (without 05 before it) still shows MF fold-in: it trains
+    a :class:`~zeerec.models.mf.BiasedMF` with few epochs and says so in ``note``
+    (None when the saved model was used). The small model is not saved, so it never
+    stands in for notebook 05's anywhere else. A saved model that knows movies the
+    catalogue does not was trained on other data: that is an error, not a fallback.
+    """
+    try:
+        model = load_mf(model_dir)
+    except MissingModelError as err:
+        with timed() as t, quiet_native_stderr():
+            model = registry.create(
+                "improved MF",
+                seed=seed,
+                epochs=fallback_epochs,
+                factors=fallback_factors,
+                n_members=1,
+            ).fit(ratings)
+        note = (
+            f"{err.args[0].split('. ')[0]}: notebook 05 has not run before this one. A small "
+            f"BiasedMF ({fallback_factors} factors, one member, at most {fallback_epochs} "
+            "epochs, "
+            f"validation RMSE {model.validation_rmse_:.3f}) was trained here in "
+            f"{t.seconds:.0f} s and not saved; the MF results below are "
+            "that model's, not notebook 05's."
+        )
+        return MFFoldIn.from_model(model), model, note
+    check_same_data(model, ratings, model_dir)
+    return MFFoldIn.from_model(model), model, None

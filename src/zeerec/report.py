@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from zeerec.files import atomic_write
+from zeerec.pages import HEADLINE_KEY as HEADLINE_KEY  # notebooks record their headline under it
 from zeerec.pages import banner_html, index_html, notebook_title, render_html
 
 METRICS_ENV = "ZEEREC_METRICS_FILE"

@@ -37,10 +37,10 @@ from zeerec.gram import corated_moments, count_and_dot, gram
 from zeerec.matrix import RatingMatrix
 from zeerec.ranking import check_n, top_n
 
-METHODS: tuple[str, ...] = ("seed_pearson", "pearson", "cosine", "adjusted_cosine")
+SIMILARITIES: tuple[str, ...] = ("seed_pearson", "pearson", "cosine", "adjusted_cosine")
 """The similarity measures :class:`ItemSimilarity` computes (see the module docstring)."""
 
-METHOD_LABELS: dict[str, str] = {
+SIMILARITY_LABELS: dict[str, str] = {
     "seed_pearson": "Pearson, zero-filled (seed)",
     "pearson": "Pearson, co-rated users",
     "cosine": "cosine",
@@ -62,8 +62,8 @@ class TooFewRatersError(SimilarityError):
 
 
 def _check_method(method: str) -> None:
-    if method not in METHODS:
-        raise ValueError(f"unknown similarity method {method!r}; choose one of {METHODS}")
+    if method not in SIMILARITIES:
+        raise ValueError(f"unknown similarity method {method!r}; choose one of {SIMILARITIES}")
 
 
 def _check_evidence(min_common: int, shrinkage: float) -> None:
@@ -254,7 +254,7 @@ class ItemSimilarity:
         if eligible == 0:
             best = int(common[others].max()) if others.any() else 0
             raise TooFewRatersError(
-                f"no movie has a {METHOD_LABELS[method]} score with movie_id {movie_id} from "
+                f"no movie has a {SIMILARITY_LABELS[method]} score with movie_id {movie_id} from "
                 f"at least min_common={min_common} common raters (the most any movie "
                 f"shares is {best}); lower min_common"
             )

@@ -22,6 +22,9 @@ class attributes that the evaluation, the CLI and the notebooks read:
     ``predict`` answers "how many stars?" (``_estimate``);
 ``predicts_unknown``
     ``predict`` has a fallback for ids not seen in training;
+``clips_predictions``
+    ``predict`` is clipped to the 1-5 star scale (False only for the seed's model,
+    reproduced as published);
 ``ranks``
     ``scores``/``recommend`` give a ranking (False for the global mean);
 ``ranks_by_score``
@@ -106,11 +109,13 @@ class Recommender:
     name: ClassVar[str] = "recommender"
     predicts_ratings: ClassVar[bool] = False
     predicts_unknown: ClassVar[bool] = True
+    clips_predictions: ClassVar[bool] = True
     ranks: ClassVar[bool] = True
     ranks_by_score: ClassVar[bool] = True
     accepts_profiles: ClassVar[bool] = True
     has_similar_movies: ClassVar[bool] = False
-    not_ranking_reason: ClassVar[str] = ""
+    not_ranking_reason: ClassVar[str] = ""  # said when asked to rank (ranks False)
+    no_profile_reason: ClassVar[str] = ""  # said when given a profile (accepts_profiles False)
 
     ratings_: RatingMatrix
 
@@ -142,7 +147,7 @@ class Recommender:
         if not self.predicts_ratings:
             raise NotImplementedError(f"{self.name} does not predict ratings")
         est = np.asarray(self._estimate(self.pairs(users, movies)), dtype=np.float64)
-        return np.clip(est, *STAR_SCALE)
+        return np.clip(est, *STAR_SCALE) if self.clips_predictions else est
 
     def _estimate(self, pairs: Pairs) -> np.ndarray:
         raise NotImplementedError
@@ -166,7 +171,9 @@ class Recommender:
         self._check_fitted()
         if isinstance(user, Mapping):
             if not self.accepts_profiles:
-                raise NotImplementedError(f"{self.name} cannot score a new user's profile")
+                raise NotImplementedError(
+                    self.no_profile_reason or f"{self.name} cannot score a new user's profile"
+                )
             if not user:
                 raise ValueError("the profile is empty: rate at least one movie")
             ids = np.array([int(m) for m in user], dtype=np.int64)
@@ -252,20 +259,17 @@ class Recommender:
 
     # ------------------------------------------------------------------ similar movies
 
-    def similar_movies(self, movie_id: int, n: int = 10) -> pd.DataFrame:
-        """The n movies most like ``movie_id`` under the model's own notion of similarity."""
+    def similar_movies(self, movie_id: int, n: int = 10, **options: Any) -> pd.DataFrame:
+        """The n movies most like ``movie_id`` under the model's own notion of similarity;
+        ``options`` are the model's own (e.g. the MF models' ``min_ratings``)."""
         self._check_fitted()
         if not self.has_similar_movies:
             raise NotImplementedError(f"{self.name} has no movie-to-movie similarity")
         check_n(n, len(self.ratings_.movie_ids) - 1)
         col = int(self.ratings_.movie_index(movie_id)[0])
-        out = self._similar(col, n)
+        out = self._similar(col, n, **options)
         out.index = pd.RangeIndex(1, len(out) + 1, name="rank")
         return out
 
-    def _similar(self, col: int, n: int) -> pd.DataFrame:
+    def _similar(self, col: int, n: int, **options: Any) -> pd.DataFrame:
         raise NotImplementedError
-
-
-check_k = check_n  # TEMPORARY: removed once models/mf uses zeerec.ranking
-top_k = top_n

@@ -34,7 +34,6 @@ import contextlib
 import functools
 import os
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,7 +43,6 @@ import pandas as pd
 
 from zeerec.matrix import RatingMatrix
 from zeerec.models.base import Pairs, Profile, Recommender, Target
-from zeerec.ranking import top_n
 
 _BLAS = None
 
@@ -68,7 +66,7 @@ def _one_blas_thread(method):
 
 
 class MissingModelError(FileNotFoundError):
-    """No trained MF model where one was expected; the message says how to get one."""
+    """No usable trained MF model where one was expected (the message says where)."""
 
 
 @dataclass(frozen=True)
@@ -268,12 +266,6 @@ class MFFoldIn(Recommender):
         return out
 
 
-HOW_TO_TRAIN = (
-    "Notebook 05 trains the improved MF model and saves it there: run `make report` "
-    "(or `zeerec report --only 01 05` for just those two notebooks)."
-)
-
-
 @contextlib.contextmanager
 def quiet_native_stderr():
     """Silence file descriptor 2 meanwhile: TensorFlow's C++ start-up chatter (CUDA probes,
@@ -301,13 +293,13 @@ def load_mf(model_dir: str | os.PathLike):
     mf = _mf_module()
     path = Path(model_dir) / mf.DEFAULT_NAME
     if not (path / mf.META_FILE).is_file():
-        raise MissingModelError(f"No trained MF model in {path}. {HOW_TO_TRAIN}")
+        raise MissingModelError(f"No trained MF model in {path}.")
     with quiet_native_stderr():
         model = mf.load(path)
     if not isinstance(model, mf.BiasedMF):
         raise MissingModelError(
             f"{path} holds a {type(model).__name__}; fold-in needs the improved BiasedMF "
-            f"(global mean, biases, factors). {HOW_TO_TRAIN}"
+            "(global mean, biases, factors)."
         )
     return model
 
@@ -320,92 +312,14 @@ def load_foldin(model_dir: str | os.PathLike, ratings: pd.DataFrame | None = Non
     """
     model = load_mf(model_dir)
     if ratings is not None:
-        _check_same_data(model, ratings, model_dir)
+        check_same_data(model, ratings, model_dir)
     return MFFoldIn.from_model(model)
 
 
-def _check_same_data(model, ratings: pd.DataFrame, model_dir) -> None:
+def check_same_data(model, ratings: pd.DataFrame, model_dir) -> None:
     unknown = np.setdiff1d(model.ratings_.movie_ids, ratings["movie_id"].unique())
     if len(unknown):
         raise MissingModelError(
             f"The MF model in {model_dir} knows {len(unknown)} movie(s) that are not in these "
-            f"ratings (e.g. {unknown[:3].tolist()}): it was trained on other data. " + HOW_TO_TRAIN
+            f"ratings (e.g. {unknown[:3].tolist()}): it was trained on other data."
         )
-
-
-def load_or_train_foldin(
-    model_dir: str | os.PathLike,
-    ratings: pd.DataFrame,
-    fallback_epochs: int = 8,
-    fallback_factors: int = 32,
-    seed: int = 42,
-):
-    """``(fold-in, MF model, note)``: notebook 05's saved model, else a small one trained now.
-
-    Notebook 06 run on its own (without 05 before it) still shows MF fold-in: it trains
-    a :class:`~zeerec.models.mf.BiasedMF` with few epochs and says so in ``note``
-    (None when the saved model was used). The small model is not saved, so it never
-    stands in for notebook 05's anywhere else. A saved model that knows movies the
-    catalogue does not was trained on other data: that is an error, not a fallback.
-    """
-    try:
-        model = load_mf(model_dir)
-    except MissingModelError as err:
-        mf = _mf_module()
-        start = time.perf_counter()
-        with quiet_native_stderr():
-            model = mf.BiasedMF(
-                epochs=fallback_epochs, factors=fallback_factors, members=1, seed=seed
-            ).fit(ratings)
-        note = (
-            f"{err.args[0].split('. ')[0]}: notebook 05 has not run before this one. A small "
-            f"BiasedMF ({fallback_factors} factors, one member, at most {fallback_epochs} "
-            "epochs, "
-            f"validation RMSE {model.validation_rmse_:.3f}) was trained here in "
-            f"{time.perf_counter() - start:.0f} s and not saved; the MF results below are "
-            "that model's, not notebook 05's. Run `make report` for the full picture."
-        )
-        return MFFoldIn.from_model(model), model, note
-    unknown = np.setdiff1d(model.ratings_.movie_ids, ratings["movie_id"].unique())
-    if len(unknown):
-        raise MissingModelError(
-            f"The MF model in {model_dir} knows {len(unknown)} movie(s) that are not in these "
-            f"ratings (e.g. {unknown[:3].tolist()}): it was trained on other data. " + HOW_TO_TRAIN
-        )
-    return MFFoldIn.from_model(model), model, None
-
-
-def agreement(foldin: MFFoldIn, model, n_users: int = 200, seed: int = 0) -> pd.DataFrame:
-    """Fold in existing users' ratings and compare with the trained model, user by user.
-
-    For a seeded sample of trained users: ``rmse_vs_trained`` between the fold-in's and
-    the model's predicted stars over every trained movie; ``user_part``, the size of
-    what the model predicts for this user beyond ``mu + b_i`` (the scale against which
-    the disagreement should be small); ``top10_shared`` movies in common between the
-    two top-10 lists of unseen movies; and both user biases.
-    """
-    trained_users = np.flatnonzero(model.trained_users_)
-    rng = np.random.default_rng(seed)
-    rows = rng.choice(trained_users, min(n_users, len(trained_users)), replace=False)
-    movies = model.trained_movies_
-    anonymous = model.global_mean + model.movie_bias  # the prediction for nobody in particular
-    out = []
-    for row in np.sort(rows):
-        user = int(model.ratings_.user_ids[row])
-        folded, trained = foldin.scores(user), model.scores(user)
-        seen = foldin.seen(user)
-        a, b = folded.copy(), trained.copy()
-        a[seen] = b[seen] = -np.inf
-        a[~movies] = b[~movies] = -np.inf
-        out.append(
-            {
-                "user_id": user,
-                "n_ratings": len(seen),
-                "rmse_vs_trained": float(np.sqrt(np.mean((folded - trained)[movies] ** 2))),
-                "user_part": float(np.sqrt(np.mean((trained - anonymous)[movies] ** 2))),
-                "top10_shared": len(set(top_n(a, 10)) & set(top_n(b, 10))),
-                "bias_trained": float(model.user_bias[row]),
-                "bias_folded": foldin.fold_in(user).bias,
-            }
-        )
-    return pd.DataFrame(out)

@@ -30,7 +30,7 @@ from sklearn.neighbors import NearestNeighbors
 from zeerec.matrix import RatingMatrix
 from zeerec.models.base import Pairs, Profile, Recommender, Target
 from zeerec.ranking import check_n
-from zeerec.similarity import METHODS, ItemSimilarity
+from zeerec.similarity import SIMILARITIES, ItemSimilarity
 
 DEFAULT_NEIGHBOURS = 40
 """Neighbourhood size (scikit-surprise's default k)."""
@@ -70,8 +70,8 @@ class ItemKNN(Recommender):
         user_prior: float = 5.0,
         reasons: int = 3,
     ) -> None:
-        if method not in METHODS:
-            raise ValueError(f"unknown similarity method {method!r}; choose one of {METHODS}")
+        if method not in SIMILARITIES:
+            raise ValueError(f"unknown similarity method {method!r}; choose one of {SIMILARITIES}")
         check_n(n_neighbours, what="n_neighbours")
         if user_prior < 0 or reasons < 0:
             raise ValueError("user_prior and reasons must be >= 0")

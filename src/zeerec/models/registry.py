@@ -180,7 +180,7 @@ _LINES = (
 # Settings a caller may pass that are not tuned (e.g. a report's epoch budget).
 _EXTRA_SETTINGS: dict[str, tuple[str, ...]] = {
     "seed MF": ("epochs", "batch_size", "learning_rate"),
-    "improved MF": ("epochs", "refit"),
+    "improved MF": ("epochs", "refit", "n_members"),
 }
 
 REGISTRY: dict[str, ModelSpec] = {spec.name: spec for spec in _LINES}

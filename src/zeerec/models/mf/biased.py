@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Self
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
 from zeerec.matrix import RatingMatrix
+from zeerec.models.base import Pairs
 from zeerec.models.mf.keras_model import _KerasMF
 from zeerec.models.mf.layer import (
     BiasedDot,
@@ -105,7 +106,7 @@ class BiasedMF(_KerasMF):
     """
 
     name = "biased MF (zeerec)"
-    _no_profiles = (
+    no_profile_reason = (
         "a new user's profile needs fold-in: zeerec.models.foldin.MFFoldIn solves "
         "their bias and taste vector against this model's movie arrays"
     )
@@ -210,11 +211,9 @@ class BiasedMF(_KerasMF):
         )
         return model
 
-    def fit(self, ratings: pd.DataFrame) -> Self:
+    def _fit(self, ratings: pd.DataFrame) -> None:
         """Early stopping on a carved validation set, stretch, then refit on everything."""
         start = time.perf_counter()
-        if len(ratings) == 0:
-            raise ValueError("no ratings to fit")
         self.ratings_ = RatingMatrix.from_ratings(ratings)
         train, valid = random_split(ratings, self.validation_fraction, seed=self.seed)
         x, y = self._encode(train)
@@ -238,7 +237,6 @@ class BiasedMF(_KerasMF):
             np.bincount(x[:, 1], minlength=n_movies) > 0,
         )
         self.fit_seconds_ = time.perf_counter() - start
-        return self
 
     def _early_stopped(self, x, y, xv, yv) -> tuple[keras.Model, list[float], list[float]]:
         """The validated run: ``(model with the best epoch's weights, learning rates, seconds)``.
@@ -371,16 +369,16 @@ class BiasedMF(_KerasMF):
 
     # ---------------------------------------------------------------- predictions
 
-    def predict(self, users, movies) -> np.ndarray:
-        """Predicted stars, clipped to 1-5; unknown ids fall back to the known biases."""
-        upos, uok, mpos, mok, _, _ = self._known_pairs(users, movies)
+    def _estimate(self, pairs: Pairs) -> np.ndarray:
+        """``mu + b_u + b_i + t_u·q_i``; an unknown id contributes no bias and no taste."""
+        upos, uok, mpos, mok = pairs.user_pos, pairs.user_known, pairs.movie_pos, pairs.movie_known
         est = np.full(len(upos), self.global_mean)
         est += np.where(uok, self.user_bias[upos], 0.0)
         est += np.where(mok, self.movie_bias[mpos], 0.0)
         both = uok & mok
         taste = self.user_vectors()
         est[both] += np.einsum("ij,ij->i", taste[upos[both]], self.movie_factors[mpos[both]])
-        return np.clip(est, 1.0, 5.0)
+        return est
 
     def _score_rows(self, rows: np.ndarray) -> np.ndarray:
         """Predicted stars, unclipped so that ties above 5 still rank."""

@@ -4,7 +4,6 @@ loop, movie similarity, and saving to / loading from a folder (:mod:`.io`)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Self
 
@@ -12,8 +11,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from zeerec.matrix import RatingMatrix, locate
-from zeerec.models.base import Profile, Recommender
+from zeerec.matrix import RatingMatrix
+from zeerec.models.base import Recommender
 from zeerec.models.mf.io import read_folder, write_folder
 from zeerec.models.mf.layer import _EpochTimer
 from zeerec.models.mf.tf_setup import keras, quiet_tensorflow
@@ -32,7 +31,6 @@ class _KerasMF(Recommender):
     predicts_ratings = True
     accepts_profiles = False
     has_similar_movies = True
-    _no_profiles = "this model cannot score a new user's profile"  # why scores(profile) fails
     _fitted_scalars: tuple[str, ...] = ()  # fitted numbers saved in meta.json and restored
 
     def __init__(self, **settings: Any):
@@ -89,25 +87,6 @@ class _KerasMF(Recommender):
 
     # ---------------------------------------------------------------- prediction
 
-    def _known_pairs(self, users, movies):
-        users, movies = np.asarray(users).ravel(), np.asarray(movies).ravel()
-        if users.shape != movies.shape:
-            raise ValueError(f"{users.size} users but {movies.size} movies: pass aligned arrays")
-        upos, uok = locate(self.ratings_.user_ids, users)
-        mpos, mok = locate(self.ratings_.movie_ids, movies)
-        return upos, uok, mpos, mok, users, movies
-
-    def scores(self, user: int | Profile) -> np.ndarray:
-        """The model's score of every movie for a user it was trained on."""
-        if isinstance(user, Mapping):
-            raise NotImplementedError(self._no_profiles)
-        return self.scores_many([user])[0]
-
-    def scores_many(self, users) -> np.ndarray:
-        """Scores of many known users at once (users × movies), one matrix product;
-        :meth:`scores` is one row of it."""
-        return self._score_rows(self.ratings_.user_index(users))
-
     def _score(self, target) -> np.ndarray:
         """One known user's scores (the hook the base's ``recommend`` calls)."""
         return self._score_rows(np.array([target.row]))[0]
@@ -115,19 +94,12 @@ class _KerasMF(Recommender):
     def _score_rows(self, rows: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
-    def similar_movies(self, movie_id: int, n: int = 10, min_ratings: int = 0) -> pd.DataFrame:
-        """The ``n`` movies whose embeddings point the most the same way (cosine).
-
-        Args:
-            movie_id: a movie the model was trained on (else ``KeyError``).
-            n: how many to list, at most the number of movies that qualify.
-            min_ratings: leave out movies with fewer training ratings: the direction of
-                a rarely rated movie's embedding rests on little evidence.
-
-        Returns:
-            ``movie_id`` and ``similarity`` (the cosine), indexed by rank (1 = most similar).
-        """
-        col = int(self.ratings_.movie_index(movie_id)[0])
+    def _similar(self, col: int, n: int, min_ratings: int = 0) -> pd.DataFrame:
+        """The ``n`` movies whose embeddings point the most the same way (cosine):
+        ``movie_id`` and ``similarity``. ``similar_movies(movie_id, n, min_ratings=…)``
+        leaves out movies with fewer training ratings: the direction of a rarely rated
+        movie's embedding rests on little evidence."""
+        movie_id = int(self.ratings_.movie_ids[col])
         q = self.movie_factors
         norms = np.linalg.norm(q, axis=1)
         if norms[col] == 0:
@@ -141,10 +113,7 @@ class _KerasMF(Recommender):
             sim[counts < min_ratings] = -np.inf
         check_n(n, int(np.isfinite(sim).sum()))
         top = top_n(sim, n)
-        return pd.DataFrame(
-            {"movie_id": self.ratings_.movie_ids[top], "similarity": sim[top]},
-            index=pd.RangeIndex(1, len(top) + 1, name="rank"),
-        )
+        return pd.DataFrame({"movie_id": self.ratings_.movie_ids[top], "similarity": sim[top]})
 
     # ---------------------------------------------------------------- persistence
 

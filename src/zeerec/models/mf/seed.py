@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
-from typing import NamedTuple, Self
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from zeerec.matrix import RatingMatrix
+from zeerec.models.base import Pairs
 from zeerec.models.mf.keras_model import _KerasMF
 from zeerec.models.mf.tf_setup import (
     STEPS_PER_EXECUTION,
@@ -97,7 +98,8 @@ class SeedMF(_KerasMF):
 
     name = "seed MF (as published)"
     predicts_unknown = False
-    _no_profiles = "the seed model cannot score a new user's profile"
+    clips_predictions = False  # the raw dot product, as published
+    no_profile_reason = "the seed model cannot score a new user's profile"
 
     def __init__(
         self,
@@ -140,7 +142,7 @@ class SeedMF(_KerasMF):
         )
         return model
 
-    def fit(self, ratings: pd.DataFrame) -> Self:
+    def _fit(self, ratings: pd.DataFrame) -> None:
         start = time.perf_counter()
         set_seed(self.seed)
         self.ratings_ = RatingMatrix.from_ratings(ratings)
@@ -158,17 +160,16 @@ class SeedMF(_KerasMF):
         self.n_train_ = len(train)
         self._extract()
         self.fit_seconds_ = time.perf_counter() - start
-        return self
 
     def _extract(self) -> None:
         self.user_factors = _np(self.model_.get_layer("user_embedding").embeddings)
         self.movie_factors = _np(self.model_.get_layer("movie_embedding").embeddings)
 
-    def predict(self, users, movies) -> np.ndarray:
-        """The dot product for aligned id arrays; an unknown id is a KeyError naming it."""
-        upos, uok, mpos, mok, users, movies = self._known_pairs(users, movies)
+    def _estimate(self, pairs: Pairs) -> np.ndarray:
+        """The dot product; an unknown id is a KeyError naming it."""
+        upos, uok, mpos, mok = pairs.user_pos, pairs.user_known, pairs.movie_pos, pairs.movie_known
         if not (uok.all() and mok.all()):
-            bad_u, bad_m = users[~uok][:5].tolist(), movies[~mok][:5].tolist()
+            bad_u, bad_m = pairs.users[~uok][:5].tolist(), pairs.movies[~mok][:5].tolist()
             raise KeyError(
                 f"the seed model has no embedding for user id(s) {bad_u} / movie id(s) "
                 f"{bad_m}: it only knows the users and movies it was trained on and has no "
