@@ -63,10 +63,6 @@ def test_ease_recommends_within_the_taste_group():
 def test_scores_paths_agree():
     ratings = _blocks()
     model = EASE(lam=5.0).fit(ratings)
-    users = np.array([3, 31, 60])
-    many = model.scores_many(users)
-    single = np.vstack([model.scores(int(u)) for u in users])
-    np.testing.assert_allclose(many, single)
     x = model.ratings_.binary().toarray()[model.ratings_.user_index(3)[0]]
     np.testing.assert_allclose(model.scores(3), x @ model.B_)
     # a profile with the same movies scores like the user (the stars do not matter)

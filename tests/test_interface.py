@@ -126,9 +126,12 @@ def test_lists_leave_out_seen_movies_and_are_ranked(fitted, data):
         assert not set(recs["movie_id"]) & _seen(ratings, user)
         assert set(recs["movie_id"]) <= set(model.ratings_.movie_ids.tolist())
         assert recs["movie_id"].is_unique
-    with pytest.raises(ValueError, match="positive whole number"):
-        model.recommend(1, n=0)
-    with pytest.raises(KeyError):
+    for n in (0, -1, 2.5):
+        with pytest.raises(ValueError, match="positive whole number"):
+            model.recommend(1, n=n)
+    with pytest.raises(ValueError, match="larger than the"):
+        model.recommend(1, n=len(model.ratings_.movie_ids) + 1)
+    with pytest.raises(KeyError, match="unknown user"):
         model.recommend(UNKNOWN, n=3)
 
 
@@ -167,6 +170,8 @@ def test_a_new_users_profile_gets_a_list(fitted, data):
     assert 0 < len(recs) <= 5 and not set(recs["movie_id"]) & set(liked)
     with pytest.raises(ValueError, match="profile is empty"):
         model.recommend({}, n=5)
+    with pytest.raises(ValueError, match="finite"):
+        model.recommend({liked[0]: float("nan")}, n=5)
 
 
 def test_same_seed_same_result(fitted, data):

@@ -9,7 +9,6 @@ from sklearn.metrics.pairwise import cosine_similarity
 
 from zeerec.display import readable
 from zeerec.matrix import RatingMatrix
-from zeerec.models.base import Recommender
 from zeerec.models.knn import ItemKNN, seed_nearest_neighbors
 from zeerec.similarity import ItemSimilarity
 
@@ -126,32 +125,15 @@ def test_similar_movies_uses_the_model_similarity(ratings, model):
 
 
 def test_profiles_and_bad_input(model):
+    # (the checks every model shares are in test_interface.py)
     recs = model.recommend({20: 5, 424242: 4}, n=3)
     assert recs.attrs["ignored"] == [424242]  # reported, not silently dropped
-    with pytest.raises(ValueError, match="empty"):
-        model.recommend({}, n=3)
     with pytest.raises(ValueError, match="none of the profile's movies"):
         model.recommend({424242: 5}, n=3)
-    with pytest.raises(ValueError, match="finite"):
-        model.recommend({20: float("nan")}, n=3)
-    for k in (0, -1):
-        with pytest.raises(ValueError, match="positive whole number"):
-            model.recommend(5, n=k)
-    with pytest.raises(ValueError, match="larger than the 24 movies"):
-        model.recommend(5, n=25)
-    with pytest.raises(KeyError, match="unknown user"):
-        model.recommend(424242, n=3)
-    with pytest.raises(RuntimeError, match="not fitted"):
-        ItemKNN().recommend(5, n=3)
     with pytest.raises(ValueError, match="unknown similarity method"):
         ItemKNN(method="jaccard")
     with pytest.raises(ValueError, match="positive whole number"):
         ItemKNN(n_neighbours=0)
-
-
-def test_item_knn_is_a_recommender(model):
-    assert isinstance(model, Recommender) and model.predicts_ratings
-    assert model.scores(5).shape == (24,)
 
 
 def test_seed_nearest_neighbors_agrees_with_zeerec_cosine(ratings):

@@ -168,18 +168,6 @@ def test_xla_only_from_the_size_where_it_pays(data, fitted, monkeypatch):
     assert not mf.use_xla(10**9)
 
 
-def test_scores_many_is_scores_for_a_block_of_users(data, fitted):
-    _, train, _ = data
-    seed = SeedMF(factors=4, epochs=1, batch_size=512).fit(train)
-    users = fitted.ratings_.user_ids[[0, 5, 17, 3]]
-    for model in (fitted, seed):
-        block = model.scores_many(users)
-        assert block.shape == (len(users), len(model.ratings_.movie_ids))
-        np.testing.assert_allclose(block, np.vstack([model.scores(u) for u in users]), atol=1e-6)
-    with pytest.raises(KeyError, match="unknown user"):
-        fitted.scores_many([10**9])
-
-
 def test_unknown_ids_fall_back_to_the_biases(fitted):
     mu = fitted.global_mean
     u, m = int(fitted.ratings_.user_ids[0]), int(fitted.ratings_.movie_ids[0])
