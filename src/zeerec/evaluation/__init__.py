@@ -26,7 +26,8 @@ rating, on the same rating pairs.
 The package: :mod:`~zeerec.evaluation.harness` (``evaluate``, ``rating_table``,
 ``build_models`` from the model registry), :mod:`~zeerec.evaluation.tuning`
 (``grid_search``, ``tune``: knobs chosen on validation carved from training) and
-:mod:`~zeerec.evaluation.verdict` (``conclusions``: the best model for each job).
+:mod:`~zeerec.evaluation.verdict` (``conclusions``: the best model for each job) and
+:mod:`~zeerec.evaluation.intervals` (paired bootstrap intervals over the judged users).
 """
 
 from zeerec.evaluation.harness import (
@@ -41,6 +42,7 @@ from zeerec.evaluation.harness import (
     recommend_top_k,
     scores_in_blocks,
 )
+from zeerec.evaluation.intervals import bootstrap_means, paired_difference
 from zeerec.evaluation.tuning import grid_search, tune
 from zeerec.evaluation.verdict import conclusions
 
@@ -49,11 +51,13 @@ __all__ = [
     "RATING_COLUMNS",
     "Evaluation",
     "activity_bucket",
+    "bootstrap_means",
     "build_models",
     "check_not_trained_on",
     "conclusions",
     "evaluate",
     "grid_search",
+    "paired_difference",
     "rating_table",
     "recommend_top_k",
     "scores_in_blocks",
