@@ -6,27 +6,59 @@
 #   make report DATA=/path/to/ml-1m  ... on the files in that folder
 #   make report PARAMS="-p movie='Toy Story' -p top_n=5"   pass notebook parameters
 #   make test                        unit tests + notebook smoke runs on a small sample
+#   make lab                         JupyterLab on notebooks/ (project kernel, jupytext pairs)
+#   make lock                        re-pin requirements-lock.txt after editing dependencies
+#   make lock UPGRADE=1              ... moving every pin to the newest release that fits
 
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
+UV     := $(VENV)/bin/uv
 DATA   ?= auto
 PARAMS ?=
 STAMP  := $(VENV)/.installed
+# Every package at one pinned version with its hashes, for Python 3.11-3.13 (the same
+# version of a package on each, uv's "fewest" strategy); `make setup` installs exactly this.
+LOCK   := requirements-lock.txt
+LOCK_PYTHONS := 3.11 3.12 3.13
+UPGRADE ?=
 
-.PHONY: help setup data report test lab sync lint format clean
+.PHONY: help setup lock data report test lab sync lint format clean
 
 help:
-	@sed -n '1,12p' Makefile
+	@sed -n '1,15p' Makefile
 
-$(STAMP): pyproject.toml
+# Exactly the lock, nothing resolved on the day: --no-deps so that nothing outside the
+# lock comes in, pip check so that a dependency added to pyproject.toml without
+# `make lock` fails here, not at import time in a notebook.
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(PY) -m pip check
 	$(PY) -m ipykernel install --sys-prefix --name zeerec --display-name "Python (zeerec)"
 	@touch $@
 
 setup: $(STAMP)
+
+# Run after changing dependencies in pyproject.toml (then `make setup`, and commit the
+# lock). It keeps the pins it can; UPGRADE=1 moves every pin to the newest fitting release.
+# Then it proves the locked set installs, from wheels alone and with nothing missing, on
+# Linux x86_64 under each of LOCK_PYTHONS.
+lock:
+	@test -x $(UV) || { test -x $(PY) || $(PYTHON) -m venv $(VENV); $(PY) -m pip install -q uv; }
+	$(UV) pip compile pyproject.toml --extra dev --universal --fork-strategy fewest \
+	    --python-version 3.11 --generate-hashes --quiet $(if $(UPGRADE),--upgrade) -o $(LOCK)
+	@sed -n 's/^\([a-z0-9][^ ]*==[^ ]*\).*/\1/p' $(LOCK) > $(VENV)/lock-pins.txt
+	@for version in $(LOCK_PYTHONS); do \
+	    $(UV) pip compile $(LOCK) --python-version $$version --only-binary :all: \
+	        --python-platform x86_64-manylinux_2_28 --no-header --no-annotate --quiet \
+	        -o $(VENV)/lock-check.txt || exit 1; \
+	    if grep -vxF -f $(VENV)/lock-pins.txt $(VENV)/lock-check.txt; then \
+	        echo "Python $$version needs the packages above, which $(LOCK) lacks"; exit 1; \
+	    fi; \
+	    echo "$(LOCK) installs on Python $$version (Linux x86_64, wheels only)"; \
+	done
 
 data: $(STAMP)
 	$(PY) -m zeerec data --dest data/raw
@@ -37,8 +69,10 @@ report: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
+# Served from the project root so that jupytext finds jupytext.toml: a notebook saved in
+# Lab writes its .py twin too. Right-click a .py > Open With > Jupytext Notebook opens it.
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks
 
 sync: $(STAMP)
 	$(VENV)/bin/jupytext --sync notebooks/*.py
