@@ -290,3 +290,15 @@ def test_a_prefitted_model_that_saw_test_ratings_is_refused(split):
     ev = evaluation.evaluate({"cheat": cheat}, train, test, k=3, refit=True)  # refitted: fine
     assert not np.isnan(ev.ranking.loc[0, "fit_s"])
     evaluation.check_not_trained_on(EASE(lam=5.0).fit(train), test)  # the honest one passes
+
+
+def test_conclusions_name_a_winner_only_outside_the_interval(split):
+    train, test = split
+    models = {"EASE": EASE(lam=5.0), "EASE again": EASE(lam=5.0), "pop": Popularity()}
+    ev = evaluation.evaluate(models, train, test, k=3)
+    top = evaluation.conclusions(ev, baseline="pop").iloc[0]
+    assert top["model"] in ("EASE", "EASE again")
+    assert top["tied_with"] == ({"EASE", "EASE again"} - {top["model"]}).pop()
+    assert "so tied" in top["evidence"]  # the runner-up is its identical twin
+    lead = evaluation.paired_difference(ev.per_user, "ndcg", "EASE", "pop")
+    assert lead["verdict"] == "EASE" and lead["lo"] > 0  # the block structure is easy

@@ -1,44 +1,75 @@
-"""Reading the tables: which model does which job best, with the numbers that say so."""
+"""Reading the tables: which model does which job best, with the numbers that say so.
+
+A model is named the best at a top-k job only when the paired bootstrap interval of its
+lead over each other model excludes 0; models whose interval covers 0 are listed as
+tied with it (:mod:`zeerec.evaluation.intervals`).
+"""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from zeerec.evaluation.harness import Evaluation
+from zeerec.evaluation.intervals import paired_difference
+
+COLUMNS = ["job", "model", "tied_with", "evidence"]
 
 
-def conclusions(ev: Evaluation, baseline: str = "popularity") -> pd.DataFrame:
+def conclusions(
+    ev: Evaluation, baseline: str = "popularity", resamples: int = 1000, seed: int = 0
+) -> pd.DataFrame:
     """The best model for each job, with the numbers that say so — read off the tables.
 
     Jobs: a top-k list for a typical user (highest NDCG@k), predicting stars (lowest
     RMSE), users with the fewest and the most ratings (highest NDCG@k in the coldest
     and the heaviest activity bucket present), less obvious movies (highest novelty
-    among models at least as accurate as ``baseline``), and cost (the fastest
-    recommender among those that beat ``baseline`` on NDCG@k). A job without a
-    candidate is left out.
+    among models not worse than ``baseline`` on NDCG@k), and cost (the fastest
+    recommender among those that beat ``baseline`` on NDCG@k). ``tied_with`` lists the
+    models the leader cannot be told apart from (paired 95 % interval of the NDCG@k
+    difference covers 0); "beats" and "not worse" use the same interval. A job without
+    a candidate is left out.
     """
     k = ev.k
     nd, pk = f"ndcg@{k}", f"precision@{k}"
     rank = ev.ranking.set_index("model")
-    base_ndcg = rank[nd].get(baseline, np.nan)
     best = str(rank[nd].idxmax())
-    vs_base = "" if np.isnan(base_ndcg) or best == baseline else f", {baseline} {base_ndcg:.3f}"
+    tied, margin = _ties(ev.per_user, "ndcg", best, list(rank.index), resamples, seed)
     rows = [
         (
             f"top-{k} list for a typical user",
             best,
-            f"NDCG@{k} {rank.loc[best, nd]:.3f}, precision@{k} {rank.loc[best, pk]:.3f}"
-            f"{_runner_up(rank[nd], best)}{vs_base}",
+            tied,
+            f"NDCG@{k} {rank.loc[best, nd]:.3f}, precision@{k} {rank.loc[best, pk]:.3f}{margin}",
         )
     ]
     if not ev.rating.empty:
         r = ev.rating.set_index("model")["rmse"]
         top = str(r.idxmin())
-        rows.append(("predicting stars", top, f"RMSE {r[top]:.3f}{_runner_up(r, top, False)}"))
-    rows += _activity_ends(ev, nd)
-    rows += _novelty_and_cost(rank, baseline, base_ndcg, nd)
-    return pd.DataFrame(rows, columns=["job", "model", "evidence"])
+        evidence = f"RMSE {r[top]:.3f}{_runner_up(r, top, False)} (no interval computed)"
+        rows.append(("predicting stars", top, "", evidence))
+    rows += _activity_ends(ev, nd, resamples, seed)
+    rows += _novelty_and_cost(ev, rank, baseline, nd, resamples, seed)
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _ties(per_user, metric, best, models, resamples, seed) -> tuple[str, str]:
+    """Models tied with ``best`` on ``metric`` and a phrase on its lead over the runner-up."""
+    diffs = {
+        m: paired_difference(per_user, metric, best, m, resamples=resamples, seed=seed)
+        for m in models
+        if m != best
+    }
+    if not diffs:
+        return "", ""
+    tied = [m for m, d in diffs.items() if d["verdict"] == "tied"]
+    runner_up = min(diffs, key=lambda m: diffs[m]["difference"])
+    d = diffs[runner_up]
+    margin = (
+        f"; ahead of {runner_up} by {d['difference']:+.3f} "
+        f"(95 % interval {d['lo']:+.3f} to {d['hi']:+.3f}"
+        + (", so tied)" if d["verdict"] == "tied" else ")")
+    )
+    return ", ".join(tied), margin
 
 
 def _runner_up(series: pd.Series, best: str, higher: bool = True) -> str:
@@ -49,7 +80,7 @@ def _runner_up(series: pd.Series, best: str, higher: bool = True) -> str:
     return f"; next best {other}: {rest[other]:.3f}"
 
 
-def _activity_ends(ev: Evaluation, nd: str) -> list[tuple[str, str, str]]:
+def _activity_ends(ev: Evaluation, nd: str, resamples: int, seed: int) -> list[tuple]:
     """The best model for the coldest and for the heaviest activity bucket present."""
     buckets = list(dict.fromkeys(ev.by_activity["activity"]))  # coldest first
     ends = [("users with the fewest ratings", buckets[0])] if buckets else []
@@ -59,35 +90,46 @@ def _activity_ends(ev: Evaluation, nd: str) -> list[tuple[str, str, str]]:
     for label, bucket in ends:
         part = ev.by_activity[ev.by_activity["activity"] == bucket].set_index("model")[nd]
         top = str(part.idxmax())
-        evidence = f"NDCG@{ev.k} {part[top]:.3f} in this bucket{_runner_up(part, top)}"
-        rows.append((f"{label}: {bucket}", top, evidence))
+        users = ev.per_user[ev.per_user["activity"].astype(str) == bucket]
+        tied, margin = _ties(users, "ndcg", top, list(part.index), resamples, seed)
+        evidence = f"NDCG@{ev.k} {part[top]:.3f} in this bucket{margin}"
+        rows.append((f"{label}: {bucket}", top, tied, evidence))
     return rows
 
 
-def _novelty_and_cost(rank, baseline, base_ndcg, nd) -> list[tuple[str, str, str]]:
-    """Most novel among models as accurate as the baseline; cheapest among those beating it."""
+def _novelty_and_cost(ev, rank, baseline, nd, resamples, seed) -> list[tuple]:
+    """Most novel among models not worse than the baseline; cheapest among those beating it."""
+    if baseline in rank.index:
+        verdicts = {
+            m: paired_difference(ev.per_user, "ndcg", m, baseline, resamples=resamples, seed=seed)
+            for m in rank.index
+            if m != baseline
+        }
+        good = rank.loc[[m for m, d in verdicts.items() if d["verdict"] != baseline]]
+        better = rank.loc[[m for m, d in verdicts.items() if d["verdict"] == m]]
+    else:
+        good = better = rank
     rows = []
-    good = rank[rank[nd] >= base_ndcg] if not np.isnan(base_ndcg) else rank
-    good = good.drop(index=baseline, errors="ignore")
     if not good.empty:
         top = str(good["novelty"].idxmax())
         rows.append(
             (
-                "less obvious movies (as accurate as popularity or better)",
+                f"less obvious movies (not worse than {baseline})",
                 top,
+                "",
                 f"novelty {good.loc[top, 'novelty']:.2f} bits, coverage "
                 f"{good.loc[top, 'coverage']:.0%} of the catalogue, "
                 f"{nd.upper()} {good.loc[top, nd]:.3f}",
             )
         )
-    better = rank[rank[nd] > base_ndcg] if not np.isnan(base_ndcg) else rank
     if not better.empty:
         cost = better["recommend_ms_per_user"]
         top = str(cost.idxmin())
         rows.append(
             (
-                f"cheapest to serve (beats {baseline})" if not np.isnan(base_ndcg) else "cheapest",
+                f"cheapest to serve (beats {baseline})" if baseline in rank.index else "cheapest",
                 top,
+                "",
                 f"{cost[top]:.2f} ms per user, fit {better.loc[top, 'fit_s']:.1f} s, "
                 f"{nd.upper()} {better.loc[top, nd]:.3f}",
             )
