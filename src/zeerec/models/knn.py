@@ -8,11 +8,14 @@ neighbourhood is the ``n_neighbours`` movies the user rated that are most simila
 
 - ``predict``: ``μ_j + Σ s_ij (r_ui − μ_i) / Σ s_ij`` — the movie's mean, moved by how
   the user rated its neighbours relative to *their* means;
-- ``recommend``: ranks unseen movies by ``Σ s_ij (r_ui − b_u)``, where ``b_u`` is the
-  user's mean rating shrunk towards the global mean. The sum is not normalised on
-  purpose: a movie close to several movies the user liked beats one that is close to a
-  single one, which a normalised prediction would rank just as high. The rated movies
-  with the largest positive terms are the "because you liked" reasons.
+- ``recommend`` with ``rank_by="centred"``: ranks unseen movies by ``Σ s_ij (r_ui − b_u)``,
+  where ``b_u`` is the user's mean rating shrunk towards the global mean, so a movie the
+  user rated below their mean pushes its neighbours down; with ``rank_by="summed"``
+  (Deshpande & Karypis' item-based top-N): by ``Σ s_ij`` — every rated movie counts as
+  a sign of interest, whatever its stars; with ``rank_by="liked"``: the same sum over
+  the movies the user rated at or above ``b_u`` only. No sum is normalised: a movie close to
+  several of the user's movies beats one close to a single one. The rated movies with
+  the largest positive terms are the "because you liked" reasons.
 
 The seed's tool, scikit-learn's ``NearestNeighbors(metric="cosine")`` on the item
 vectors, stays available as :func:`seed_nearest_neighbors`; its distances are
@@ -34,6 +37,7 @@ from zeerec.similarity import SIMILARITIES, ItemSimilarity
 
 DEFAULT_NEIGHBOURS = 40
 """Neighbourhood size (scikit-surprise's default k)."""
+RANK_RULES = ("centred", "summed", "liked")
 
 
 class ItemKNN(Recommender):
@@ -48,6 +52,9 @@ class ItemKNN(Recommender):
             shrunk with, so a profile of one 5-star movie counts as "liked" rather
             than "average for this user".
         reasons: how many "because you liked" movies each recommendation lists.
+        rank_by: the top-n rule: ``"centred"`` (stars relative to the user's mean weigh
+            the similarities), ``"summed"`` (plain summed similarity) or ``"liked"``
+            (summed over the movies rated at or above the user's mean).
 
     Attributes:
         similarity_: the :class:`ItemSimilarity` of the training ratings.
@@ -69,10 +76,13 @@ class ItemKNN(Recommender):
         shrinkage: float = 25.0,
         user_prior: float = 5.0,
         reasons: int = 3,
+        rank_by: str = "centred",
     ) -> None:
         if method not in SIMILARITIES:
             raise ValueError(f"unknown similarity method {method!r}; choose one of {SIMILARITIES}")
         check_n(n_neighbours, what="n_neighbours")
+        if rank_by not in RANK_RULES:
+            raise ValueError(f"rank_by must be one of {RANK_RULES}, got {rank_by!r}")
         if user_prior < 0 or reasons < 0:
             raise ValueError("user_prior and reasons must be >= 0")
         self.n_neighbours = int(n_neighbours)
@@ -81,11 +91,12 @@ class ItemKNN(Recommender):
         self.shrinkage = shrinkage
         self.user_prior = float(user_prior)
         self.reasons = int(reasons)
+        self.rank_by = rank_by
 
     def __repr__(self) -> str:
         return (
             f"ItemKNN(n_neighbours={self.n_neighbours}, method={self.method!r}, "
-            f"min_common={self.min_common}, shrinkage={self.shrinkage})"
+            f"min_common={self.min_common}, shrinkage={self.shrinkage}, rank_by={self.rank_by!r})"
         )
 
     # ------------------------------------------------------------------ fitting
@@ -141,7 +152,12 @@ class ItemKNN(Recommender):
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per target: summed score, neighbour positions, and each neighbour's term."""
         order, sims = self._neighbourhood(rated, targets)
-        terms = sims * (stars - self._baseline(stars))[order]
+        if self.rank_by == "summed":
+            terms = sims.copy()
+        elif self.rank_by == "liked":  # summed over the movies rated at or above b_u
+            terms = sims * (stars >= self._baseline(stars))[order]
+        else:
+            terms = sims * (stars - self._baseline(stars))[order]
         score = terms.sum(axis=1)
         score[~(sims > 0).any(axis=1)] = np.nan
         return score, order, terms

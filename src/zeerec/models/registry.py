@@ -137,19 +137,32 @@ _LINES = (
         "item-kNN pearson",
         _item_knn("pearson"),
         "Σ similarity × (stars − the user's mean) over the user's movies, co-rated Pearson",
-        {"n_neighbours": (20, 40, 80), "shrinkage": (0, 25, 100)},
+        {
+            "n_neighbours": (20, 40, 80),
+            "shrinkage": (0, 25, 100),
+            "rank_by": ("centred", "summed", "liked"),
+        },
     ),
     ModelSpec(
         "item-kNN cosine",
         _item_knn("cosine"),
         "Σ similarity × (stars − the user's mean) over the user's movies, cosine",
-        {"n_neighbours": (20, 40, 80), "shrinkage": (0, 25, 100)},
+        {
+            "n_neighbours": (20, 40, 80),
+            "shrinkage": (0, 25, 100),
+            "rank_by": ("centred", "summed", "liked"),
+        },
     ),
     ModelSpec(
         "user-kNN",
         _user_knn,
         "Resnick's predicted stars from the most similar users (Pearson, significance-weighted)",
-        {"n_neighbours": (10, 30, 60), "min_support": (1, 2, 3, 5)},
+        {
+            "n_neighbours": (10, 30, 60),
+            "min_support": (1, 2, 3, 5),
+            "similarity": ("pearson", "cosine"),
+            "rank_by": ("resnick", "vote"),
+        },
     ),
     ModelSpec(
         "content",

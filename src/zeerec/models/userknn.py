@@ -48,6 +48,7 @@ class Explanation:
     neighbour_mean: np.ndarray  # their average stars (NaN where none)
     neighbours: pd.DataFrame  # user_id, n_common, pearson, weight (best first)
     mean: float  # the target's mean stars, the base of every prediction
+    vote: np.ndarray  # summed weight of the neighbours who rated each movie
 
 
 class UserKNN(Recommender):
@@ -59,6 +60,10 @@ class UserKNN(Recommender):
         significance: co-rated movies at which a correlation counts in full; fewer
             scale it down linearly (Herlocker et al.: 50).
         min_support: neighbours who must have rated a movie before it is recommended.
+        similarity: ``"pearson"`` on co-rated stars with significance weighting, or
+            ``"cosine"`` between who-rated-what (binary) rows.
+        rank_by: ``"resnick"`` ranks by predicted stars; ``"vote"`` by the summed
+            similarity of the neighbours who rated the movie (a weighted vote).
 
     Attributes:
         user_mean_: each training user's mean stars; global_mean_: all stars' mean.
@@ -73,7 +78,14 @@ class UserKNN(Recommender):
         min_common: int = 2,
         significance: int = 50,
         min_support: int = 3,
+        similarity: str = "pearson",
+        rank_by: str = "resnick",
     ):
+        if similarity not in ("pearson", "cosine"):
+            raise ValueError(f"similarity must be 'pearson' or 'cosine', got {similarity!r}")
+        if rank_by not in ("resnick", "vote"):
+            raise ValueError(f"rank_by must be 'resnick' or 'vote', got {rank_by!r}")
+        self.similarity, self.rank_by = similarity, rank_by
         for label, value in (
             ("n_neighbours", n_neighbours),
             ("min_common", min_common),
@@ -104,6 +116,7 @@ class UserKNN(Recommender):
         sq = x.copy()
         sq.data = sq.data**2
         self._sq_csc = sq.tocsc()
+        self._counts = counts.astype(np.float64)
         self._explained: tuple[Target, Explanation] | None = None
 
     def mean_of(self, target: Target) -> float:
@@ -146,7 +159,10 @@ class UserKNN(Recommender):
         ok = (n >= 2) & (denom > 1e-9)
         pearson = np.zeros(len(rows))
         pearson[ok] = np.clip(cov[ok] / denom[ok], -1.0, 1.0)
-        weight = pearson * np.minimum(n, self.significance) / self.significance
+        if self.similarity == "cosine":  # who-rated-what rows: overlap / sqrt(sizes)
+            weight = n / np.sqrt(len(t.cols) * self._counts[rows])
+        else:
+            weight = pearson * np.minimum(n, self.significance) / self.significance
         frame = pd.DataFrame(
             {
                 "user_id": self.ratings_.user_ids[rows],
@@ -208,6 +224,7 @@ class UserKNN(Recommender):
                 np.full(n_cols, np.nan),
                 nb,
                 mean,
+                np.zeros(n_cols),
             )
         rows = self.ratings_.user_index(nb["user_id"].to_numpy())
         w = nb["weight"].to_numpy()
@@ -221,16 +238,18 @@ class UserKNN(Recommender):
         pred[rated] += num[rated] / den[rated]
         with np.errstate(invalid="ignore", divide="ignore"):
             avg = np.where(count > 0, total / np.maximum(count, 1), np.nan)
-        return Explanation(pred, count, avg, nb, mean)
+        return Explanation(pred, count, avg, nb, mean, np.asarray(b.T @ w).ravel())
 
     # ------------------------------------------------------------------ the hooks
 
     def _score(self, target: Target) -> np.ndarray:
-        """Predicted stars (unclipped, so movies above 5 still rank); NaN for movies fewer
-        than ``min_support`` neighbours rated."""
+        """Predicted stars (unclipped, so movies above 5 still rank), or the neighbours'
+        summed weight with ``rank_by="vote"``; NaN for movies fewer than ``min_support``
+        neighbours rated."""
         e = self._explain(target)
         self._explained = (target, e)  # recommend's evidence reuses it
-        return np.where(e.n_neighbours >= self.min_support, e.prediction, np.nan)
+        score = e.vote if self.rank_by == "vote" else e.prediction
+        return np.where(e.n_neighbours >= self.min_support, score, np.nan)
 
     def _evidence(
         self, target: Target, top: np.ndarray, scores: np.ndarray
@@ -239,7 +258,7 @@ class UserKNN(Recommender):
         cached = self._explained
         e = cached[1] if cached is not None and cached[0] is target else self._explain(target)
         columns = {
-            "predicted": np.clip(scores[top], 1.0, 5.0),
+            "predicted": np.clip(e.prediction[top], 1.0, 5.0),
             "n_neighbours": e.n_neighbours[top],
             "neighbour_mean": e.neighbour_mean[top],
         }
