@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 from conftest import MOVIES, RATINGS, USERS, write_dataset
@@ -62,7 +64,7 @@ BAD_RATINGS = (
 )
 
 EXPECTED = {
-    "wrong number of fields (expected 4)": (1, "7"),
+    "wrong number of fields (expected 4, separated by '::')": (1, "7"),
     "rating is not an integer": (2, "8, 14"),
     "rating outside 1..5": (1, "9"),
     "duplicate rating of the same movie by the same user (first kept)": (1, "10"),
@@ -200,3 +202,179 @@ def test_ml100k_native_format():
     assert ml.summary()["titles_without_year"] == 1  # movie 267 is literally "unknown"
     user = ml.users.set_index("user_id").loc[1]
     assert (user["age"], user["age_group"], user["occupation"]) == (18, "18-24", "technician")
+
+
+# --------------------------------------------------------------------------- issue 13
+
+
+def _slice_copy(real_slice, tmp_path, **edits) -> Path:
+    """A copy of the real slice with ``edits`` (kind -> bytes -> bytes) applied."""
+    folder = tmp_path / "copy"
+    folder.mkdir()
+    for kind in ("movies", "users", "ratings"):
+        raw = (real_slice / f"zee-{kind}.dat").read_bytes()
+        (folder / f"zee-{kind}.dat").write_bytes(edits.get(kind, lambda b: b)(raw))
+    return folder
+
+
+def test_utf8_movies_file_keeps_its_titles(real_slice, tmp_path):
+    clean = zd.load(real_slice).movies
+    folder = _slice_copy(real_slice, tmp_path, movies=lambda b: b.decode("latin-1").encode("utf-8"))
+    for strict in (False, True):
+        ml = zd.load(folder, strict=strict)
+        pd.testing.assert_frame_equal(ml.movies, clean)
+        row = ml.quality.set_index("problem").loc["the file is UTF-8, not ISO-8859-1"]
+        assert (row["file"], row["action"]) == ("zee-movies.dat", "decoded as UTF-8 (detected)")
+        assert ml.info["encodings"]["zee-movies.dat"] == "utf-8"
+    title = ml.movies.set_index("movie_id").loc[2324, "title"]
+    assert title == "Life Is Beautiful (La Vita è bella) (1997)"
+
+
+def test_encoding_can_be_forced(real_slice, tmp_path):
+    folder = _slice_copy(real_slice, tmp_path, movies=lambda b: b.decode("latin-1").encode("utf-8"))
+    forced = zd.load(folder, encoding="latin-1").movies.set_index("movie_id")
+    assert forced.loc[2324, "title"] == "Life Is Beautiful (La Vita Ã¨ bella) (1997)"  # as asked
+    utf8 = zd.load(folder, encoding="utf-8")
+    assert "decoded as utf-8 (encoding='utf-8')" in utf8.quality["action"].tolist()
+    # The original file is ISO-8859-1: forcing UTF-8 names the first line it cannot read.
+    with pytest.raises(zd.DataFormatError, match=r"zee-movies.dat, line \d+: byte 0x") as err:
+        zd.load(real_slice, encoding="utf-8")
+    assert "encoding=None to let zeerec detect" in str(err.value)
+    with pytest.raises(ValueError, match="not an encoding Python knows"):
+        zd.load(real_slice, encoding="klingon")
+    with pytest.raises(ValueError, match="ASCII-compatible"):
+        zd.load(real_slice, encoding="utf-16")
+
+
+def test_windows_1252_quotes_are_read_as_quotes(tmp_path):
+    movies = MOVIES.replace("Liar Liar (1997)", "Liar’s Liar (1997)")
+    folder = write_dataset(tmp_path / "w")
+    (folder / "zee-movies.dat").write_bytes(movies.encode("cp1252"))
+    ml = zd.load(folder, strict=True)
+    assert ml.movies.set_index("movie_id").loc[3, "title"] == "Liar’s Liar (1997)"
+    assert "decoded as Windows-1252 (detected)" in ml.quality["action"].tolist()
+
+
+def test_byte_order_mark_is_removed(real_slice, tmp_path):
+    folder = _slice_copy(real_slice, tmp_path, movies=lambda b: b"\xef\xbb\xbf" + b)
+    clean = zd.load(real_slice)
+    for strict in (False, True):
+        ml = zd.load(folder, strict=strict)
+        pd.testing.assert_frame_equal(ml.movies, clean.movies)
+        pd.testing.assert_frame_equal(ml.ratings, clean.ratings)  # Toy Story's 327 kept
+        assert (ml.ratings["movie_id"] == 1).sum() == 327
+        row = ml.quality.iloc[0]
+        assert (row["problem"], row["action"], row["rows"]) == (
+            "UTF-8 byte-order mark at the start of the file",
+            "removed",
+            0,
+        )
+
+
+def test_trailing_blank_lines_are_not_data(real_slice, tmp_path):
+    folder = _slice_copy(real_slice, tmp_path, ratings=lambda b: b + b"\n\n  \n\r\n")
+    for strict in (False, True):
+        ml = zd.load(folder, strict=strict)
+        assert len(ml.ratings) == 200042 and ml.quality.empty
+    # A blank line inside the file is still one.
+    blank = write_dataset(tmp_path / "b", ratings=RATINGS.replace("\n", "\n\n", 1))
+    assert zd.load(blank).quality.set_index("problem").loc["blank line", "example_lines"] == "2"
+
+
+@pytest.mark.parametrize(
+    ("ratings", "problem", "advice"),
+    [
+        ("", "zee-ratings.dat: the file is empty.", "Replace it with the complete file"),
+        ("\n\n", "holds only blank lines", "Replace it with the complete file"),
+        (
+            "1,1,5,978300760\n2,1,4,978300761\n",
+            "no valid record left, every line was dropped: 2 × wrong number of fields",
+            "Each line should read user_id::movie_id::rating::timestamp",
+        ),
+        (
+            "9::1::5::978300760\n",
+            "no valid record left, every line was dropped: 1 × user id not in the users file",
+            "belongs with the other files",
+        ),
+    ],
+)
+def test_a_file_with_nothing_to_load_gets_advice_that_fits(tmp_path, ratings, problem, advice):
+    folder = write_dataset(tmp_path / "e", ratings=ratings)
+    with pytest.raises(zd.DataFormatError) as err:
+        zd.load(folder)
+    message = str(err.value)
+    assert problem in message and advice in message
+    assert "strict=False" not in message and "Fix or remove the line" not in message
+
+
+def test_ml100k_strict_mode_and_checks(tmp_path):
+    from conftest import ML100K
+
+    if not (ML100K / "u.data").is_file():
+        pytest.skip("../shared/data/ml-100k is not present on this machine")
+    folder = tmp_path / "100k"
+    folder.mkdir()
+    for name in ("u.item", "u.user", "u.occupation"):
+        (folder / name).write_bytes((ML100K / name).read_bytes())
+    lines = (ML100K / "u.data").read_bytes().splitlines(keepends=True)
+    lines[9] = b"196\t242\t9\t881250949\n"  # line 10: a rating of 9
+    (folder / "u.data").write_bytes(b"".join(lines))
+    with pytest.raises(zd.DataFormatError, match=r"u.data, line 10: rating outside 1..5: '9'"):
+        zd.load(folder, strict=True)
+    ml = zd.load(folder)
+    assert len(ml.ratings) == 99_999
+    assert ml.quality.set_index("problem").loc["rating outside 1..5", "example_lines"] == "10"
+
+
+def test_ids_must_be_positive(tmp_path):
+    users = USERS + "-4::F::1::10::48067\n" + "0::F::1::10::48067\n"
+    movies = MOVIES + "-5::Negative (1990)::Drama\n" + "99999999999::Too Big (1990)::Drama\n"
+    ml = zd.load(write_dataset(tmp_path / "n", users=users, movies=movies))
+    table = ml.quality.set_index("problem")
+    assert table.loc["user id outside 1..2147483647", "example_lines"] == "4, 5"
+    assert table.loc["movie id outside 1..2147483647", "example_lines"] == "5, 6"
+    assert (ml.users["user_id"] > 0).all() and (ml.movies["movie_id"] > 0).all()
+    assert len(ml.movies) == 4  # 99999999999 is not wrapped into an int32 id
+    with pytest.raises(zd.DataFormatError, match="zee-movies.dat, line 5: movie id outside"):
+        zd.load(write_dataset(tmp_path / "s", users=users, movies=movies), strict=True)
+
+
+def test_both_name_sets(tmp_path):
+    folder = write_dataset(tmp_path / "b")
+    write_dataset(folder, prefix="")  # identical copies under the GroupLens names
+    ml = zd.load(folder)
+    row = ml.quality.set_index("file").loc["zee-movies.dat"]
+    assert (row["problem"], row["action"]) == (
+        "movies.dat in the folder too, identical",
+        "read zee-movies.dat",
+    )
+    (folder / "ratings.dat").write_bytes(RATINGS.encode() + b"1::3::4::978300000\n")
+    with pytest.raises(zd.DataConflictError, match="two different ratings files") as err:
+        zd.load(folder)
+    assert "zee-ratings.dat" in str(err.value) and "move or rename" in str(err.value)
+
+
+def test_strict_mode_names_the_first_bad_line_of_the_file(tmp_path):
+    ratings = RATINGS + "2::4::x::978300000\n" + "1::3::4\n"  # line 7 non-integer, 8 fields
+    folder = write_dataset(tmp_path / "o", ratings=ratings)
+    with pytest.raises(zd.DataFormatError) as err:
+        zd.load(folder, strict=True)
+    assert (err.value.line, err.value.problem) == (7, "rating is not an integer")
+
+
+def test_a_fractional_rating_drops_only_its_line(tmp_path):
+    folder = write_dataset(tmp_path / "f", ratings=RATINGS + "3::2::4.5::978300000\n")
+    ml = zd.load(folder)
+    assert len(ml.ratings) == 6
+    shown = ml.quality[["problem", "rows", "example_value"]].to_numpy().tolist()
+    assert shown == [["rating is not an integer", 1, "4.5"]]
+
+
+def test_processed_folder_with_a_missing_or_broken_table(tiny, tmp_path):
+    zd.save_processed(zd.load(tiny), tmp_path / "p")
+    (tmp_path / "p" / "users.parquet").unlink()
+    with pytest.raises(zd.MissingDataError, match=r"users.parquet is missing.*notebook 01"):
+        zd.load_processed(tmp_path / "p")
+    (tmp_path / "p" / "users.parquet").write_text("not parquet")
+    with pytest.raises(zd.DataFormatError, match=r"users.parquet: cannot be read"):
+        zd.load_processed(tmp_path / "p")

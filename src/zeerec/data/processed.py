@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from zeerec.data.tables import MissingDataError, MovieLens
+from zeerec.data.tables import DataFormatError, MissingDataError, MovieLens
 from zeerec.files import atomic_write
 
 
@@ -23,27 +23,49 @@ def save_processed(ds: MovieLens, folder: str | os.PathLike) -> Path:
     return folder
 
 
+TABLES = ("movies", "users", "ratings", "quality")
+RERUN = "Run notebook 01_load_clean again to rewrite the folder (`make report` runs it)."
+
+
+def _read(folder: Path) -> tuple[dict, dict[str, pd.DataFrame]]:
+    """source.json and the four tables, or a DataFormatError naming the unreadable file."""
+    path = folder / "source.json"
+    try:
+        meta = json.loads(path.read_text())
+        source, synthetic = meta["source"], meta["synthetic"]
+        tables = {}
+        for name in TABLES:
+            path = folder / f"{name}.parquet"
+            tables[name] = pd.read_parquet(path)
+    except FileNotFoundError:
+        raise MissingDataError(f"{path} is missing from notebook 01's output. {RERUN}") from None
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise DataFormatError(
+            path, None, f"cannot be read ({type(err).__name__}: {err})", hint=RERUN
+        ) from None
+    return {"source": source, "synthetic": synthetic, "info": meta.get("info", {})}, tables
+
+
 def load_processed(folder: str | os.PathLike) -> MovieLens:
     """Read what :func:`save_processed` wrote (notebook 01 must have run first)."""
     folder = Path(folder)
-    meta_path = folder / "source.json"
-    if not meta_path.is_file():
+    if not (folder / "source.json").is_file():
         raise MissingDataError(
             f"No processed data in {folder.resolve()}: run notebook 01_load_clean first "
             "(or `make report`, which runs every notebook in order)."
         )
-    meta = json.loads(meta_path.read_text())
-    movies = pd.read_parquet(folder / "movies.parquet")
+    meta, tables = _read(folder)
+    movies = tables["movies"]
     movies["genres"] = movies["genres"].map(list).astype(object)
-    ratings = pd.read_parquet(folder / "ratings.parquet")
+    ratings = tables["ratings"]
     # Parquet has no second resolution; restore the canonical dtype.
     ratings["timestamp"] = ratings["timestamp"].astype("datetime64[s]")
     return MovieLens(
         movies=movies,
-        users=pd.read_parquet(folder / "users.parquet"),
+        users=tables["users"],
         ratings=ratings,
-        quality=pd.read_parquet(folder / "quality.parquet"),
+        quality=tables["quality"],
         source=meta["source"],
         synthetic=meta["synthetic"],
-        info=meta.get("info", {}),
+        info=meta["info"],
     )

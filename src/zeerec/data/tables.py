@@ -55,6 +55,11 @@ HOW_TO_GET_DATA = (
 )
 
 
+STRICT_HINT = (
+    "Fix or remove the line, or load with strict=False to drop such rows and count them "
+    "in the data-quality table."
+)
+
 GENDER_DTYPE = pd.CategoricalDtype(["F", "M"])
 AGE_GROUP_DTYPE = pd.CategoricalDtype(list(AGE_GROUPS.values()), ordered=True)
 
@@ -104,16 +109,28 @@ class MissingDataError(DataError, FileNotFoundError):
 
 
 class DataFormatError(DataError, ValueError):
-    """A line of a data file is invalid; raised in strict mode or when nothing usable is left."""
+    """A data file cannot be read as it is: a line in strict mode, or the file as a whole.
 
-    def __init__(self, path: Path, line: int | None, problem: str, value: object = None):
+    The message names the file, the line (where there is one) and the value, and ends
+    with ``hint``: what to do about it (by default, for one bad line in strict mode).
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        line: int | None,
+        problem: str,
+        value: object = None,
+        hint: str = STRICT_HINT,
+    ):
         self.path, self.line, self.problem, self.value = Path(path), line, problem, value
         where = f"{self.path}" + (f", line {line}" if line is not None else "")
         shown = "" if value is None else f": {value!r}"
-        super().__init__(
-            f"{where}: {problem}{shown}. Fix or remove the line, or load with strict=False "
-            "to drop such rows and count them in the data-quality table."
-        )
+        super().__init__(f"{where}: {problem}{shown}. {hint}")
+
+
+class DataConflictError(DataError, ValueError):
+    """A folder holds two different files for the same table; zeerec will not pick one."""
 
 
 @dataclass
