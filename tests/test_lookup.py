@@ -166,3 +166,18 @@ def test_real_slice_titles(real_slice):
     with pytest.raises(UnknownMovieError) as err:
         index.find("Star Wars")
     assert all(t.startswith("Star Wars") for t in err.value.suggestions[:4])
+
+
+def test_suggestions_carry_their_ids_and_advice_can_be_rephrased(index):
+    """Callers with their own syntax for ids (the command line) advise from ``detail``
+    and ``suggested_ids`` instead of parsing the message (issue 13)."""
+    with pytest.raises(UnknownMovieError) as err:
+        index.find("Liar Lair")
+    assert err.value.suggested_ids[0] == 1485
+    assert len(err.value.suggested_ids) == len(err.value.suggestions)
+    assert '"Liar Liar (1997)" (id 1485)' in err.value.detail
+    assert "pass its movie_id" in str(err.value) and "pass its movie_id" not in err.value.detail
+    with pytest.raises(AmbiguousMovieError) as err:
+        index.find("hamlet")
+    assert err.value.suggested_ids == [1411, 3598]
+    assert index.suggest_ids("liar")[0] == 1485

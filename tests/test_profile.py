@@ -12,6 +12,7 @@ from zeerec.profile import (
     parse_rating,
     profile_for,
     profile_table,
+    ratings_from_text,
     stand_in_profile,
     validate_profile,
 )
@@ -178,3 +179,29 @@ def test_profile_for_falls_back_only_on_synthetic_data(tiny):
     profile, note = profile_for(wanted, movies, ratings, synthetic=True)
     assert profile == {1: 3, 5: 4, 3: 5, 6: 5}  # most-rated comedies, the seed's stars
     assert "SYNTHETIC" in note and "Home Alone" in note
+
+
+# --------------------------------------------------------------------------- issue 13
+
+
+def test_text_ratings_list_every_problem_in_input_order():
+    texts = ["liar lair=4", "Home Alone=five", "Mrs. Doubtfire", "id:abc=3", "Dumb & Dumber=4"]
+    with pytest.raises(ProfileError) as err:
+        ratings_from_text(texts, MOVIES)
+    problems = err.value.problems
+    assert len(problems) == 4
+    assert problems[0].startswith("'liar lair': No movie is titled")
+    assert 'rate by movie id: "id:1485=4"' in problems[0]
+    assert problems[1] == "'Home Alone': stars must be a whole number from 1 to 5, got 'five'"
+    assert "TITLE=STARS" in problems[2]
+    assert problems[3].startswith("'id:abc' is not a movie id")
+
+
+def test_text_ratings_resolve_like_validate_profile():
+    texts = ["Home Alone=5", "id:1485=2", "  Dumb and Dumber = 4 "]
+    assert ratings_from_text(texts, MOVIES) == {586: 5, 1485: 2, 231: 4}
+
+
+def test_a_number_that_is_no_title_suggests_the_id_form():
+    with pytest.raises(ProfileError, match='If 1485 is a movie id, write "id:1485=3"'):
+        ratings_from_text(["1485=3"], MOVIES)

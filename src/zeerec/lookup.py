@@ -28,12 +28,26 @@ _ALTERNATIVE = re.compile(r"^(.*?) \((.+)\)$")  # "City of Lost Children, The (C
 
 
 class MovieLookupError(LookupError):
-    """A title or id does not name exactly one movie; ``suggestions`` holds close titles."""
+    """A title or id does not name exactly one movie; ``suggestions`` holds close titles.
 
-    def __init__(self, message: str, query: object, suggestions: list[str]):
-        super().__init__(message)
+    ``detail`` is the message without its closing advice, and ``suggested_ids`` the
+    movie ids of ``suggestions``, so that a caller with its own syntax for ids (the
+    command line's ``--id`` or ``id:NNN``) can advise in that syntax instead.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        query: object,
+        suggestions: list[str],
+        suggested_ids: list[int] | None = None,
+        advice: str = "",
+    ):
+        super().__init__(f"{message} {advice}".strip())
         self.query = query
         self.suggestions = suggestions
+        self.suggested_ids = list(suggested_ids or [])
+        self.detail = message
 
 
 class UnknownMovieError(MovieLookupError):
@@ -138,25 +152,32 @@ class TitleIndex:
         if len(hits) == 1:
             return hits[0]
         if len(hits) > 1:
-            shown = [self._title.loc[m] for m in hits]
-            listed = ", ".join(f'"{t}"' for t in shown[:SUGGESTIONS])
             raise AmbiguousMovieError(
-                f'"{query}" matches {len(hits)} movies: {listed}. Give the title with its '
-                "year, or the movie_id.",
+                f'"{query}" matches {len(hits)} movies: {self._listed(hits)}.',
                 query,
-                shown[:SUGGESTIONS],
+                [self._title.loc[m] for m in hits[:SUGGESTIONS]],
+                hits[:SUGGESTIONS],
+                advice="Give the title with its year, or the movie_id.",
             )
-        close = self.suggest(query)
-        listed = ", ".join(f'"{t}"' for t in close)
+        close = self.suggest_ids(query)
         raise UnknownMovieError(
-            f'No movie is titled "{query}". Closest titles: {listed}. '
-            "Copy one of these, or pass a movie_id.",
+            f'No movie is titled "{query}". Closest titles: {self._listed(close)}.',
             query,
+            [self._title.loc[m] for m in close],
             close,
+            advice="Copy one of these, or pass its movie_id (the number after it) instead.",
         )
+
+    def _listed(self, ids: list[int]) -> str:
+        """'"Liar Liar (1997)" (id 1485), ...' for the first SUGGESTIONS of ``ids``."""
+        return ", ".join(f'"{self._title.loc[m]}" (id {m})' for m in ids[:SUGGESTIONS])
 
     def suggest(self, query: str, n: int = SUGGESTIONS) -> list[str]:
         """The ``n`` catalogue titles closest to ``query`` (similar spelling or containing it)."""
+        return [self._title.loc[m] for m in self.suggest_ids(query, n)]
+
+    def suggest_ids(self, query: str, n: int = SUGGESTIONS) -> list[int]:
+        """The movie ids of :meth:`suggest`'s titles, in the same order."""
         name = split_title(pd.Series([str(query).strip()]))["name"].iloc[0]
         q = normalise_title(name)
         scored = []
@@ -164,9 +185,9 @@ class TitleIndex:
             ratio = difflib.SequenceMatcher(None, q, key, autojunk=False).ratio()
             if q and (f" {q} " in f" {key} "):  # every word of the query, in order
                 ratio += 1.0
-            scored.append((-ratio, self._title.loc[movie_id]))
+            scored.append((-ratio, self._title.loc[movie_id], movie_id))
         scored.sort()
-        return [title for _, title in scored[:n]]
+        return [movie_id for _, _, movie_id in scored[:n]]
 
 
 def find_movie(movies: pd.DataFrame, query: int | str) -> int:

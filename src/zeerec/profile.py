@@ -51,26 +51,51 @@ class ProfileError(ValueError):
 # --------------------------------------------------------------------------- parsing
 
 
+class _Malformed(str):
+    """A ``--rate`` text that is not TITLE=STARS; its value is the problem to report."""
+
+
+_ID = re.compile(r"id:\s*(.*)", flags=re.IGNORECASE)
+
+
+def _split(text: str) -> tuple[Any, Any]:
+    """``(title or id, stars)`` from TITLE=STARS; stars stay text unless a whole number."""
+    name, sep, stars_text = str(text).rpartition("=")
+    name, stars_text = name.strip(), stars_text.strip()
+    if not sep or not name:
+        return _Malformed(f'{text!r} is not of the form TITLE=STARS, e.g. "Home Alone=5"'), None
+    stars: Any = int(stars_text) if re.fullmatch(r"[+-]?\d+", stars_text) else stars_text
+    id_match = _ID.fullmatch(name)
+    if not id_match:
+        return name, stars
+    if not id_match.group(1).strip().isdigit():
+        return _Malformed(
+            f'{name!r} is not a movie id: write id: and a whole number, e.g. "id:1485=4"'
+        ), None
+    return int(id_match.group(1)), stars
+
+
 def parse_rating(text: str) -> tuple[str | int, int]:
     """``"Home Alone=5"`` → ``("Home Alone", 5)``; ``"id:586=5"`` → ``(586, 5)``.
 
     The stars follow the last ``=``. A bare number is a title (there is a movie called
-    "1941"); write ``id:NNN`` to give a movie id.
+    "1941"); write ``id:NNN`` to give a movie id. :func:`ratings_from_text` checks many
+    at once and reports every problem.
     """
-    name, sep, stars_text = str(text).rpartition("=")
-    name = name.strip()
-    if not sep or not name:
-        raise ProfileError([f'{text!r} is not of the form TITLE=STARS, e.g. --rate "Home Alone=5"'])
-    stars_text = stars_text.strip()
-    if not re.fullmatch(r"[+-]?\d+", stars_text):
-        raise ProfileError(
-            [f"{name!r}: stars must be a whole number from 1 to 5, got {stars_text!r}"]
-        )
-    key: str | int = name
-    id_match = re.fullmatch(r"id:\s*(\d+)", name, flags=re.IGNORECASE)
-    if id_match:
-        key = int(id_match.group(1))
-    return key, int(stars_text)
+    key, stars = _split(text)
+    if isinstance(key, _Malformed):
+        raise ProfileError([str(key)])
+    if not isinstance(stars, int):
+        raise ProfileError([f"{key!r}: stars must be a whole number from 1 to 5, got {stars!r}"])
+    return key, stars
+
+
+def ratings_from_text(texts: Iterable[str], movies: pd.DataFrame) -> dict[int, int]:
+    """The command line's ``TITLE=STARS`` texts as a profile, every problem listed at once.
+
+    A title that names no movie is advised in the same syntax: ``"id:1485=4"``.
+    """
+    return validate_profile([_split(t) for t in texts], movies, as_text=True)
 
 
 def _check_stars(label: str, stars: Any) -> tuple[int | None, str | None]:
@@ -91,6 +116,7 @@ def validate_profile(
     entries: Entries,
     movies: pd.DataFrame,
     resolve: Callable[[str | int], int] | None = None,
+    as_text: bool = False,
 ) -> dict[int, int]:
     """Check a new user's ratings and return them as ``{movie_id: stars}`` in input order.
 
@@ -98,7 +124,8 @@ def validate_profile(
     command line's repeated ``--rate``, where the same title may appear twice).
     ``resolve`` maps a title or id to a movie id, raising a ``LookupError`` with
     suggestions when it cannot (default: :meth:`zeerec.lookup.TitleIndex.find`, the
-    lookup of notebook 03).
+    lookup of notebook 03). ``as_text``: the entries came from TITLE=STARS texts
+    (:func:`ratings_from_text`), so advice is given in that syntax.
     """
     pairs = list(entries.items()) if isinstance(entries, Mapping) else list(entries)
     if not pairs:
@@ -112,20 +139,13 @@ def validate_profile(
     resolved: dict[int, int] = {}
     given_as: dict[int, str] = {}
     for key, stars in pairs:
+        if isinstance(key, _Malformed):
+            problems.append(str(key))
+            continue
         label = repr(key)
-        movie_id: int | None = None
-        if isinstance(key, bool | np.bool_) or not isinstance(key, str | int | np.integer):
-            problems.append(f"{label}: expected a movie title or a movie id")
-        elif isinstance(key, str) and not key.strip():
-            problems.append("an empty title: give the movie's name, e.g. 'Home Alone'")
-        else:
-            try:
-                movie_id = int(resolve(key))
-            except (LookupError, ValueError, TypeError) as err:
-                problems.append(f"{label}: {_message(err)}")
-        value, problem = _check_stars(label, stars)
-        if problem:
-            problems.append(problem)
+        movie_id, problem = _resolve(key, stars, resolve, as_text)
+        value, stars_problem = _check_stars(label, stars)
+        problems += [p for p in (problem, stars_problem) if p]
         if movie_id is None:
             continue
         if movie_id in given_as:
@@ -141,6 +161,32 @@ def validate_profile(
     if problems:
         raise ProfileError(problems)
     return resolved
+
+
+def _resolve(
+    key: Any, stars: Any, resolve: Callable[[str | int], int], as_text: bool
+) -> tuple[int | None, str | None]:
+    """The movie id ``key`` names, or the problem with it (advised as TITLE=STARS text
+    when ``as_text``)."""
+    from zeerec.lookup import MovieLookupError
+
+    label = repr(key)
+    if isinstance(key, bool | np.bool_) or not isinstance(key, str | int | np.integer):
+        return None, f"{label}: expected a movie title or a movie id"
+    if isinstance(key, str) and not key.strip():
+        return None, "an empty title: give the movie's name, e.g. 'Home Alone'"
+    try:
+        return int(resolve(key)), None
+    except MovieLookupError as err:
+        if not as_text or not err.suggested_ids:
+            return None, f"{label}: {err}"
+        shown = stars if isinstance(stars, int) and 1 <= stars <= 5 else 5
+        advice = f'Copy a title, or rate by movie id: "id:{err.suggested_ids[0]}={shown}".'
+        if isinstance(key, str) and key.strip().isdigit():
+            advice = f'If {key.strip()} is a movie id, write "id:{key.strip()}={shown}".'
+        return None, f"{label}: {err.detail} {advice}"
+    except (LookupError, ValueError, TypeError) as err:
+        return None, f"{label}: {_message(err)}"
 
 
 def _message(err: BaseException) -> str:
