@@ -112,7 +112,8 @@ def test_missing_data_is_explained(tmp_path, capsys, monkeypatch):
     err = capsys.readouterr().err
     assert "No data found" in err and "make report" in err and "--data" in err
     assert cli.main(["similar", "Liar Liar", "--data", str(tmp_path / "nope")]) == 2
-    assert "holds neither notebook 01's output" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "no notebook-01 output there" in err and "does not exist" in err
 
 
 needs_mf = pytest.mark.skipif(
@@ -182,3 +183,88 @@ def test_models_lists_the_registry_with_capabilities_and_knobs(capsys):
     lines = {line.split("  ")[0].strip(): line for line in out.splitlines()[2:]}
     assert "lam 250, 500, 1000, 2000" in lines["EASE"]
     assert lines["global mean"].split()[2:4] == ["yes", "-"]  # predicts stars, does not rank
+
+
+# --------------------------------------------------------------------------- issue 13
+
+
+def test_data_error_names_the_missing_file(folder, tmp_path, capsys):
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    (partial / "zee-movies.dat").write_bytes((folder / "zee-movies.dat").read_bytes())
+    (partial / "zee-ratings.dat").write_bytes((folder / "zee-ratings.dat").read_bytes())
+    assert cli.main(["similar", "Liar Liar", "--data", str(partial)]) == 2
+    err = capsys.readouterr().err
+    assert "zee-users.dat (or users.dat)" in err and "zee-movies.dat (or" not in err
+
+
+def test_ml100k_folder_is_accepted(capsys):
+    from conftest import ML100K
+
+    if not (ML100K / "u.data").is_file():
+        pytest.skip("../shared/data/ml-100k is not present on this machine")
+    assert cli.main(["similar", "Liar Liar", "--data", str(ML100K), "-n", "3"]) == 0
+    assert "Movies most similar to Liar Liar (1997)" in capsys.readouterr().out
+
+
+def test_a_number_given_as_a_title_points_at_id(folder, capsys):
+    assert cli.main(["similar", "1485", "--data", str(folder)]) == 2
+    assert "If 1485 is a movie id, add --id: zeerec similar 1485 --id" in capsys.readouterr().err
+    assert cli.main(["similar", "Liar Lair", "--data", str(folder)]) == 2
+    assert "zeerec similar 1485 --id" in capsys.readouterr().err  # the closest title's id
+    argv = ["similar", "1485", "--id", "--data", str(folder), "--min-common", "3", "-n", "3"]
+    assert cli.main(argv) == 0
+
+
+def test_recommend_shows_how_to_give_a_movie_id(folder, capsys):
+    assert cli.main(["recommend", "--rate", "Liar Lair=4", "--data", str(folder)]) == 2
+    assert 'rate by movie id: "id:1485=4"' in capsys.readouterr().err
+    assert cli.main(["recommend", "--rate", "id:-5=4", "--data", str(folder)]) == 2
+    assert "'id:-5' is not a movie id" in capsys.readouterr().err
+
+
+def test_every_problem_with_the_ratings_at_once(folder, capsys):
+    argv = ["recommend", "--rate", "liar lair=4", "--rate", "Home Alone=five"]
+    assert cli.main([*argv, "--rate", "Mrs. Doubtfire", "--data", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("zeerec: 3 problems with the ratings:")
+    assert "'liar lair': No movie is titled" in err
+    assert "'Home Alone': stars must be a whole number from 1 to 5, got 'five'" in err
+    assert "'Mrs. Doubtfire' is not of the form TITLE=STARS" in err
+
+
+def test_dropped_rows_are_said_in_one_line(folder, tmp_path, capsys):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for name in ("zee-movies.dat", "zee-users.dat"):
+        (bad / name).write_bytes((folder / name).read_bytes())
+    ratings = (folder / "zee-ratings.dat").read_bytes()
+    (bad / "zee-ratings.dat").write_bytes(ratings + b"1::1485::9::978300000\n1::2::3\n")
+    code = cli.main(["similar", "Liar Liar", "--data", str(bad), "--min-common", "3", "-n", "3"])
+    out, err = capsys.readouterr()
+    assert code == 0 and "Movies most similar" in out
+    lines = [line for line in err.splitlines() if "dropped" in line]
+    assert len(lines) == 1
+    assert lines[0].startswith(f"zeerec: note: 2 bad rows dropped while reading {bad}")
+    assert "rating outside 1..5" in lines[0] and "--only 01" in lines[0]
+
+
+def test_utf8_titles_are_found(real_slice, tmp_path, capsys):
+    folder = tmp_path / "utf8"
+    folder.mkdir()
+    for name in ("zee-ratings.dat", "zee-users.dat"):
+        (folder / name).write_bytes((real_slice / name).read_bytes())
+    movies = (real_slice / "zee-movies.dat").read_bytes().decode("latin-1")
+    (folder / "zee-movies.dat").write_bytes(movies.encode("utf-8"))
+    rate = ["--rate", "Life Is Beautiful (La Vita è bella)=5", "--method", "content", "-n", "3"]
+    assert cli.main(["recommend", *rate, "--data", str(folder)]) == 0
+    out, err = capsys.readouterr()
+    assert "You rated: Life Is Beautiful (La Vita è bella) (1997) 5★" in out
+    assert "zee-movies.dat: the file is UTF-8, not ISO-8859-1; decoded as UTF-8" in err
+
+
+def test_bad_report_parameter_exits_2(folder, capsys):
+    assert cli.main(["report", "--data", str(folder), "-p", "oops"]) == 2
+    assert "is not of the form name=value" in capsys.readouterr().err
+    assert cli.main(["report", "--data", str(folder), "-p", "data_dir=/x"]) == 2
+    assert "Use --data /x instead" in capsys.readouterr().err

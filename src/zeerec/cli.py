@@ -76,22 +76,50 @@ def _load_data(folder: str | None):
     """Notebook 01's output (data/processed) or the .dat files (data/raw), or a clear error."""
     from zeerec import data as zd
 
-    candidates = [Path(folder)] if folder else [Path("data/processed"), Path("data/raw")]
-    for path in candidates:
+    if folder:
+        if (Path(folder) / "source.json").is_file():
+            return zd.load_processed(folder)
+        try:
+            return _load_raw(Path(folder))
+        except zd.MissingDataError as err:  # names the missing file(s)
+            raise zd.MissingDataError(
+                f"--data {folder}: no notebook-01 output there (source.json + parquet files), "
+                f"and no complete set of MovieLens files. {err}"
+            ) from None
+    for path in (Path("data/processed"), Path("data/raw")):
         if (path / "source.json").is_file():
             return zd.load_processed(path)
         if zd.has_data(path):
-            return zd.load(path)
-    if folder:
-        raise zd.MissingDataError(
-            f"{Path(folder).resolve()} holds neither notebook 01's output (source.json + "
-            "parquet files) nor the three MovieLens .dat files. " + zd.HOW_TO_GET_DATA
-        )
+            return _load_raw(path)
     raise zd.MissingDataError(
         "No data found: data/processed has no notebook-01 output (run `make report`) and "
         "data/raw has no MovieLens files. Pass --data DIR with either kind of folder. "
         + zd.HOW_TO_GET_DATA
     )
+
+
+def _load_raw(path: Path):
+    """The .dat files, read leniently; what was dropped or noticed is said in one line each."""
+    from zeerec import data as zd
+
+    ml = zd.load(path)
+    quality = ml.quality
+    for row in quality[quality["rows"] == 0].itertuples():
+        print(f"zeerec: note: {row.file}: {row.problem}; {row.action}.", file=sys.stderr)
+    dropped = quality[quality["action"] == "dropped"]
+    if len(dropped):
+        what = "; ".join(
+            f"{r.rows} × {r.problem} ({r.file} line {r.example_lines.split(',')[0]})"
+            for r in dropped.itertuples()
+        )
+        n = dropped["rows"].sum()
+        print(
+            f"zeerec: note: {n:,} bad {'row' if n == 1 else 'rows'} dropped while reading {path}: "
+            f"{what}. Notebook 01's data-quality table lists them: "
+            f"zeerec report --data {path} --only 01.",
+            file=sys.stderr,
+        )
+    return ml
 
 
 def _print_table(table, title_width: int = 48) -> None:
@@ -109,12 +137,11 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
     from zeerec import newuser
     from zeerec.display import evidence_table
     from zeerec.models.foldin import MissingModelError, load_foldin
-    from zeerec.profile import ProfileError, parse_rating, profile_table, validate_profile
+    from zeerec.profile import ProfileError, profile_table, ratings_from_text
 
     try:
-        pairs = [parse_rating(text) for text in args.rate]
         ml = _load_data(args.data)
-        profile = validate_profile(pairs, ml.movies)
+        profile = ratings_from_text(args.rate, ml.movies)
         mf = load_foldin(args.models, ml.ratings) if args.method == "mf" else None
         models = newuser.fit_models(
             ml.ratings, ml.movies, n_neighbours=args.neighbours, min_common=args.min_common, mf=mf
@@ -197,7 +224,9 @@ def _cmd_similar(args: argparse.Namespace) -> int:
             method=args.similarity, min_common=args.min_common, shrinkage=args.shrinkage
         ).fit(ml.ratings)
         table = model.similar_movies(movie_id, n=args.n)
-    except (MovieLookupError, ValueError) as err:
+    except MovieLookupError as err:
+        return _fail(_lookup_advice(err, args.movie))
+    except ValueError as err:
         return _fail(err)
     if ml.synthetic:
         print("Note: SYNTHETIC data — titles and tastes are invented, not MovieLens.")
@@ -209,6 +238,18 @@ def _cmd_similar(args: argparse.Namespace) -> int:
     table.index.name = "rank"
     _print_table(table.round(3))
     return 0
+
+
+def _lookup_advice(err, query: str) -> str:
+    """A lookup error with its advice in this command's syntax (``--id``)."""
+    if not err.suggested_ids:
+        return str(err)
+    if query.strip().isdigit():
+        return f"{err.detail} If {query} is a movie id, add --id: zeerec similar {query} --id."
+    return (
+        f"{err.detail} Copy a title, or give a movie id with --id: "
+        f"zeerec similar {err.suggested_ids[0]} --id."
+    )
 
 
 DATA_HELP = (
@@ -387,14 +428,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     from zeerec.data import DataError
     from zeerec.download import DownloadError
-    from zeerec.report import ReportError
+    from zeerec.report import ReportError, ReportInputError
 
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (DataError, DownloadError) as err:
-        print(f"zeerec: {err}", file=sys.stderr)
-        return 2
+    except (DataError, DownloadError, ReportInputError) as err:
+        return _fail(err)
     except ReportError as err:
         print(f"zeerec: {err}", file=sys.stderr)
         return 1
