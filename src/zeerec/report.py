@@ -13,6 +13,7 @@ merges them into ``reports/metrics.json``.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import datetime as dt
 import json
@@ -34,13 +35,29 @@ from zeerec.pages import HEADLINE_KEY as HEADLINE_KEY  # notebooks record their 
 from zeerec.pages import banner_html, index_html, notebook_title, render_html
 
 METRICS_ENV = "ZEEREC_METRICS_FILE"
-RUNNER_PARAMETERS = ("data_dir", "processed_dir", "model_dir")
+RUNNER_PARAMETERS = {"data_dir": "--data", "processed_dir": "--processed", "model_dir": "--models"}
+"""Set by the runner from its own options (one source of truth), never by ``-p``."""
+INPUT_ERRORS = {
+    "DataError",
+    "DataFormatError",
+    "DataConflictError",
+    "MissingDataError",
+    "MovieLookupError",
+    "UnknownMovieError",
+    "AmbiguousMovieError",
+    "ProfileError",
+}
+"""Errors a notebook raises about its input: the run stops as for any bad input."""
 DEFAULT_SAMPLE_SCALE = 1.0
 DEFAULT_SEED = 42
 
 
 class ReportError(RuntimeError):
     """The report run could not start or a notebook failed; the message says which and why."""
+
+
+class ReportInputError(ReportError):
+    """The run was given bad input (a parameter, the data): the command line exits 2."""
 
 
 # --------------------------------------------------------------------------- metrics
@@ -116,7 +133,7 @@ def resolve_data(
     ``auto`` prefers real data (already in ``raw_dir``, else downloaded) and falls
     back to the synthetic sample, saying so loudly.
     """
-    from zeerec.data import find_files, has_data, is_synthetic
+    from zeerec.data import has_data, is_synthetic, require_data
     from zeerec.download import DownloadError, fetch_ml1m
     from zeerec.synthetic import ensure_sample
 
@@ -147,8 +164,29 @@ def resolve_data(
             )
             return sample()
     folder = Path(choice).expanduser()
-    find_files(folder)  # raises a MissingDataError that says what is missing and where
+    require_data(folder)  # raises a MissingDataError that says what is missing and where
     return DataChoice(folder, is_synthetic(folder), f"files in {folder}")
+
+
+def _data_read(data: DataChoice, declared: Mapping[Path, Any], processed: Path) -> DataChoice:
+    """The data the notebooks will read: ``data`` when one of them reads the raw files
+    (notebook 01, which writes ``processed``), else what an earlier notebook 01 wrote."""
+    meta_path = processed / "source.json"
+    if any("data_dir" in specs for specs in declared.values()) or not meta_path.is_file():
+        return data
+    meta = json.loads(meta_path.read_text())
+    how = f"notebook 01's output in {processed} (read from {meta['source']})"
+    if bool(meta["synthetic"]) != data.synthetic or Path(meta["source"]) != data.folder.resolve():
+        _say(f"note: these notebooks read {how}, not {data.how}; the reports say so.")
+    return DataChoice(Path(meta["source"]), bool(meta["synthetic"]), how)
+
+
+def _say_dropped(values: Mapping[str, Any], page: Path) -> None:
+    """One line when a notebook dropped bad rows while loading (notebook 01 records them)."""
+    dropped = values.get("dropped_rows") or 0
+    if dropped:
+        rows = "row" if dropped == 1 else "rows"
+        _say(f"    {dropped:,} bad {rows} dropped: see the data-quality table in {page}.html")
 
 
 # --------------------------------------------------------------------------- running
@@ -165,8 +203,6 @@ def _default_kernel() -> str:
 
 
 def _parse_value(text: str) -> Any:
-    import ast
-
     try:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError):
@@ -179,9 +215,42 @@ def parse_parameters(pairs: list[str]) -> dict[str, Any]:
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip().isidentifier():
-            raise ReportError(f"Parameter {pair!r} is not of the form name=value (e.g. k=20).")
+            raise ReportInputError(
+                f"Parameter {pair!r} is not of the form name=value (e.g. -p top_n=20)."
+            )
         params[name.strip()] = _parse_value(value.strip())
+    _refuse_runner_parameters(params)
     return params
+
+
+def _refuse_runner_parameters(parameters: Mapping[str, Any]) -> None:
+    """The data, processed and model folders have one source each: the runner's options."""
+    for name, option in RUNNER_PARAMETERS.items():
+        if name in parameters:
+            raise ReportInputError(
+                f"-p {name}=... is not a notebook parameter: the runner sets {name} for every "
+                f"notebook from {option}, so that the reports, the banner and metrics.json "
+                f"name the folder the notebooks read. Use {option} {parameters[name]} instead."
+            )
+
+
+def _check_type(nb: Path, name: str, value: Any, spec: Mapping[str, Any]) -> None:
+    """A value whose type cannot be what the notebook's default says is refused."""
+    try:
+        default = ast.literal_eval(spec.get("default", ""))
+    except (ValueError, SyntaxError):
+        return
+    is_int = isinstance(value, int) and not isinstance(value, bool)
+    expected = {
+        bool: ("True or False", isinstance(value, bool)),
+        int: ("a whole number", is_int),
+        float: ("a number", is_int or isinstance(value, float)),
+    }.get(type(default))
+    if expected and not expected[1]:
+        raise ReportInputError(
+            f"-p {name}={value!r}: notebook {nb.stem} expects {expected[0]} (its default is "
+            f"{spec['default']}), e.g. -p {name}={spec['default']}."
+        )
 
 
 def _kernel_transport() -> dict:
@@ -215,17 +284,22 @@ def _notebooks(folder: Path, only: list[str] | None) -> list[Path]:
 
 
 def _declared_parameters(notebooks: list[Path], parameters: Mapping[str, Any]) -> dict:
-    """Each notebook's declared parameters; a parameter no notebook declares is an error."""
+    """Each notebook's declared parameters; a parameter no notebook declares, one the
+    runner sets itself, or a value of the wrong type is an error."""
     import papermill as pm
 
+    _refuse_runner_parameters(parameters)
     declared = {nb: pm.inspect_notebook(str(nb)) for nb in notebooks}
     unused = set(parameters) - {p for d in declared.values() for p in d}
     if unused:
         known = sorted({p for d in declared.values() for p in d} - set(RUNNER_PARAMETERS))
-        raise ReportError(
+        raise ReportInputError(
             f"Parameter(s) {', '.join(sorted(unused))} are not used by any notebook. "
             f"Known parameters: {', '.join(known)}."
         )
+    for nb, specs in declared.items():
+        for name in set(parameters) & set(specs):
+            _check_type(nb, name, parameters[name], specs[name])
     return declared
 
 
@@ -271,11 +345,18 @@ def _execute(
         kept = failed / nb.name
         if executed.exists():
             shutil.copyfile(executed, kept)
-        raise ReportError(
-            f"Notebook {nb.name} failed in cell {err.exec_count} "
-            f"(cell index {err.cell_index}): {err.ename}: {err.evalue}\n"
+        kept_note = (
             f"The partial executed notebook is kept at {kept}; the previous reports "
             f"in {reports_dir} are unchanged."
+        )
+        if err.ename in INPUT_ERRORS:
+            raise ReportInputError(
+                f"Notebook {nb.name} stopped on bad input in cell {err.exec_count}: "
+                f"{err.evalue}\n{kept_note}"
+            ) from None
+        raise ReportError(
+            f"Notebook {nb.name} failed in cell {err.exec_count} "
+            f"(cell index {err.cell_index}): {err.ename}: {err.evalue}\n{kept_note}"
         ) from err
     return time.perf_counter() - start
 
@@ -295,6 +376,18 @@ def _publish(staging: Path, reports_dir: Path, notebooks, metrics: dict, data, o
     shutil.rmtree(reports_dir / "failed", ignore_errors=True)
 
 
+def _entry(nb: Path, wall: float, params: dict, metrics_file: Path) -> dict:
+    """A notebook's line in metrics.json: what it is, how long it took, what it recorded."""
+    values = json.loads(metrics_file.read_text()) if metrics_file.is_file() else {}
+    return {
+        "title": notebook_title(nb),
+        "status": "ok",
+        "wall_time_s": round(wall, 2),
+        "parameters": _jsonable(params),
+        "metrics": values,
+    }
+
+
 def run_report(
     data: DataChoice,
     parameters: Mapping[str, Any] | None = None,
@@ -310,6 +403,7 @@ def run_report(
     notebooks = _notebooks(notebooks_dir, only)
     parameters = dict(parameters or {})
     declared = _declared_parameters(notebooks, parameters)
+    data = _data_read(data, declared, Path(processed_dir))
     runner_values = {
         "data_dir": str(Path(data.folder).resolve()),
         "processed_dir": str(Path(processed_dir).resolve()),
@@ -338,14 +432,8 @@ def run_report(
                 wall = _execute(nb, staging / nb.name, params, kernel, reports_dir, transport)
                 render_html(staging / nb.name, staging / f"{nb.stem}.html", banner)
                 _say(f"[{i}/{len(notebooks)}] {nb.stem} done in {wall:.1f} s")
-                values = json.loads(metrics_file.read_text()) if metrics_file.is_file() else {}
-                metrics["notebooks"][nb.stem] = {
-                    "title": notebook_title(nb),
-                    "status": "ok",
-                    "wall_time_s": round(wall, 2),
-                    "parameters": _jsonable(params),
-                    "metrics": values,
-                }
+                metrics["notebooks"][nb.stem] = _entry(nb, wall, params, metrics_file)
+                _say_dropped(metrics["notebooks"][nb.stem]["metrics"], reports_dir / nb.stem)
         _publish(staging, reports_dir, notebooks, metrics, data, only)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
