@@ -168,3 +168,28 @@ def test_rated_baseline_and_readable_reasons(ratings, model):
         table["because you liked"].iloc[0].startswith(f"Movie {first} (1990) ({rated[first]:g}★)")
     )
     assert list(table.columns) == ["title", "score", "because you liked", "n_neighbours"]
+
+
+@pytest.mark.parametrize("rule", ["summed", "liked"])
+def test_summed_rules_match_brute_force(ratings, rule):
+    sim = brute_similarity(ratings)
+    user = 5
+    rated = ratings[ratings["user_id"] == user].set_index("movie_id")["rating"].astype(float)
+    baseline = (rated.sum() + PRIOR * ratings["rating"].mean()) / (len(rated) + PRIOR)
+    weight = (rated >= baseline).astype(float) if rule == "liked" else rated * 0 + 1
+    expected = {}
+    for movie in sim.columns.difference(rated.index):
+        nb = brute_neighbours(sim, rated, movie)
+        if len(nb):
+            expected[movie] = (nb * weight[nb.index]).sum()
+    expected = pd.Series(expected)
+    expected = expected[expected > 0].sort_index().sort_values(ascending=False, kind="stable")
+    model = ItemKNN(
+        n_neighbours=K, method="adjusted_cosine", min_common=MIN_COMMON, shrinkage=SHRINK,
+        rank_by=rule,
+    ).fit(ratings)  # fmt: skip
+    recs = model.recommend(user, n=5)
+    assert recs["movie_id"].tolist() == expected.index[:5].tolist()
+    np.testing.assert_allclose(recs["score"], expected.to_numpy()[:5], atol=1e-9)
+    if rule == "liked":  # a disliked movie pulls nothing up
+        assert model.recommend({20: 1}, n=5).empty

@@ -142,3 +142,19 @@ def test_no_overlap_gives_the_users_mean_and_an_empty_list(ratings):
 def test_bad_parameters_are_refused(kw):
     with pytest.raises(ValueError, match="whole number"):
         UserKNN(**kw)
+
+
+def test_vote_ranks_by_the_neighbours_summed_weight(ratings):
+    # Pearson neighbours: u1 weight 3/50 (movies 4, 6), u3 weight 2/50 (movies 5, 6).
+    rec = UserKNN(min_support=1, rank_by="vote").fit(ratings).recommend(NEW, n=3)
+    assert rec["movie_id"].tolist() == [6, 4, 5]
+    assert rec["score"].tolist() == pytest.approx([0.10, 0.06, 0.04])
+    assert rec["predicted"].iloc[1] == 5.0  # the Resnick prediction stays as evidence
+    # Cosine of who-rated-what: u1, u2 3/sqrt(3*5); u3 2/sqrt(3*4); u5 3/sqrt(3*4).
+    cos = UserKNN(min_support=1, rank_by="vote", similarity="cosine").fit(ratings)
+    rec = cos.recommend(NEW, n=3)
+    a, b, c = 3 / np.sqrt(15), 2 / np.sqrt(12), 3 / np.sqrt(12)
+    assert rec["movie_id"].tolist() == [4, 5, 6]  # 5 and 6 tie: lower id first
+    assert rec["score"].tolist() == pytest.approx([2 * a + c, a + b, a + b])
+    with pytest.raises(ValueError, match="rank_by"):
+        UserKNN(rank_by="stars")
