@@ -268,3 +268,5 @@ def test_bad_report_parameter_exits_2(folder, capsys):
     assert "is not of the form name=value" in capsys.readouterr().err
     assert cli.main(["report", "--data", str(folder), "-p", "data_dir=/x"]) == 2
     assert "Use --data /x instead" in capsys.readouterr().err
+    assert cli.main(["report", "--data", str(folder), "--only", "99"]) == 2
+    assert "--only 99 names no notebook of 01_load_clean" in capsys.readouterr().err

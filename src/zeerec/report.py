@@ -37,16 +37,10 @@ from zeerec.pages import banner_html, index_html, notebook_title, render_html
 METRICS_ENV = "ZEEREC_METRICS_FILE"
 RUNNER_PARAMETERS = {"data_dir": "--data", "processed_dir": "--processed", "model_dir": "--models"}
 """Set by the runner from its own options (one source of truth), never by ``-p``."""
-INPUT_ERRORS = {
-    "DataError",
-    "DataFormatError",
-    "DataConflictError",
-    "MissingDataError",
-    "MovieLookupError",
-    "UnknownMovieError",
-    "AmbiguousMovieError",
-    "ProfileError",
-}
+INPUT_ERRORS = set(
+    "DataError DataFormatError DataConflictError MissingDataError ProfileError MovieLookupError "
+    "UnknownMovieError AmbiguousMovieError".split()
+)
 """Errors a notebook raises about its input: the run stops as for any bad input."""
 DEFAULT_SAMPLE_SCALE = 1.0
 DEFAULT_SEED = 42
@@ -181,8 +175,12 @@ def _data_read(data: DataChoice, declared: Mapping[Path, Any], processed: Path) 
     return DataChoice(Path(meta["source"]), bool(meta["synthetic"]), how)
 
 
-def _say_dropped(values: Mapping[str, Any], page: Path) -> None:
-    """One line when a notebook dropped bad rows while loading (notebook 01 records them)."""
+def _say_quality(values: Mapping[str, Any], page: Path) -> None:
+    """What notebook 01 noticed while loading: how files were read (an encoding, a second
+    name for a file), and one line when it dropped bad rows."""
+    for row in values.get("problems") or []:
+        if row.get("rows") == 0:
+            _say(f"    note: {row['file']}: {row['problem']}; {row['action']}")
     dropped = values.get("dropped_rows") or 0
     if dropped:
         rows = "row" if dropped == 1 else "rows"
@@ -253,31 +251,39 @@ def _check_type(nb: Path, name: str, value: Any, spec: Mapping[str, Any]) -> Non
         )
 
 
-def _kernel_transport() -> dict:
-    """Talk to the notebook kernels over local Unix sockets where there are any.
+def _kernel_transport(log: Path) -> dict:
+    """Kernels over local Unix sockets where there are any, their own stderr in ``log``.
 
     Over TCP, ipykernel 7 warns once per notebook that traffic is unencrypted; IPC
     sockets live in Jupyter's runtime folder, are removed with the kernel and open no
     port. Windows has no IPC transport in ZeroMQ, so there the default (TCP) stays.
+    A kernel process also logs its own hiccups on stderr (an "Invalid message" traceback
+    when a message crosses a shutdown): they go to ``log``, not to the terminal of
+    someone who ran ``make report``. What the cells print reaches the notebook as before.
     """
-    if os.name != "posix":
-        return {}
     from jupyter_client.manager import AsyncKernelManager
     from traitlets import default
 
-    class IPCKernelManager(AsyncKernelManager):
+    class QuietKernelManager(AsyncKernelManager):
         @default("transport")
         def _default_transport(self) -> str:
-            return "ipc"
+            return "ipc" if os.name == "posix" else "tcp"
 
-    return {"kernel_manager_class": IPCKernelManager}
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            log.parent.mkdir(parents=True, exist_ok=True)
+            with log.open("ab") as sink:  # the kernel process keeps its own copy
+                await super()._async_launch_kernel(kernel_cmd, **{**kw, "stderr": sink})
+
+    return {"kernel_manager_class": QuietKernelManager}
 
 
 def _notebooks(folder: Path, only: list[str] | None) -> list[Path]:
     """The ``NN_*.ipynb`` notebooks in order (those starting with ``only``'s prefixes)."""
-    notebooks = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
-    if only:
-        notebooks = [nb for nb in notebooks if any(nb.stem.startswith(o) for o in only)]
+    every = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+    notebooks = [nb for nb in every if not only or any(nb.stem.startswith(o) for o in only)]
+    if every and not notebooks:  # --only names none of them: bad input
+        names = ", ".join(nb.stem for nb in every)
+        raise ReportInputError(f"--only {' '.join(only or [])} names no notebook of {names}.")
     if not notebooks:
         raise ReportError(f"No notebooks NN_*.ipynb found in {folder}.")
     return notebooks
@@ -418,7 +424,7 @@ def run_report(
         "notebooks": {},
     }
     banner = banner_html(data)
-    transport = _kernel_transport()
+    transport = _kernel_transport(reports_dir / "failed" / "kernel-stderr.log")
     _say(f"Running {len(notebooks)} notebook(s) on {data.how} with kernel '{kernel}'.")
     try:
         with _kernel_environment():
@@ -433,7 +439,7 @@ def run_report(
                 render_html(staging / nb.name, staging / f"{nb.stem}.html", banner)
                 _say(f"[{i}/{len(notebooks)}] {nb.stem} done in {wall:.1f} s")
                 metrics["notebooks"][nb.stem] = _entry(nb, wall, params, metrics_file)
-                _say_dropped(metrics["notebooks"][nb.stem]["metrics"], reports_dir / nb.stem)
+                _say_quality(metrics["notebooks"][nb.stem]["metrics"], reports_dir / nb.stem)
         _publish(staging, reports_dir, notebooks, metrics, data, only)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
