@@ -46,7 +46,7 @@ print(f"{len(ratings):,} ratings by {ratings['user_id'].nunique():,} users "
 # %% [markdown]
 # ## How people rate
 
-# %%
+# %% caption="How many ratings give each number of stars, with each star's share."
 fig = plots.rating_distribution(ratings)
 plt.show()
 stars = features.rating_counts(ratings)
@@ -64,15 +64,15 @@ print(
 #
 # ## Who the users are
 
-# %%
+# %% caption="Users by age group (the age bands of the MovieLens files)."
 fig = plots.age_distribution(users)
 plt.show()
 
-# %%
+# %% caption="Users by gender."
 fig = plots.gender_distribution(users)
 plt.show()
 
-# %%
+# %% caption="Users by occupation."
 fig = plots.occupation_distribution(users)
 plt.show()
 
@@ -83,7 +83,7 @@ plt.show()
 #
 # ## When the movies were released
 
-# %%
+# %% caption="Ratings by the release decade of the rated movie."
 fig = plots.release_decade_distribution(movies, ratings)
 plt.show()
 
@@ -93,12 +93,12 @@ plt.show()
 #
 # ## The long tail of activity
 
-# %%
+# %% caption="Ratings per user (log scale): most users rate a few dozen movies, a few rate thousands."
 per_user, per_movie = features.activity(ratings)
 fig = plots.ratings_per_user(ratings)
 plt.show()
 
-# %%
+# %% caption="Ratings per rated movie (log scale): a few movies draw most of the ratings."
 fig = plots.ratings_per_movie(ratings)
 plt.show()
 
@@ -127,7 +127,7 @@ tail.style.format({"median": "{:,.0f}", "mean": "{:,.1f}", "max": "{:,.0f}",
 #
 # ## Ratings over time
 
-# %%
+# %% caption="Ratings per period over the time the data covers."
 fig = plots.ratings_over_time(ratings, freq=time_freq)
 plt.show()
 
@@ -137,7 +137,7 @@ plt.show()
 #
 # ## Genres
 
-# %%
+# %% caption="Ratings per genre and the genre's mean rating (a movie counts once in each of its genres)."
 fig = plots.genre_popularity(movies, ratings)
 plt.show()
 genres = features.genre_stats(ratings, movies).sort_values("n_ratings", ascending=False)
@@ -148,11 +148,11 @@ genres = features.genre_stats(ratings, movies).sort_values("n_ratings", ascendin
 #
 # ## Most rated and best rated
 
-# %%
+# %% caption="The most rated movies."
 fig = plots.most_rated_movies(ratings, movies, n=top_n)
 plt.show()
 
-# %%
+# %% caption="The best rated movies by weighted rating, which discounts movies with few votes."
 fig = plots.top_rated_movies(ratings, movies, n=top_n, prior_votes=prior_votes)
 plt.show()
 
@@ -189,7 +189,7 @@ print(
 #
 # ## Key findings
 
-# %%
+# %% findings=["mean_rating=mean rating (stars)", "share_5_star:%=share of five-star ratings", "top10pct_movies_share:%=ratings on the 10 % most rated movies", "most_rated_movie=most rated movie", "top_rated_movie=best rated movie (weighted rating)"]
 key = record(
     n_ratings=len(ratings),
     mean_rating=float(ratings["rating"].mean()),

@@ -193,7 +193,7 @@ evidence
 # Co-rated Pearson between every pair of the movie and its top list, each cell with the
 # number of users behind it.
 
-# %%
+# %% caption="Shrunk co-rated Pearson between the movie and its nearest neighbours, pair by pair."
 ids = [movie_id, *corated["movie_id"].tolist()]
 names = titles.titles(ids)
 pairs = pd.DataFrame(
@@ -224,7 +224,7 @@ print(
 # ## Key findings
 
 
-# %%
+# %% findings=["movie=movie compared", "seed_matches_pandas=the seed's Pearson reproduced exactly", "seed_max_abs_diff=largest difference from pandas", "corated_left_out=candidates left out for too few co-raters", "overlap_corated_with_seed=top-list movies co-rated Pearson shares with the seed's"]
 key = record(
     movie=title,
     movie_id=int(movie_id),

@@ -175,7 +175,7 @@ titled(why.head(5), titles)
 #
 # ## Key findings
 
-# %%
+# %% findings=["movie=movie", "sklearn_equals_zeerec_order=scikit-learn and zeerec list the same neighbours in the same order", "max_distance_difference=largest distance difference", "sklearn_ms=scikit-learn, fit and query (ms)", "zeerec_ms=zeerec, fit and query (ms)"]
 key = record(
     movie=title,
     movie_id=int(movie_id),

@@ -90,8 +90,8 @@ print(
 # 1,100 Adam steps per epoch. With Adam at 1e-4, progress is counted in steps: on
 # more data, batches of 128 would mean many more steps (and minutes of training), on
 # less data fewer. By default (`seed_batch_size = None`) the batch size is chosen so
-# that each epoch makes the published 1,100 steps, never below 128. Keras reports each
-# epoch (its number, then the losses).
+# that each epoch makes the published 1,100 steps, never below 128. Keras logs each
+# epoch (its number, then the losses); the report keeps that log folded.
 
 # %%
 plan = mf.seed_plan(len(train), seed_epochs, seed_batch_size)  # 10 % held out for validation
@@ -99,6 +99,8 @@ print(
     f"Seed model: {seed_epochs} epochs, batch {plan.batch_size}, Adam({seed_learning_rate:g}) "
     f"→ {plan.steps:,} Adam steps (published: 20 × 1,100 = 22,000)."
 )
+
+# %% tags=["log"]
 seed_model = mf.SeedMF(
     epochs=seed_epochs,
     batch_size=plan.batch_size,
@@ -110,28 +112,14 @@ seed_model = mf.SeedMF(
 # %% [markdown]
 # ## The improved model
 #
-# `BiasedMF` predicts `mu + b_u + b_i + p_u · q_i` and changes the recipe:
+# `BiasedMF` predicts `mu + b_u + b_i + p_u · q_i`: a global mean, a bias per user and
+# per movie, and the dot product only for what the biases leave. How its training recipe
+# differs from the seed's is listed after the learning curves.
 #
-# - **biases** — a user who rates everything high, a movie everybody likes: most of
-#   what can be predicted, carried by one number each;
-# - **per-batch L2** on the embedding rows looked up in each batch (not the whole
-#   matrix), growing with the square root of a row's number of ratings, so a movie
-#   rated twice cannot memorise its two ratings;
-# - **large batches and a learning rate that converges in tens of epochs**, halved
-#   whenever the validation error stalls;
-# - **early stopping** on a validation set carved from the training ratings, the best
-#   epoch's weights restored — then a **refit** on all training ratings for that many
-#   epochs;
-# - a **stretch of the taste term** fitted on the validation set: L2 shrinks both
-#   factors of a dot product, the stretch gives back what was shrunk too much;
-# - `n_members` independent models trained side by side in one Keras model, each
-#   walking the data in its own order, and **averaged** — which is again one MF model;
-# - predictions **clipped** to 1–5.
-#
-# Keras prints each epoch of the validated run (the refit on all training ratings
-# follows silently).
+# Keras logs each epoch of the validated run (folded in the report; the refit on all
+# training ratings follows silently).
 
-# %%
+# %% tags=["log"]
 model = mf.BiasedMF(
     factors=factors,
     n_members=n_members,
@@ -142,6 +130,8 @@ model = mf.BiasedMF(
     seed=seed,
     verbose=2,
 ).fit(train)
+
+# %%
 run = mf_analysis.training_summary(model)
 print(
     f"Early stopping: training ends once the validation RMSE has not improved by at least "
@@ -159,7 +149,7 @@ print(
 # %% [markdown]
 # ## Learning curves
 
-# %%
+# %% caption="Train and validation RMSE per epoch, one panel per Keras model; the dashed line marks the epoch whose weights the improved model keeps."
 fig = plots.training_curves(
     {"seed model (as published)": seed_model.history_, "improved model": model.history_},
     {"improved model": model.best_epoch_},
@@ -191,6 +181,26 @@ print(
 # to its best within a few epochs; early stopping ends training when the validation
 # error stops improving, and the gap between the train and validation curves is what
 # the penalty keeps in check.
+#
+# ### What the improved model changes
+#
+# Ingredient by ingredient, against the seed's model:
+#
+# - **biases** — a user who rates everything high, a movie everybody likes: most of
+#   what can be predicted, carried by one number each;
+# - **per-batch L2** on the embedding rows looked up in each batch (not the whole
+#   matrix), growing with the square root of a row's number of ratings, so a movie
+#   rated twice cannot memorise its two ratings;
+# - **large batches and a learning rate that converges in tens of epochs**, halved
+#   whenever the validation error stalls;
+# - **early stopping** on a validation set carved from the training ratings, the best
+#   epoch's weights restored — then a **refit** on all training ratings for that many
+#   epochs;
+# - a **stretch of the taste term** fitted on the validation set: L2 shrinks both
+#   factors of a dot product, the stretch gives back what was shrunk too much;
+# - `n_members` independent models trained side by side in one Keras model, each
+#   walking the data in its own order, and **averaged** — which is again one MF model;
+# - predictions **clipped** to 1–5.
 #
 # ## Baselines and the comparison on the test set
 
@@ -291,7 +301,7 @@ steps_table.set_index("step").style.format(
 #
 # ## Predicted vs actual
 
-# %%
+# %% caption="Predicted stars for each true rating of the test set (users and movies seen in training), three models." tags=["main-figure"]
 known = test[~cold]
 predicted = {
     name: m.predict(known["user_id"], known["movie_id"])
@@ -311,7 +321,7 @@ for name, pred in predicted.items():
 #
 # ## A map of the movies
 
-# %%
+# %% caption="The improved model's movie embeddings on their first two principal components, coloured by the most specific genre."
 mapped = mf_analysis.movie_map(model, movies, min_ratings=50)
 picked = mapped.nlargest(8, "n_ratings")
 fig = plots.embedding_map(
@@ -400,7 +410,7 @@ print(f"Saved the improved model to {saved} (model.keras, meta.json, ids.npz).")
 # %% [markdown]
 # ## Key findings
 
-# %%
+# %% findings=["rmse_improved=RMSE of the improved MF (stars)", "improved_vs_seed:%=lower RMSE than the seed's model", "rmse_bias_baseline=RMSE of the bias baseline", "rmse_seed=RMSE of the seed's model as published", "best_epoch=epoch kept by early stopping"]
 key = record(
     n_train=len(train),
     n_test=len(test),

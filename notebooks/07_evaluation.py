@@ -116,6 +116,8 @@ if mf_epochs is not None:
     )
 for name, why in unavailable.items():
     print(f"left out: {name} ({why})")
+
+# %% tags=["log"]
 with timed() as t_eval:
     ev = evaluation.evaluate(
         candidates,
@@ -127,6 +129,8 @@ with timed() as t_eval:
         activity_edges=tuple(activity_edges),
         progress=lambda msg: print(msg) if msg.endswith("fitting") else None,
     )
+
+# %%
 print(
     f"{len(candidates)} models judged on {ev.info['n_users_ranked']:,} of "
     f"{ev.info['n_test_users']:,} test users in {t_eval.seconds:.0f} s."
@@ -141,7 +145,7 @@ for name, why in ev.info["not_ranked"].items():
 # (those whose movie has a training rating). For scale: always predicting the mean
 # training rating is the reference line every model should beat.
 
-# %%
+# %% caption="Rating error of each model that predicts stars, on the held-out ratings of the judged users (lower is better)."
 mean_rmse = ev.info["global_mean_rmse"]
 rating_table = ev.rating.sort_values("rmse").reset_index(drop=True)
 if rating_table.empty:
@@ -154,7 +158,12 @@ else:
         f"Best: {best_rating['model']} with RMSE {best_rating['rmse']:.3f} stars "
         f"(global mean: {mean_rmse:.3f}, {1 - best_rating['rmse'] / mean_rmse:.1%} lower)."
     )
-rating_table.set_index("model")
+rating_table.set_index("model").rename(
+    columns={"n_ratings": "ratings", "fit_s": "fit s", "predict_s": "predict s"}
+).style.format(
+    {"rmse": "{:.3f}", "mae": "{:.3f}", "mape": "{:.1%}", "ratings": "{:,}", "fit s": "{:.2f}",
+     "predict s": "{:.3f}"}
+)
 
 # %% [markdown]
 # RMSE punishes large misses more than MAE; MAPE is the error as a share of the true
@@ -171,12 +180,14 @@ rating_table.set_index("model")
 # Coverage is the share of the model's catalogue that appears in any list, novelty the
 # mean self-information (bits) of the recommended movies — higher means less obvious.
 
-# %%
+# %% caption="Top-k metrics of every model on the same judged users, best NDCG first." tags=["main-figure"]
 ranking_table = ev.ranking.sort_values(f"ndcg@{k}", ascending=False).reset_index(drop=True)
 fig = plots.ranking_metrics(ranking_table, k=k)
 plt.show()
 shown = ranking_table.drop(columns=["n_users"]).set_index("model")
-shown.rename(columns={"recommend_ms_per_user": "recommend ms/user", "fit_s": "fit s"})
+shown.rename(columns={"recommend_ms_per_user": "recommend ms/user", "fit_s": "fit s"}).style.format(
+    "{:.3f}"
+).format({"novelty": "{:.2f} bits", "fit s": "{:.2f}", "recommend ms/user": "{:.2f}"})
 
 # %%
 rank = ranking_table.set_index("model")
@@ -216,7 +227,7 @@ if raters:
 #
 # ## What it costs
 
-# %%
+# %% caption="What each model costs: seconds to fit once, and milliseconds to recommend to one user (log scales)."
 fig = plots.evaluation_cost(ranking_table)
 plt.show()
 
@@ -247,14 +258,14 @@ print(f"Slowest to fit: {slowest_fit}, {rank.loc[slowest_fit, 'fit_s']:.1f} s.")
 # The judged users grouped by their number of training ratings. A model that needs a
 # long history to work shows it here.
 
-# %%
+# %% caption="NDCG@k by the judged users' number of training ratings (cold, medium, heavy), per model."
 fig = plots.metric_by_activity(ev.by_activity, f"ndcg@{k}", models=list(rank.index))
 plt.show()
 activity_table = ev.by_activity.pivot(index="model", columns="activity", values=f"ndcg@{k}")
 activity_table = activity_table.reindex(
     index=list(rank.index), columns=list(dict.fromkeys(ev.by_activity["activity"]))
 )
-activity_table
+activity_table.style.format("{:.3f}", na_rep="–")
 
 # %%
 cols = list(activity_table.columns)
@@ -289,7 +300,7 @@ display(Markdown("\n".join(lines)))
 # %% [markdown]
 # ## Key findings
 
-# %%
+# %% findings=["best_ranking_model=best at the top-k lists", "best_ndcg=its NDCG@k", "best_precision=its precision@k", "best_rating_model=best at predicting stars", "best_rmse=its RMSE (stars)"]
 out = Path(model_dir)
 for name, frame in (
     ("ranking", ev.ranking),
