@@ -285,7 +285,7 @@ print(
 #
 # ## Key findings
 
-# %% findings=["top_hybrid=hybrid list starts with", "top_user=user-based list starts with", "foldin_top10_shared:%=top 10 shared by a folded-in and a trained user (median)", "foldin_rmse_vs_trained=folded-in vs trained predictions, RMSE (median)", "hybrid_mode=hybrid mode"]
+# %% findings=["top_hybrid=hybrid list starts with", "top_user=user-based list starts with", "foldin_top10_shared=movies of the top 10 shared by a folded-in and a trained user (median)", "foldin_rmse_vs_trained=folded-in vs trained predictions, RMSE (median)", "hybrid_mode=hybrid mode"]
 key = record(
     profile={titles[m]: s for m, s in profile.items()},
     stand_in_profile=note is not None,

@@ -92,7 +92,9 @@ def parameter_rows(nb, root: Path) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- findings
 
 
-def _format(value: Any, percent: bool) -> str | None:
+def format_value(value: Any, percent: bool = False) -> str | None:
+    """A recorded value as a reader wants it: counts with thousands separators, other
+    numbers to four significant digits, a share (``percent``) as a percentage."""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int | float) and percent:
@@ -124,7 +126,7 @@ def pick_findings(recorded: dict, specs: list[str] | None = None) -> list[dict[s
     for spec in keys:  # "key", "key:%" (a share), either with "=label"
         left, _, label = spec.partition("=")
         key, _, how = left.partition(":")
-        shown = _format(recorded.get(key), how == "%") if key in recorded else None
+        shown = format_value(recorded.get(key), how == "%") if key in recorded else None
         if shown is not None:
             rows.append({"label": label or key.replace("_", " "), "value": shown})
     return rows[:FIND_LIMIT]
