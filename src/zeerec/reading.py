@@ -102,7 +102,7 @@ def format_value(value: Any, percent: bool = False) -> str | None:
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
-        return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
+        return f"{value:#.4g}" if abs(value) < 1000 else f"{value:,.0f}"
     if isinstance(value, str):
         return value
     if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
