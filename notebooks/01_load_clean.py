@@ -17,7 +17,8 @@
 #
 # **Question:** are the three MovieLens-1M files (movies, users, ratings) complete and
 # valid, and what do the tables look like once every field has its proper type?
-# We read the `::`-separated, ISO-8859-1 files with `zeerec.data.load`, which checks
+# We read the `::`-separated files with `zeerec.data.load` (encoding detected: ISO-8859-1
+# as GroupLens ships them, or UTF-8 when a file was re-saved that way), which checks
 # every line (field count, integers, star range, duplicates, unknown ids) and either
 # stops at the first bad line (`strict=True`) or drops bad rows and counts them in a
 # data-quality table. The clean tables are written to `data/processed/` as parquet
@@ -27,6 +28,7 @@
 data_dir = "../data/raw"  # folder with zee-movies.dat, zee-ratings.dat, zee-users.dat
 processed_dir = "../data/processed"  # where the cleaned tables go (read by notebooks 02-07)
 strict = False  # True: stop at the first invalid line; False: drop it and count it
+encoding = None  # None: detect (UTF-8 or ISO-8859-1); or force one, e.g. "utf-8"
 
 # %%
 import pandas as pd
@@ -37,7 +39,7 @@ from zeerec.report import findings, record
 pd.set_option("display.precision", 2)
 pd.set_option("display.max_colwidth", 60)
 
-ml = zd.load(data_dir, strict=strict)
+ml = zd.load(data_dir, strict=strict, encoding=encoding)
 print(f"Source: {ml.source}" + ("  [SYNTHETIC sample]" if ml.synthetic else ""))
 pd.Series(ml.summary(), name="count").map("{:,}".format).to_frame()
 
@@ -71,7 +73,7 @@ else:
 # list; age and occupation keep their codes next to the labels of the data description.
 
 # %%
-ml.movies.sample(5, random_state=1)
+ml.movies.sample(min(5, len(ml.movies)), random_state=1)
 
 # %%
 ml.users.head()
@@ -94,7 +96,7 @@ ml.column_types()
 # %%
 merged = ml.merged()
 print(f"{len(merged):,} rows x {merged.shape[1]} columns")
-merged.sample(5, random_state=0)
+merged.sample(min(5, len(merged)), random_state=0)
 
 # %% [markdown]
 # ## Save for the next notebooks
