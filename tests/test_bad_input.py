@@ -447,3 +447,18 @@ def test_banner_follows_the_data_the_notebooks_read(tmp_path):
     assert metrics["data"]["synthetic"] is True
     for page in ("02_reads.html", "index.html"):
         assert "SYNTHETIC DATA" in (reports / page).read_text()
+
+
+def test_none_is_accepted_only_where_the_notebook_documents_it():
+    from pathlib import Path
+
+    from zeerec import report
+
+    nb = Path("07_evaluation.ipynb")
+    documented = {"default": "500", "help": "test users judged; None: all"}
+    report._check_type(nb, "n_users", None, documented)  # "None: all" is a documented value
+    with pytest.raises(report.ReportInputError, match="expects a whole number"):
+        report._check_type(nb, "n_users", "all", documented)
+    plain = {"default": "False", "help": "True: stop at the first invalid line"}
+    with pytest.raises(report.ReportInputError, match="expects True or False"):
+        report._check_type(Path("01_load_clean.ipynb"), "strict", None, plain)

@@ -233,7 +233,9 @@ def _refuse_runner_parameters(parameters: Mapping[str, Any]) -> None:
 
 
 def _check_type(nb: Path, name: str, value: Any, spec: Mapping[str, Any]) -> None:
-    """A value whose type cannot be what the notebook's default says is refused."""
+    """A value of another type than the default is refused (None only if its comment says)."""
+    if value is None and "None" in str(spec.get("help") or ""):
+        return
     try:
         default = ast.literal_eval(spec.get("default", ""))
     except (ValueError, SyntaxError):
