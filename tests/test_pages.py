@@ -201,7 +201,8 @@ def test_index_cards(project, monkeypatch):
     assert "RMSE (stars): <b>0.8765</b>" in demo  # the page's findings
     assert f"data:image/png;base64,{PNG}" in demo  # the main figure, not the first
     other = index.split("id='card-10_other'")[1].split("</a>")[0]
-    assert "zr-failed" in index and "failed in cell [4]: KeyError: &#x27;x&#x27;" in other
+    assert "zr-card zr-failed' id='card-10_other'" in index
+    assert "failed in cell [4]: KeyError: &#x27;x&#x27;" in other
     assert "answer: <b>42</b>" in other and "no figure" in other
     assert "SYNTHETIC DATA" in index
 
@@ -228,3 +229,25 @@ def test_short_path_and_missing_facts(tmp_path):
     assert provenance.short_path("/elsewhere/x", tmp_path) == "/elsewhere/x"
     assert provenance.input_files(tmp_path / "missing") == []
     assert provenance.git_state(tmp_path)["commit"] is None
+
+
+def test_a_failure_is_published_beside_the_last_good_reports(project, monkeypatch):
+    reports = project.root / "reports"
+    (reports / "failed").mkdir(parents=True)
+    good = {"title": "01 · Good", "status": "ok", "wall_time_s": 2.0, "metrics": {"n": 5}}
+    metrics = {"generated": "2026-01-01T00:00:00", "notebooks": {"01_good": good}}
+    (reports / "metrics.json").write_text(json.dumps(metrics))
+    kept = reports / "failed" / "09_demo.ipynb"
+    kept.write_bytes(_executed(project.root, project.data, failed=True).read_bytes())
+    data = SimpleNamespace(synthetic=False, how="files", folder=project.data)
+    source = project.root / "notebooks" / "09_demo.ipynb"
+    nbformat.write(nbformat.read(kept, as_version=4), source)
+    where = " in cell [6]: ValueError: planted"
+    pages.publish_failure(source, kept, where, reports, data, banner="")
+    index = (reports / "index.html").read_text()
+    card = index.split("id='card-09_demo'")[1].split("</a>")[0]
+    assert "zr-card zr-failed' id='card-09_demo'" in index
+    assert "failed in cell [6]: ValueError: planted" in card
+    assert "href='failed/09_demo.html'" in index and (reports / "failed" / "09_demo.html").is_file()
+    assert "id='card-01_good'" in index and "n: <b>5</b>" in index  # the last good run
+    assert json.loads((reports / "metrics.json").read_text()) == metrics  # untouched

@@ -131,6 +131,30 @@ def render_html(notebook: Path, target: Path, banner: str) -> None:
     )
 
 
+def publish_failure(nb: Path, kept: Path, where: str, reports_dir: Path, data, banner) -> None:
+    """After notebook ``nb`` failed (its partial run kept at ``kept``, ``where``: the cell
+    and error): its partial report beside ``kept`` and an index.html that shows it as
+    failed next to the last good reports, which stay as they were."""
+    import datetime as dt
+    import json
+
+    page = Path(kept).with_suffix(".html")
+    if Path(kept).is_file():
+        render_html(Path(kept), page, banner)
+    previous = Path(reports_dir) / "metrics.json"
+    shown = json.loads(previous.read_text()) if previous.is_file() else {}
+    shown.setdefault("generated", dt.datetime.now().isoformat(timespec="seconds"))
+    shown.setdefault("notebooks", {})[Path(nb).stem] = {
+        "title": notebook_title(Path(nb)),
+        "status": "failed",
+        "wall_time_s": 0.0,
+        "error": where,
+        "page": f"{page.parent.name}/{page.name}",
+        "metrics": {},
+    }
+    atomic_write(Path(reports_dir) / "index.html", index_html(shown, data))
+
+
 # --------------------------------------------------------------------------- index.html
 
 
