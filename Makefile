@@ -26,7 +26,7 @@ UPGRADE ?=
 .PHONY: help setup lock data report test lab sync lint format clean
 
 help:
-	@sed -n '1,15p' Makefile
+	@sed -n '1,11p' Makefile
 
 # Exactly the lock, nothing resolved on the day: --no-deps so that nothing outside the
 # lock comes in, pip check so that a dependency added to pyproject.toml without
