@@ -124,6 +124,12 @@ def _improved_mf(context, **knobs):
     return BiasedMF(seed=context["seed"], **knobs)
 
 
+_ITEM_KNN_KNOBS = {  # both item-kNN lines tune the same knobs
+    "n_neighbours": (20, 40, 80),
+    "shrinkage": (0, 25, 100),
+    "rank_by": ("centred", "summed", "liked"),
+}
+
 _LINES = (
     ModelSpec("global mean", _global_mean, "the mean training rating for every pair"),
     ModelSpec(
@@ -137,21 +143,13 @@ _LINES = (
         "item-kNN pearson",
         _item_knn("pearson"),
         "Σ similarity × (stars − the user's mean) over the user's movies, co-rated Pearson",
-        {
-            "n_neighbours": (20, 40, 80),
-            "shrinkage": (0, 25, 100),
-            "rank_by": ("centred", "summed", "liked"),
-        },
+        _ITEM_KNN_KNOBS,
     ),
     ModelSpec(
         "item-kNN cosine",
         _item_knn("cosine"),
         "Σ similarity × (stars − the user's mean) over the user's movies, cosine",
-        {
-            "n_neighbours": (20, 40, 80),
-            "shrinkage": (0, 25, 100),
-            "rank_by": ("centred", "summed", "liked"),
-        },
+        _ITEM_KNN_KNOBS,
     ),
     ModelSpec(
         "user-kNN",
