@@ -113,8 +113,15 @@ def test_failing_notebook_keeps_previous_reports(sample, tmp_path):
     assert "02_bad.ipynb" in message and "ValueError: planted failure" in message
     assert "cell index 3" in message
     assert (reports / "failed" / "02_bad.ipynb").is_file()
+    assert (reports / "failed" / "02_bad.html").is_file()
     after = {p.name: p.read_bytes() for p in reports.iterdir() if p.is_file()}
-    assert after == before
+    changed = {name for name in before if after.get(name) != before[name]}
+    assert set(after) == set(before) and changed == {"index.html"}  # good pages untouched
+    index = (reports / "index.html").read_text()
+    card = index[index.index("id='card-02_bad'") :]
+    assert "failed in cell [3]: ValueError: planted failure" in card[: card.index("</a>")]
+    assert "href='failed/02_bad.html'" in index
+    assert "answer: <b>42</b>" in index  # the last good findings stay on the front page
     assert not list(reports.glob(".staging-*"))
 
 

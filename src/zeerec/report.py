@@ -3,8 +3,9 @@
 ``make report`` calls :func:`run_report` through the command line. Each notebook is
 executed by papermill on the project's kernel into a staging folder, rendered with
 nbconvert, and only when every notebook succeeded are the reports moved into
-``reports/`` — a failed run leaves the previous good reports untouched and keeps
-the partial notebook in ``reports/failed/`` for inspection.
+``reports/``. A failed run leaves the previous good pages untouched, keeps the partial
+notebook and its page in ``reports/failed/``, and rewrites ``index.html`` only to show
+the failure (cell and error) beside the last good reports.
 
 Notebooks record their key figures with :func:`record`; the runner points each one
 at its own JSON file through the ``ZEEREC_METRICS_FILE`` environment variable and
@@ -14,7 +15,6 @@ merges them into ``reports/metrics.json``.
 from __future__ import annotations
 
 import ast
-import contextlib
 import datetime as dt
 import json
 import os
@@ -22,7 +22,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,8 +31,10 @@ import numpy as np
 import pandas as pd
 
 from zeerec.files import atomic_write
+from zeerec.kernels import kernel_environment, quiet_transport
 from zeerec.pages import HEADLINE_KEY as HEADLINE_KEY  # notebooks record their headline under it
-from zeerec.pages import banner_html, index_html, notebook_title, render_html
+from zeerec.pages import banner_html, index_html, notebook_title, publish_failure, render_html
+from zeerec.reading import format_value
 
 METRICS_ENV = "ZEEREC_METRICS_FILE"
 RUNNER_PARAMETERS = {"data_dir": "--data", "processed_dir": "--processed", "model_dir": "--models"}
@@ -96,9 +98,12 @@ def record(**values: Any) -> dict[str, Any]:
 
 def findings(values: Mapping[str, Any]) -> pd.DataFrame:
     """A two-column table of scalar findings, for the closing cell of a notebook."""
-    rows = [(k, v) for k, v in values.items() if not isinstance(v, list | dict)]
-    frame = pd.DataFrame(rows, columns=["finding", "value"]).set_index("finding")
-    return frame
+    rows = [
+        (k, "–" if v is None else format_value(v))
+        for k, v in values.items()
+        if not isinstance(v, list | dict)
+    ]
+    return pd.DataFrame(rows, columns=["finding", "value"]).set_index("finding")
 
 
 # --------------------------------------------------------------------------- data choice
@@ -253,32 +258,6 @@ def _check_type(nb: Path, name: str, value: Any, spec: Mapping[str, Any]) -> Non
         )
 
 
-def _kernel_transport(log: Path) -> dict:
-    """Kernels over local Unix sockets where there are any, their own stderr in ``log``.
-
-    Over TCP, ipykernel 7 warns once per notebook that traffic is unencrypted; IPC
-    sockets live in Jupyter's runtime folder, are removed with the kernel and open no
-    port. Windows has no IPC transport in ZeroMQ, so there the default (TCP) stays.
-    A kernel process also logs its own hiccups on stderr (an "Invalid message" traceback
-    when a message crosses a shutdown): they go to ``log``, not to the terminal of
-    someone who ran ``make report``. What the cells print reaches the notebook as before.
-    """
-    from jupyter_client.manager import AsyncKernelManager
-    from traitlets import default
-
-    class QuietKernelManager(AsyncKernelManager):
-        @default("transport")
-        def _default_transport(self) -> str:
-            return "ipc" if os.name == "posix" else "tcp"
-
-        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
-            log.parent.mkdir(parents=True, exist_ok=True)
-            with log.open("ab") as sink:  # the kernel process keeps its own copy
-                await super()._async_launch_kernel(kernel_cmd, **{**kw, "stderr": sink})
-
-    return {"kernel_manager_class": QuietKernelManager}
-
-
 def _notebooks(folder: Path, only: list[str] | None) -> list[Path]:
     """The ``NN_*.ipynb`` notebooks in order (those starting with ``only``'s prefixes)."""
     every = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
@@ -311,23 +290,6 @@ def _declared_parameters(notebooks: list[Path], parameters: Mapping[str, Any]) -
     return declared
 
 
-@contextlib.contextmanager
-def _kernel_environment() -> Iterator[None]:
-    """Figures must reach the HTML whatever backend the caller's shell asks for (CI sets
-    MPLBACKEND=Agg, under which plt.show() in a kernel draws nothing); the metrics file
-    variable is set per notebook. Both are restored afterwards."""
-    saved = {name: os.environ.get(name) for name in (METRICS_ENV, "MPLBACKEND")}
-    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 def _execute(
     nb: Path, executed: Path, params: dict, kernel: str, reports_dir: Path, transport: dict
 ) -> float:
@@ -343,7 +305,7 @@ def _execute(
             parameters=params,
             kernel_name=kernel,
             cwd=str(nb.parent),
-            progress_bar=False,
+            progress_bar={"desc": f"      {nb.stem}", "delay": 10, "leave": False},
             log_output=False,
             **transport,
         )
@@ -358,14 +320,17 @@ def _execute(
             f"in {reports_dir} are unchanged."
         )
         if err.ename in INPUT_ERRORS:
-            raise ReportInputError(
+            stop: ReportError = ReportInputError(
                 f"Notebook {nb.name} stopped on bad input in cell {err.exec_count}: "
                 f"{err.evalue}\n{kept_note}"
-            ) from None
-        raise ReportError(
-            f"Notebook {nb.name} failed in cell {err.exec_count} "
-            f"(cell index {err.cell_index}): {err.ename}: {err.evalue}\n{kept_note}"
-        ) from err
+            )
+        else:
+            stop = ReportError(
+                f"Notebook {nb.name} failed in cell {err.exec_count} "
+                f"(cell index {err.cell_index}): {err.ename}: {err.evalue}\n{kept_note}"
+            )
+        stop.failed = (nb, kept, f" in cell [{err.exec_count}]: {err.ename}: {err.evalue}")
+        raise stop from (None if isinstance(stop, ReportInputError) else err)
     return time.perf_counter() - start
 
 
@@ -426,10 +391,10 @@ def run_report(
         "notebooks": {},
     }
     banner = banner_html(data)
-    transport = _kernel_transport(reports_dir / "failed" / "kernel-stderr.log")
+    transport = quiet_transport(reports_dir / "failed" / "kernel-stderr.log")
     _say(f"Running {len(notebooks)} notebook(s) on {data.how} with kernel '{kernel}'.")
     try:
-        with _kernel_environment():
+        with kernel_environment(METRICS_ENV):
             for i, nb in enumerate(notebooks, 1):
                 metrics_file = staging / "metrics" / f"{nb.stem}.json"
                 os.environ[METRICS_ENV] = str(metrics_file)
@@ -437,7 +402,11 @@ def run_report(
                     k: v for k, v in {**runner_values, **parameters}.items() if k in declared[nb]
                 }
                 _say(f"[{i}/{len(notebooks)}] {nb.stem} ...")
-                wall = _execute(nb, staging / nb.name, params, kernel, reports_dir, transport)
+                try:
+                    wall = _execute(nb, staging / nb.name, params, kernel, reports_dir, transport)
+                except ReportError as err:  # index.html shows the failure beside the good pages
+                    publish_failure(*err.failed, reports_dir, data, banner)
+                    raise
                 render_html(staging / nb.name, staging / f"{nb.stem}.html", banner)
                 _say(f"[{i}/{len(notebooks)}] {nb.stem} done in {wall:.1f} s")
                 metrics["notebooks"][nb.stem] = _entry(nb, wall, params, metrics_file)
