@@ -125,6 +125,25 @@ def test_hybrid_blends_and_falls_back_to_content():
     assert fallback["movie_id"].tolist() == plain["movie_id"].tolist()
 
 
+@pytest.mark.parametrize("rule", ["vote", "resnick"])
+def test_hybrid_cf_part_is_the_user_knn_ranking_score(rule):
+    cf = UserKNN(min_common=1, min_support=1, rank_by=rule, similarity="pearson")
+    content = ContentBased(MOVIES, tfidf=False, prior_ratings=0)
+    hybrid = Hybrid(cf, content, cf_weight=0.5, shrink=2.0, min_neighbours=1).fit(RATINGS)
+    profile = {1: 5, 3: 1}
+    out = hybrid.explain(profile).set_index("movie_id")
+    e = cf.explain(profile)
+    n = pd.Series(e.n_neighbours, index=cf.ratings_.movie_ids)
+    if rule == "vote":
+        raw = pd.Series(np.where(n > 0, e.vote, 0.0), index=n.index)
+    else:
+        pred = pd.Series(e.prediction, index=n.index)
+        raw = np.where(n > 0, (pred - e.mean) * n / (n + 2.0), 0.0)
+        raw = pd.Series(raw, index=n.index)
+    raw = raw.reindex(out.index, fill_value=0.0)
+    assert np.allclose(out["cf_part"], 0.5 * raw / raw.std(ddof=0))
+
+
 @pytest.mark.parametrize("kw", [{"cf_weight": 1.5}, {"shrink": 0}, {"min_neighbours": 0}])
 def test_hybrid_refuses_bad_parameters(kw):
     with pytest.raises(ValueError):

@@ -31,8 +31,12 @@ def ratings() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def model(ratings) -> ItemKNN:
-    return ItemKNN(
-        n_neighbours=K, method="adjusted_cosine", min_common=MIN_COMMON, shrinkage=SHRINK
+    return ItemKNN(  # the centred rule, worked by brute force below; summed/liked further down
+        n_neighbours=K,
+        method="adjusted_cosine",
+        min_common=MIN_COMMON,
+        shrinkage=SHRINK,
+        rank_by="centred",
     ).fit(ratings)
 
 

@@ -29,8 +29,15 @@ def ratings() -> pd.DataFrame:
     return pd.DataFrame(ROWS, columns=["user_id", "movie_id", "rating"])
 
 
+def resnick(**knobs) -> UserKNN:
+    """The Pearson + Resnick user-kNN the hand-worked examples below were written for
+    (the defaults before issue 11; the vote rule is tested at the end)."""
+    rule = {"n_neighbours": 30, "min_support": 3, "similarity": "pearson", "rank_by": "resnick"}
+    return UserKNN(**{**rule, **knobs})
+
+
 def test_common_raters_is_the_seeds_view(ratings):
-    table = UserKNN().fit(ratings).common_raters(NEW)
+    table = resnick().fit(ratings).common_raters(NEW)
     assert table["user_id"].tolist() == [1, 2, 5, 3]  # by movies in common, then id
     assert table["n_common"].tolist() == [3, 3, 3, 2]
     u3 = table.set_index("user_id").loc[3]
@@ -38,7 +45,7 @@ def test_common_raters_is_the_seeds_view(ratings):
 
 
 def test_similarities_worked_by_hand(ratings):
-    sims = UserKNN(significance=50).fit(ratings).similarities(NEW).set_index("user_id")
+    sims = resnick(significance=50).fit(ratings).similarities(NEW).set_index("user_id")
     assert sims.loc[[1, 2, 3, 5], "pearson"].tolist() == pytest.approx([1, -1, 1, 0])
     assert sims.loc[1, "weight"] == pytest.approx(3 / 50)  # significance weighting n/50
     assert sims.loc[3, "weight"] == pytest.approx(2 / 50)
@@ -53,7 +60,7 @@ def test_pearson_matches_numpy_on_co_rated_movies():
     ratings = pd.DataFrame(
         {"user_id": users + 1, "movie_id": movies + 1, "rating": dense[users, movies]}
     )
-    model = UserKNN(significance=1).fit(ratings)
+    model = resnick(significance=1).fit(ratings)
     target = dense[0]
     sims = model.similarities(1).set_index("user_id")
     for v in range(1, 30):
@@ -65,14 +72,14 @@ def test_pearson_matches_numpy_on_co_rated_movies():
 
 
 def test_neighbours_keep_positive_weights_with_enough_overlap(ratings):
-    model = UserKNN(min_common=2).fit(ratings)
+    model = resnick(min_common=2).fit(ratings)
     assert model.neighbours(NEW)["user_id"].tolist() == [1, 3]
-    assert UserKNN(min_common=3).fit(ratings).neighbours(NEW)["user_id"].tolist() == [1]
-    assert UserKNN(n_neighbours=1).fit(ratings).neighbours(NEW)["user_id"].tolist() == [1]
+    assert resnick(min_common=3).fit(ratings).neighbours(NEW)["user_id"].tolist() == [1]
+    assert resnick(n_neighbours=1).fit(ratings).neighbours(NEW)["user_id"].tolist() == [1]
 
 
 def test_predictions_worked_by_hand(ratings):
-    e = UserKNN(min_common=2, significance=50).fit(ratings).explain(NEW)
+    e = resnick(min_common=2, significance=50).fit(ratings).explain(NEW)
     pred = dict(zip([1, 2, 3, 4, 5, 6], e.prediction, strict=True))
     # movie 6: 4 + (0.06*(4-3.6) + 0.04*(1-2.75)) / (0.06+0.04) = 3.54
     assert pred[6] == pytest.approx(3.54)
@@ -81,12 +88,12 @@ def test_predictions_worked_by_hand(ratings):
     assert e.n_neighbours.tolist() == [2, 1, 2, 1, 1, 2]
     assert e.neighbour_mean[5] == pytest.approx(2.5)  # (4 + 1) / 2
     # With significance 2 both neighbours weigh 1: 4 + (0.4 - 1.75) / 2
-    e2 = UserKNN(significance=2).fit(ratings).explain(NEW)
+    e2 = resnick(significance=2).fit(ratings).explain(NEW)
     assert e2.prediction[5] == pytest.approx(3.325)
 
 
 def test_recommend_ranks_unseen_with_evidence(ratings):
-    rec = UserKNN(min_support=1).fit(ratings).recommend(NEW, n=3)
+    rec = resnick(min_support=1).fit(ratings).recommend(NEW, n=3)
     assert rec["movie_id"].tolist() == [4, 6, 5]
     assert not set(rec["movie_id"]) & set(NEW)
     assert rec["score"].iloc[0] == pytest.approx(5.4)
@@ -94,11 +101,11 @@ def test_recommend_ranks_unseen_with_evidence(ratings):
     assert rec["n_neighbours"].tolist() == [1, 2, 1]
     assert rec["neighbour_mean"].tolist() == pytest.approx([5, 2.5, 2])
     # min_support=2: only movie 6 has two neighbours behind it
-    assert UserKNN(min_support=2).fit(ratings).recommend(NEW, n=3)["movie_id"].tolist() == [6]
+    assert resnick(min_support=2).fit(ratings).recommend(NEW, n=3)["movie_id"].tolist() == [6]
 
 
 def test_existing_user_is_not_their_own_neighbour(ratings):
-    model = UserKNN(min_common=2, min_support=1).fit(ratings)
+    model = resnick(min_common=2, min_support=1).fit(ratings)
     assert 1 not in model.similarities(1)["user_id"].tolist()
     rec = model.recommend(1, n=5)
     assert not set(rec["movie_id"]) & {1, 2, 3, 4, 6}  # u1's own movies are seen
@@ -107,18 +114,18 @@ def test_existing_user_is_not_their_own_neighbour(ratings):
 def test_predict_picks_the_k_nearest_raters_of_each_movie(ratings):
     # User 9 is the new user of the example, now in the data: same neighbours, same sums.
     extra = pd.DataFrame([(9, m, r) for m, r in NEW.items()], columns=ratings.columns)
-    model = UserKNN(n_neighbours=2).fit(pd.concat([ratings, extra], ignore_index=True))
+    model = resnick(n_neighbours=2).fit(pd.concat([ratings, extra], ignore_index=True))
     out = model.predict([9, 9, 9], [6, 5, 4])
     assert out.tolist() == pytest.approx([3.54, 3.25, 5.0])  # 5.4 clipped to 5
     # k=1: each movie uses its single most similar rater — u1 for movie 6, u3 for 5
     # (a fixed top-1 neighbourhood would be u1 alone and know nothing about movie 5).
-    one = UserKNN(n_neighbours=1).fit(pd.concat([ratings, extra], ignore_index=True))
+    one = resnick(n_neighbours=1).fit(pd.concat([ratings, extra], ignore_index=True))
     assert one.predict([9, 9], [6, 5]).tolist() == pytest.approx([4.4, 3.25])
     assert one.explain(9).n_neighbours[4] == 0
 
 
 def test_predict_falls_back_and_never_uses_the_user_themself(ratings):
-    model = UserKNN(min_common=2).fit(ratings)
+    model = resnick(min_common=2).fit(ratings)
     out = model.predict([1, 99, 1], [5, 1, 42])
     assert out[0] == pytest.approx(3.6)  # u1 has no positive neighbour: their mean
     assert out[1] == pytest.approx(ratings["rating"].mean())  # unknown user: global mean
@@ -130,7 +137,7 @@ def test_predict_falls_back_and_never_uses_the_user_themself(ratings):
 
 
 def test_no_overlap_gives_the_users_mean_and_an_empty_list(ratings):
-    model = UserKNN().fit(ratings)
+    model = resnick().fit(ratings)
     e = model.explain({6: 4})
     assert e.neighbours.empty and np.all(e.prediction == 4)
     assert model.recommend({6: 4}, n=3).empty
@@ -146,7 +153,11 @@ def test_bad_parameters_are_refused(kw):
 
 def test_vote_ranks_by_the_neighbours_summed_weight(ratings):
     # Pearson neighbours: u1 weight 3/50 (movies 4, 6), u3 weight 2/50 (movies 5, 6).
-    rec = UserKNN(min_support=1, rank_by="vote").fit(ratings).recommend(NEW, n=3)
+    rec = (
+        UserKNN(min_support=1, rank_by="vote", similarity="pearson")
+        .fit(ratings)
+        .recommend(NEW, n=3)
+    )
     assert rec["movie_id"].tolist() == [6, 4, 5]
     assert rec["score"].tolist() == pytest.approx([0.10, 0.06, 0.04])
     assert rec["predicted"].iloc[1] == 5.0  # the Resnick prediction stays as evidence
@@ -158,3 +169,14 @@ def test_vote_ranks_by_the_neighbours_summed_weight(ratings):
     assert rec["score"].tolist() == pytest.approx([2 * a + c, a + b, a + b])
     with pytest.raises(ValueError, match="rank_by"):
         UserKNN(rank_by="stars")
+
+
+def test_defaults_rank_by_a_cosine_vote(ratings):
+    """The defaults chosen on validation (issue 11): cosine neighbours, a weighted vote."""
+    default = UserKNN().fit(ratings)
+    chosen = UserKNN(n_neighbours=60, min_support=1, similarity="cosine", rank_by="vote")
+    pd.testing.assert_frame_equal(
+        default.recommend(NEW, n=3), chosen.fit(ratings).recommend(NEW, n=3)
+    )
+    assert default.ranking_score == "neighbours' weighted vote"
+    assert resnick().ranking_score == "predicted stars"

@@ -34,7 +34,10 @@ class attributes that the evaluation, the CLI and the notebooks read:
 ``accepts_profiles``
     a new user's profile can be scored without refitting;
 ``has_similar_movies``
-    ``similar_movies`` is defined.
+    ``similar_movies`` is defined;
+``ranking_score``
+    what the top-n is sorted by, in a few words (:data:`PREDICTED_STARS` for models
+    that rank by their star predictions); notebook 07 groups models by it.
 
 Fitted attributes end in ``_``; ``ratings_`` (the training :class:`RatingMatrix`) is
 the one every model has, and its presence is what "fitted" means.
@@ -54,6 +57,8 @@ from zeerec.ranking import check_n, top_n
 
 Profile = Mapping[int, float]  # a new user's ratings: {movie_id: stars}
 STAR_SCALE = (1.0, 5.0)
+PREDICTED_STARS = "predicted stars"
+"""The ``ranking_score`` of a model whose top-n is its highest star predictions."""
 
 
 class NotFittedError(RuntimeError):
@@ -114,6 +119,7 @@ class Recommender:
     ranks_by_score: ClassVar[bool] = True
     accepts_profiles: ClassVar[bool] = True
     has_similar_movies: ClassVar[bool] = False
+    ranking_score: ClassVar[str] = PREDICTED_STARS  # what recommend sorts by (see above)
     not_ranking_reason: ClassVar[str] = ""  # said when asked to rank (ranks False)
     no_profile_reason: ClassVar[str] = ""  # said when given a profile (accepts_profiles False)
 

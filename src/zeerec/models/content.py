@@ -92,6 +92,7 @@ class ContentBased(Recommender):
     """
 
     name = "content"
+    ranking_score = "cosine of genres/decade with the user's taste"
     ranks_by_score = False  # ties between equal cosines go to the better-rated movie
     has_similar_movies = True
 

@@ -67,6 +67,7 @@ class EASE(Recommender):
 
     name = "EASE"
     has_similar_movies = True
+    ranking_score = "x·B over who-rated-what"
 
     def __init__(self, lam: float = 500.0):
         self.lam = float(lam)

@@ -2,12 +2,14 @@
 
 A weighted hybrid of :class:`UserKNN` and :class:`ContentBased`, per movie *j*::
 
-    cf_j      = (pred_j - user_mean) * n_j / (n_j + shrink)
+    cf_j      = vote_j                                    (user-kNN rank_by="vote")
+              = (pred_j - user_mean) * n_j / (n_j + shrink)   (rank_by="resnick")
     score_j   = cf_weight * cf_j / sd(cf) + (1 - cf_weight) * cosine_j / sd(cosine)
 
-- ``cf_j`` is how many stars above the user's mean the neighbours predict, shrunk
-  towards 0 ("no opinion") when few of them rated *j* (``n_j`` of them); a movie no
-  neighbour rated gets exactly 0, so it can rank only on its content.
+- ``cf_j`` is the user-kNN's own ranking score: the neighbours' weighted vote for *j*
+  (its default), or how many stars above the user's mean the neighbours predict,
+  shrunk towards 0 ("no opinion") when few of them rated *j* (``n_j`` of them). A
+  movie no neighbour rated gets exactly 0, so it can rank only on its content.
 - Both parts are divided by their spread over the catalogue, so neither dominates
   because of its units (stars vs. a cosine); 0 keeps its meaning on both sides.
 - **Fallback**: when the user has fewer than ``min_neighbours`` neighbours at all (too
@@ -35,13 +37,15 @@ class Hybrid(Recommender):
         cf, content: the two models (fitted together by :meth:`fit`, or already fitted
             on the same ratings: :meth:`from_fitted`).
         cf_weight: share of the CF part in the blend (0..1).
-        shrink: neighbours' votes at which CF's opinion of a movie counts half.
+        shrink: with a Resnick user-kNN, the neighbours at which CF's opinion of a movie
+            counts half (unused with the vote rule, whose sum already grows with support).
         min_neighbours: below this many neighbours, the ranking is content only.
     """
 
     name = "hybrid"
     ranks_by_score = False  # ties go to the better-rated movie, as in content-based
     predicts_ratings = False
+    ranking_score = "user-kNN and content scores, blended"
 
     def __init__(
         self,
@@ -90,7 +94,12 @@ class Hybrid(Recommender):
         pred = np.full(n_cols, np.nan)
         pred[self._cf_cols] = np.where(e.n_neighbours > 0, e.prediction, np.nan)
         mean = self.cf.mean_of(cf_target)
-        cf = np.where(n > 0, (np.nan_to_num(pred, nan=mean) - mean) * n / (n + self.shrink), 0.0)
+        if self.cf.rank_by == "vote":
+            cf = np.zeros(n_cols)
+            cf[self._cf_cols] = np.where(e.n_neighbours > 0, np.nan_to_num(e.vote), 0.0)
+        else:
+            shrunk = (np.nan_to_num(pred, nan=mean) - mean) * n / (n + self.shrink)
+            cf = np.where(n > 0, shrunk, 0.0)
         cosine = self.content._score(target)  # same catalogue, so the same target
         fallback = len(e.neighbours) < self.min_neighbours
         cf_part = np.zeros(n_cols) if fallback else self.cf_weight * _scaled(cf)

@@ -22,6 +22,7 @@ class Popularity(Recommender):
     """
 
     name = "popularity"
+    ranking_score = "number of ratings"
 
     def _fit(self, ratings: pd.DataFrame) -> None:
         self.ratings_ = RatingMatrix.from_ratings(ratings)

@@ -142,19 +142,19 @@ _LINES = (
     ModelSpec(
         "item-kNN pearson",
         _item_knn("pearson"),
-        "Σ similarity × (stars − the user's mean) over the user's movies, co-rated Pearson",
+        "summed co-rated Pearson similarity to the movies the user liked (rank_by knob)",
         _ITEM_KNN_KNOBS,
     ),
     ModelSpec(
         "item-kNN cosine",
         _item_knn("cosine"),
-        "Σ similarity × (stars − the user's mean) over the user's movies, cosine",
+        "summed cosine similarity to the movies the user liked (rank_by knob)",
         _ITEM_KNN_KNOBS,
     ),
     ModelSpec(
         "user-kNN",
         _user_knn,
-        "Resnick's predicted stars from the most similar users (Pearson, significance-weighted)",
+        "weighted vote of the most similar users (cosine); Resnick's formula for stars",
         {
             "n_neighbours": (10, 30, 60),
             "min_support": (1, 2, 3, 5),
@@ -171,8 +171,8 @@ _LINES = (
     ModelSpec(
         "hybrid",
         _hybrid,
-        "user-kNN where neighbours vouch for a movie, content elsewhere",
-        {"cf_weight": (0.25, 0.5, 0.75), "shrink": (2.0, 5.0, 10.0)},
+        "user-kNN's vote where neighbours vouch for a movie, content elsewhere",
+        {"cf_weight": (0.25, 0.5, 0.75)},
     ),
     ModelSpec(
         "EASE",
