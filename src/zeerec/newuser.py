@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -88,6 +89,21 @@ def recommend(
     return models.get(method).recommend(dict(profile), n=n)
 
 
+def train_small_foldin(
+    ratings: pd.DataFrame, epochs: int = 8, factors: int = 32, seed: int = 42
+) -> tuple[MFFoldIn, Any, float]:
+    """``(fold-in, model, seconds)``: a one-member BiasedMF trained on ``ratings`` now.
+
+    Used where notebook 05's saved model must not be: it was trained on every user, so
+    the new-user protocol (which holds users out) trains its own on the others.
+    """
+    with timed() as t, quiet_native_stderr():
+        model = registry.create(
+            "improved MF", seed=seed, epochs=epochs, factors=factors, n_members=1
+        ).fit(ratings)
+    return MFFoldIn.from_model(model), model, t.seconds
+
+
 def load_or_train_foldin(
     model_dir: str | os.PathLike,
     ratings: pd.DataFrame,
@@ -106,22 +122,17 @@ def load_or_train_foldin(
     try:
         model = load_mf(model_dir)
     except MissingModelError as err:
-        with timed() as t, quiet_native_stderr():
-            model = registry.create(
-                "improved MF",
-                seed=seed,
-                epochs=fallback_epochs,
-                factors=fallback_factors,
-                n_members=1,
-            ).fit(ratings)
+        foldin, model, seconds = train_small_foldin(
+            ratings, epochs=fallback_epochs, factors=fallback_factors, seed=seed
+        )
         note = (
             f"{err.args[0].split('. ')[0]}: notebook 05 has not run before this one. A small "
             f"BiasedMF ({fallback_factors} factors, one member, at most {fallback_epochs} "
             "epochs, "
             f"validation RMSE {model.validation_rmse_:.3f}) was trained here in "
-            f"{t.seconds:.0f} s and not saved; the MF results below are "
+            f"{seconds:.0f} s and not saved; the MF results below are "
             "that model's, not notebook 05's."
         )
-        return MFFoldIn.from_model(model), model, note
+        return foldin, model, note
     check_same_data(model, ratings, model_dir)
     return MFFoldIn.from_model(model), model, None
