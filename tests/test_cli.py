@@ -270,3 +270,18 @@ def test_bad_report_parameter_exits_2(folder, capsys):
     assert "Use --data /x instead" in capsys.readouterr().err
     assert cli.main(["report", "--data", str(folder), "--only", "99"]) == 2
     assert "--only 99 names no notebook of 01_load_clean" in capsys.readouterr().err
+
+
+def test_recommend_by_a_registry_model(folder, capsys):
+    argv = ["recommend", *SEED_RATES, "--method", "popularity", "--data", str(folder), "-n", "3"]
+    assert cli.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "Top 3 by popularity" in out and "score" in out
+    assert "Home Alone" not in out.split("Top 3")[1]  # never what was rated
+
+
+def test_recommend_refuses_a_model_that_cannot_take_a_profile(folder, capsys):
+    argv = ["recommend", *SEED_RATES, "--method", "global mean", "--data", str(folder)]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert "global mean cannot recommend for a new user" in err and "popularity" in err

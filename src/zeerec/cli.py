@@ -135,7 +135,6 @@ def _print_table(table, title_width: int = 48) -> None:
 
 def _cmd_recommend(args: argparse.Namespace) -> int:
     from zeerec import newuser
-    from zeerec.display import evidence_table
     from zeerec.models.foldin import MissingModelError, load_foldin
     from zeerec.profile import ProfileError, profile_table, ratings_from_text
 
@@ -143,10 +142,8 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
         ml = _load_data(args.data)
         profile = ratings_from_text(args.rate, ml.movies)
         mf = load_foldin(args.models, ml.ratings) if args.method == "mf" else None
-        models = newuser.fit_models(
-            ml.ratings, ml.movies, n_neighbours=args.neighbours, min_common=args.min_common, mf=mf
-        )
-        rec = newuser.recommend(models, args.method, profile, n=args.n)
+        settings = {"n_neighbours": args.neighbours, "min_common": args.min_common, "mf": mf}
+        rec = newuser.recommend_with(args.method, ml.ratings, ml.movies, profile, args.n, settings)
     except MissingModelError as err:
         return _fail(f"{err} {HOW_TO_TRAIN}")
     except (ProfileError, ValueError) as err:
@@ -156,21 +153,16 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
     rated = profile_table(profile, ml.movies)
     stars = zip(rated["title"], rated["stars"], strict=True)
     print("You rated: " + "; ".join(f"{t} {s}★" for t, s in stars))
-    print(f"Top {args.n} by {newuser.LABELS[args.method]} ({ml.source}):")
-    if args.method == "mf":
-        print(
-            f"  (your bias: {rec.attrs['user_bias']:+.2f} stars; predicted = mean "
-            f"{mf.global_mean:.2f} + your bias + movie bias + taste match)"
-        )
-    if args.method == "hybrid" and rec.attrs.get("mode", "blend") != "blend":
-        print(f"  ({rec.attrs['mode']}: too little overlap with other users for CF)")
+    print(f"Top {args.n} by {newuser.LABELS.get(args.method, args.method)} ({ml.source}):")
+    for line in newuser.list_notes(args.method, rec, mf):
+        print(f"  ({line})")
     if rec.empty:
         print(
             "  Nothing to recommend: no neighbour shares enough movies with you. "
             "Rate more movies, lower --min-common, or try --method content / hybrid."
         )
         return 0
-    _print_table(evidence_table(rec, args.method, ml.movies))
+    _print_table(newuser.list_table(args.method, rec, ml.movies))
     return 0
 
 
@@ -266,15 +258,26 @@ def _add_list_and_data(parser) -> None:
     parser.add_argument("--data", default=None, help=DATA_HELP)
 
 
+def _method(text: str) -> str:
+    """argparse type for --method (a registry model's ability is checked when it is built)."""
+    from zeerec.newuser import check_method
+
+    try:
+        return check_method(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 def _add_recommend_parser(sub) -> None:
-    from zeerec.newuser import METHODS
+    from zeerec.newuser import DEFAULT_METHOD, DEFAULT_METHOD_EVIDENCE
 
     rec = sub.add_parser(
         "recommend",
         help="top movies for a new user from a few ratings",
         description="Recommend movies for a new user who rates a few movies, by user-based "
-        "CF, matrix-factorisation fold-in, content (genres + decade) or a hybrid; each "
-        "table shows the evidence behind every movie. Bad input exits with status 2.",
+        "CF, matrix-factorisation fold-in, content (genres + decade), a hybrid, or any "
+        "registry model that takes a new user's ratings; notebook 06's four methods show "
+        "the evidence behind every movie. Bad input exits with status 2.",
         epilog='Example: zeerec recommend --rate "Home Alone=5" --rate "Mrs. Doubtfire=3" '
         '--rate "Dumb & Dumber=4" --rate "Ace Ventura: Pet Detective=5" --method user',
     )
@@ -288,12 +291,15 @@ def _add_recommend_parser(sub) -> None:
     )
     rec.add_argument(
         "--method",
-        choices=METHODS,
-        default="hybrid",
+        type=_method,
+        default=DEFAULT_METHOD,
+        metavar="METHOD",
         help="user: people who rated your movies like you did; mf: your taste vector "
         "folded into the trained MF model (needs --models); content: genres and decade "
         "of what you rated highly; hybrid: user-based CF where neighbours rated a movie, "
-        "content elsewhere (default: %(default)s)",
+        "content elsewhere; or the name of any registry model marked 'new users' by "
+        "`zeerec models` (e.g. --method EASE), fitted on the data now. Default: "
+        f"%(default)s, {DEFAULT_METHOD_EVIDENCE}",
     )
     _add_list_and_data(rec)
     rec.add_argument(

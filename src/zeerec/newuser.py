@@ -17,14 +17,15 @@ in tables.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
-from zeerec.display import timed
+from zeerec.display import evidence_table, timed, titles_of
 from zeerec.models import registry
+from zeerec.models.base import Recommender
 from zeerec.models.content import ContentBased
 from zeerec.models.foldin import (
     MFFoldIn,
@@ -43,6 +44,11 @@ LABELS: dict[str, str] = {
     "content": "content-based",
     "hybrid": "hybrid",
 }
+
+# ``zeerec recommend``'s default: the best method of the new-user protocol on the ML-1M
+# slice with four ratings (benchmarks/bench_newuser.py; BENCHMARKS.md).
+DEFAULT_METHOD = "hybrid"
+DEFAULT_METHOD_EVIDENCE = "(measurement pending)"
 
 
 @dataclass
@@ -82,6 +88,42 @@ def fit_models(
     return NewUserModels(user=user, content=content, hybrid=hybrid, mf=mf)
 
 
+def profile_models(
+    names: Sequence[str] | None = None, movies: pd.DataFrame | None = None, seed: int = 42
+) -> tuple[dict[str, Recommender], dict[str, str]]:
+    """Unfitted registry models that rank and take a new user's profile, by name, and
+    ``{name: reason}`` for the others (``names`` None: the whole registry, read now).
+
+    Building a Keras model's line imports TensorFlow: a few seconds, the first time.
+    """
+    models, skipped = {}, {}
+    for name in registry.MODELS if names is None else names:
+        try:
+            model = registry.create(name, movies, seed)
+        except (ImportError, LookupError) as err:
+            skipped[name] = str(err)
+            continue
+        if not model.ranks:
+            skipped[name] = model.not_ranking_reason or "does not rank"
+        elif not model.accepts_profiles:
+            skipped[name] = model.no_profile_reason or "cannot score a new user's profile"
+        else:
+            models[name] = model
+    return models, skipped
+
+
+def profile_model(name: str, movies: pd.DataFrame | None = None, seed: int = 42) -> Recommender:
+    """The registry model ``name``, unfitted, or a ValueError when it cannot recommend
+    for a new user (saying why and which models can)."""
+    models, skipped = profile_models([name], movies, seed)
+    if name in models:
+        return models[name]
+    able = list(METHODS) + list(profile_models(None, movies, seed)[0])
+    raise ValueError(
+        f"{name} cannot recommend for a new user: {skipped[name]}. Choose from " + ", ".join(able)
+    )
+
+
 def recommend(
     models: NewUserModels, method: str, profile: Mapping[int, int], n: int = 10
 ) -> pd.DataFrame:
@@ -102,6 +144,55 @@ def train_small_foldin(
             "improved MF", seed=seed, epochs=epochs, factors=factors, n_members=1
         ).fit(ratings)
     return MFFoldIn.from_model(model), model, t.seconds
+
+
+def check_method(name: str) -> str:
+    """``name`` if it is one of :data:`METHODS` or a registry name, else a ValueError."""
+    if name in METHODS or name in registry.MODELS:
+        return name
+    raise ValueError(
+        f"invalid choice: {name!r} (choose from {', '.join(METHODS)}, or a registry model "
+        "that takes a new user's ratings: the 'new users' column of `zeerec models`)"
+    )
+
+
+def recommend_with(
+    method: str,
+    ratings: pd.DataFrame,
+    movies: pd.DataFrame,
+    profile: Mapping[int, int],
+    n: int = 10,
+    settings: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """One top-n list by any profile method, fitted on ``ratings`` now: notebook 06's four
+    (``settings`` are :func:`fit_models`'s) or a registry model with its defaults."""
+    if check_method(method) in METHODS:
+        models = fit_models(ratings, movies, **dict(settings or {}))
+        return recommend(models, method, profile, n=n)
+    return profile_model(method, movies).fit(ratings).recommend(dict(profile), n=n)
+
+
+def list_notes(method: str, rec: pd.DataFrame, mf: MFFoldIn | None = None) -> list[str]:
+    """What to say above a list: the fold-in's bias, or that the hybrid fell back."""
+    notes = []
+    if method == "mf" and mf is not None:
+        notes.append(
+            f"your bias: {rec.attrs['user_bias']:+.2f} stars; predicted = mean "
+            f"{mf.global_mean:.2f} + your bias + movie bias + taste match"
+        )
+    if method == "hybrid" and rec.attrs.get("mode", "blend") != "blend":
+        notes.append(f"{rec.attrs['mode']}: too little overlap with other users for CF")
+    return notes
+
+
+def list_table(method: str, rec: pd.DataFrame, movies: pd.DataFrame) -> pd.DataFrame:
+    """The list for reading: the evidence table of notebook 06's four methods, title and
+    the model's own columns (score, ...) for a registry model."""
+    if method in METHODS:
+        return evidence_table(rec, method, movies)
+    table = rec.drop(columns="movie_id")
+    table.insert(0, "title", titles_of(rec["movie_id"], movies))
+    return table.round(3)
 
 
 def load_or_train_foldin(

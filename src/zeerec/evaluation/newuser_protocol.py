@@ -13,8 +13,9 @@ Notebook 06 shows what each method makes of four ratings; this module scores the
    convention); the top k comes from movies not in the profile;
 5. P@k and NDCG@k per user (:func:`zeerec.metrics.per_user_metrics`), catalogue
    coverage and novelty (:mod:`zeerec.metrics`), with 95 % bootstrap intervals over the
-   held-out users and paired differences of the best method against popularity and
-   against the runner-up (:mod:`zeerec.evaluation.intervals`).
+   held-out users and paired differences of the best method against the runner-up, and
+   of the best method other than popularity against popularity
+   (:mod:`zeerec.evaluation.intervals`).
 
 Contenders are every registry model that ranks and takes a profile
 (``accepts_profiles``), read from the registry at run time, plus the four methods of
@@ -33,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from zeerec import metrics, newuser
-from zeerec.evaluation.harness import build_models, check_not_trained_on
+from zeerec.evaluation.harness import check_not_trained_on
 from zeerec.evaluation.intervals import bootstrap_means, paired_difference
 from zeerec.models.base import Recommender
 
@@ -111,7 +112,8 @@ class ProtocolResult:
     ``table``: one row per (n_profile, model) — P@k and NDCG@k with their intervals,
     coverage, novelty, fit seconds and milliseconds per list; ``per_user``: one row per
     (n_profile, model, user); ``versus``: paired differences of the best model against
-    popularity and against the runner-up, per n_profile and metric; ``skipped``:
+    the runner-up and of the best model other than popularity against popularity, per
+    n_profile and metric; ``skipped``:
     ``{name: reason}`` for contenders left out; ``info``: the split's figures.
     """
 
@@ -126,23 +128,6 @@ class ProtocolResult:
         """The model with the highest mean ``metric`` for profiles of ``n_profile``."""
         t = self.table[self.table["n_profile"] == n_profile]
         return str(t.set_index("model")[f"{metric}@{self.k}"].idxmax())
-
-
-def profile_models(
-    names: Sequence[str] | None = None, movies: pd.DataFrame | None = None, seed: int = 42
-) -> tuple[dict[str, Recommender], dict[str, str]]:
-    """Unfitted registry models that rank and take a new user's profile, and
-    ``{name: reason}`` for the others (``names`` None: the whole registry, read now)."""
-    built, skipped = build_models(names, movies=movies, seed=seed)
-    models = {}
-    for name, model in built.items():
-        if not model.ranks:
-            skipped[name] = model.not_ranking_reason or "does not rank"
-        elif not model.accepts_profiles:
-            skipped[name] = model.no_profile_reason or "cannot score a new user's profile"
-        else:
-            models[name] = model
-    return models, skipped
 
 
 @dataclass
@@ -196,7 +181,7 @@ def _registry_contenders(
     if isinstance(models, Mapping):
         chosen, skipped = dict(models), {}
     else:
-        chosen, skipped = profile_models(models, movies, seed)
+        chosen, skipped = newuser.profile_models(models, movies, seed)
     out = {}
     for name, model in chosen.items():
         say(f"{name}: fitting on {len(train):,} ratings")
@@ -263,21 +248,23 @@ def _intervals(per_user: pd.DataFrame, k: int, resamples: int, seed: int) -> pd.
 def _versus(
     table: pd.DataFrame, per_user: pd.DataFrame, k: int, resamples: int, seed: int
 ) -> pd.DataFrame:
-    """Per n_profile and metric: the best model against the runner-up and against
-    popularity (paired bootstrap; ``relative`` = difference / the other's mean)."""
+    """Per n_profile and metric: the best model against the runner-up, and the best model
+    other than popularity against popularity (paired bootstrap; ``relative`` =
+    difference / the other's mean)."""
     rows = []
     for n, group in per_user.groupby("n_profile", sort=True):
         t = table[table["n_profile"] == n].set_index("model")
         for metric in METRICS:
-            order = t[f"{metric}@{k}"].sort_values(ascending=False, kind="stable").index
-            others = {"runner-up": order[1] if len(order) > 1 else None}
-            if BASELINE in t.index:
-                others["popularity"] = BASELINE
-            for against, other in others.items():
-                if other is None or other == order[0]:
+            order = list(t[f"{metric}@{k}"].sort_values(ascending=False, kind="stable").index)
+            pairs = {"runner-up": tuple(order[:2])}
+            rest = [m for m in order if m != BASELINE]
+            if BASELINE in order and rest:
+                pairs["popularity"] = (rest[0], BASELINE)
+            for against, pair in pairs.items():
+                if len(pair) < 2:
                     continue
-                d = paired_difference(group, metric, order[0], other, resamples, seed=seed)
-                mean_b = t.loc[other, f"{metric}@{k}"]
+                d = paired_difference(group, metric, *pair, resamples=resamples, seed=seed)
+                mean_b = t.loc[pair[1], f"{metric}@{k}"]
                 rel = d["difference"] / mean_b if mean_b > 0 else np.nan
                 rows.append(
                     {"n_profile": n, "metric": metric, "against": against, **d, "relative": rel}
