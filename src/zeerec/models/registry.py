@@ -112,6 +112,12 @@ def _ease(context, **knobs):
     return EASE(**knobs)
 
 
+def _implicit(module: str, cls: str, **knobs):
+    from importlib import import_module
+
+    return getattr(import_module(f"zeerec.models.{module}"), cls)(**knobs)
+
+
 def _seed_mf(context, **knobs):
     from zeerec.models.mf import SeedMF
 
@@ -179,6 +185,24 @@ _LINES = (
         _ease,
         "Steck's closed-form item-item model on who-rated-what",
         {"lam": (250, 500, 1000, 2000)},
+    ),
+    ModelSpec(
+        "implicit ALS",
+        lambda context, **knobs: _implicit("ials", "ImplicitALS", seed=context["seed"], **knobs),
+        "Hu, Koren & Volinsky's weighted matrix factorisation of who-rated-what",
+        {
+            "factors": (64, 32, 128),
+            "reg": (10, 1, 30, 100),
+            "alpha": (2, 0.5, 5, 10),
+            "iterations": (15, 10, 25),
+            "confidence": ("stars", "binary"),
+        },
+    ),
+    ModelSpec(
+        "RP3beta",
+        lambda context, **knobs: _implicit("rp3beta", "RP3beta", **knobs),
+        "a three-step random walk item → user → item, popular items divided down",
+        {"alpha": (1.0, 0.5, 0.75), "beta": (0.5, 0.0, 0.3, 0.7), "n_neighbours": (200, 50, 100)},
     ),
     ModelSpec("seed MF", _seed_mf, "the seed notebook's Keras dot-product model"),
     ModelSpec(
