@@ -1,0 +1,217 @@
+"""Implicit-feedback models against the ``implicit`` library, each tuned the same way.
+
+zeerec's implicit ALS, RP3beta and EASE and ``implicit``'s ALS, BPR, CosineRecommender
+and BM25Recommender (the ``bench`` extra) are tuned on the same validation carving of
+each seed's training split (each user's training ratings split 75/25 again, NDCG@10 on
+``--users`` validation users, :func:`zeerec.evaluation.grid_search`), each over a small
+grid, then fitted on the whole training split with the chosen knobs and scored once on
+the test split (all test users). Every model sees the same binary who-rated-what
+matrix; zeerec's iALS may also weigh by stars (its ``confidence`` knob).
+
+Run: OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_implicit.py
+         [--data DIR] [--seeds 42 43 ...] [--users 300] [--dry-run]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+from common import SHARED, log, markdown_table, publish
+
+from zeerec import data, evaluation, splits
+from zeerec.matrix import RatingMatrix
+from zeerec.models import registry
+from zeerec.models.base import Recommender, Target
+
+SECTION = "## Implicit-feedback models (issue 11)"
+
+ZEEREC_GRIDS = {
+    "implicit ALS": {
+        "factors": (64, 128),
+        "reg": (15, 30, 60),
+        "alpha": (1, 3, 10),
+        "confidence": ("stars", "binary"),
+    },
+    "RP3beta": {"alpha": (0.5, 0.75, 1.0), "beta": (0.0, 0.3, 0.5), "n_neighbours": (50, 100, 200)},
+    "EASE": {"lam": (250, 500, 1000, 2000)},
+}
+PEER_GRIDS = {
+    "implicit ALS (package)": {
+        "factors": (64, 128),
+        "regularization": (15, 30, 60),
+        "alpha": (2, 4, 11),
+    },
+    "implicit BPR": {
+        "factors": (64,),
+        "learning_rate": (0.01, 0.05),
+        "regularization": (0.001, 0.01),
+        "iterations": (100, 200),
+    },
+    "implicit Cosine": {"K": (20, 50, 100, 200, 400)},
+    "implicit BM25": {"K": (50, 100, 200, 400), "B": (0.5, 0.75, 1.0)},
+}
+
+
+class ImplicitPeer(Recommender):
+    """One of ``implicit``'s CPU models, fitted on our binary matrix, scored by our harness.
+
+    Matrix-factorisation peers score x_u·Y from their factors (BPR's carry its item bias
+    as an extra column); item-item peers score x_u·S from their ``similarity``.
+    """
+
+    accepts_profiles = False
+
+    def __init__(self, kind: str, seed: int = 42, **params):
+        self.kind, self.seed, self.params = kind, seed, params
+        self.name = kind
+
+    def _build(self):
+        from implicit.als import AlternatingLeastSquares
+        from implicit.bpr import BayesianPersonalizedRanking
+        from implicit.nearest_neighbours import BM25Recommender, CosineRecommender
+
+        one = {"num_threads": 1}
+        seeded = {**one, "random_state": self.seed}
+        return {
+            "implicit ALS (package)": lambda: AlternatingLeastSquares(**seeded, **self.params),
+            "implicit BPR": lambda: BayesianPersonalizedRanking(**seeded, **self.params),
+            "implicit Cosine": lambda: CosineRecommender(**one, **self.params),
+            "implicit BM25": lambda: BM25Recommender(**one, **self.params),
+        }[self.kind]()
+
+    def _fit(self, ratings: pd.DataFrame) -> None:
+        self.ratings_ = RatingMatrix.from_ratings(ratings)
+        self.X_ = self.ratings_.binary().tocsr().astype(np.float32)
+        model = self._build()
+        model.fit(self.X_, show_progress=False)
+        if hasattr(model, "similarity"):
+            self.S_ = model.similarity.tocsr()
+        else:
+            self.U_, self.V_ = np.asarray(model.user_factors), np.asarray(model.item_factors)
+
+    def _score_rows(self, rows: np.ndarray) -> np.ndarray:
+        if hasattr(self, "S_"):
+            return (self.X_[rows] @ self.S_).toarray().astype(np.float64)
+        return (self.U_[rows] @ self.V_.T).astype(np.float64)
+
+    def _score(self, target: Target) -> np.ndarray:
+        return self._score_rows(np.array([target.row]))[0]
+
+
+def _maker(name: str, seed: int):
+    if name in ZEEREC_GRIDS:
+        return lambda **kw: registry.create(name, seed=seed, **kw)
+    return lambda **kw: ImplicitPeer(name, seed=seed, **kw)
+
+
+def tune_all(train: pd.DataFrame, seed: int, users: int) -> tuple[dict, list[str]]:
+    """Every model's best knobs on validation carved from ``train``, and the tables."""
+    chosen, lines = {}, []
+    for name, grid in {**ZEEREC_GRIDS, **PEER_GRIDS}.items():
+        log(f"seed {seed}: tuning {name} ({len(pd.MultiIndex.from_product(grid.values()))})")
+        start = time.perf_counter()
+        best, table = evaluation.grid_search(
+            _maker(name, seed), grid, train, k=10, metric="ndcg", seed=seed, n_users=users
+        )
+        chosen[name] = best
+        top = table.sort_values("ndcg@10", ascending=False).head(6)
+        lines += [
+            f"Validation, {name} (seed {seed}; best 6 of {len(table)} settings, "
+            f"{time.perf_counter() - start:.0f} s):",
+            "",
+            markdown_table(top[[*grid, "precision@10", "ndcg@10", "fit_s"]], seconds_digits=2),
+            "",
+        ]
+    return chosen, lines
+
+
+def score_test(train, test, chosen: dict, seed: int) -> evaluation.Evaluation:
+    """Popularity and every tuned model, fitted on all of ``train``, scored once on test."""
+    models = {"popularity": registry.create("popularity")}
+    models |= {name: _maker(name, seed)(**knobs) for name, knobs in chosen.items()}
+    return evaluation.evaluate(models, train, test, k=10, seed=seed, progress=log)
+
+
+def _paired(per_user: pd.DataFrame, pairs) -> pd.DataFrame:
+    rows = []
+    for a, b in pairs:
+        for metric in ("precision", "ndcg"):
+            d = evaluation.paired_difference(per_user, metric, a, b)
+            rows.append({"a − b": f"{a} − {b}", "metric": f"{metric}@10", **d})
+    cols = ["a − b", "metric", "difference", "lo", "hi", "verdict"]
+    return pd.DataFrame(rows)[cols]
+
+
+PAIRS = (
+    ("implicit ALS", "implicit ALS (package)"),
+    ("implicit ALS", "EASE"),
+    ("RP3beta", "EASE"),
+)
+
+
+def one_seed(ratings: pd.DataFrame, seed: int, users: int) -> tuple[list[str], pd.DataFrame]:
+    """Tune every model on this seed's validation carving, then score the test split once."""
+    train, test = splits.stratified_split(ratings, test_size=0.25, seed=seed)
+    chosen, lines = tune_all(train, seed, users)
+    ev = score_test(train, test, chosen, seed)
+    res = ev.ranking[["model", "precision@10", "ndcg@10", "recall@10", "fit_s"]].copy()
+    res.insert(1, "knobs", [_knobs(chosen.get(m, {})) for m in res["model"]])
+    lines += [f"Test split, seed {seed}, scored once with the chosen knobs:", ""]
+    lines += [markdown_table(res, seconds_digits=2), ""]
+    lines += ["Paired differences (95 % bootstrap over test users):", ""]
+    lines += [markdown_table(_paired(ev.per_user, PAIRS), digits=4), ""]
+    return lines, res.assign(seed=seed)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=str(SHARED / "ml-100k"))
+    parser.add_argument("--seeds", type=int, nargs="+", default=[42])
+    parser.add_argument("--users", type=int, default=300, help="validation users per carving")
+    parser.add_argument("--dry-run", action="store_true", help="print, do not edit BENCHMARKS.md")
+    args = parser.parse_args()
+    warnings.filterwarnings("ignore", message="Method expects CSR input")  # implicit's own .T
+    start = time.perf_counter()
+    ratings = data.load(args.data).ratings
+    lines, results = [SECTION, "", *_intro(args)], []
+    for seed in args.seeds:
+        seed_lines, res = one_seed(ratings, seed, args.users)
+        lines += seed_lines
+        results.append(res)
+    if len(args.seeds) > 1:
+        lines += _across_seeds(pd.concat(results, ignore_index=True))
+    lines.append(f"Whole benchmark: {time.perf_counter() - start:.0f} s.")
+    publish(SECTION, lines, dry_run=args.dry_run)
+
+
+def _knobs(knobs: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in knobs.items())
+
+
+def _intro(args) -> list[str]:
+    return [
+        f"`benchmarks/bench_implicit.py` on `{args.data.rstrip('/').split('/')[-1]}`, per-user "
+        f"75/25 split, seeds {', '.join(map(str, args.seeds))}. Every model is tuned on the "
+        "same validation carving of the training split (each user's training ratings split "
+        f"75/25 again, NDCG@10 on {args.users} validation users), then fitted on the whole "
+        "training split and scored once on the test split (all test users). Every model "
+        "sees the binary who-rated-what matrix; zeerec's iALS may weigh by stars "
+        "(`confidence`). The `implicit` package runs on one thread, in float32; its ALS "
+        "confidence is α·x (ours 1 + α·x), so its α = 2, 4, 11 match ours 1, 3, 10 on "
+        "binary data.",
+        "",
+    ]
+
+
+def _across_seeds(results: pd.DataFrame) -> list[str]:
+    agg = results.groupby("model", sort=False)[["precision@10", "ndcg@10"]].agg(["mean", "std"])
+    agg.columns = [f"{m} {s}" for m, s in agg.columns]
+    return ["Across seeds (mean, sd):", "", markdown_table(agg.reset_index()), ""]
+
+
+if __name__ == "__main__":
+    main()
