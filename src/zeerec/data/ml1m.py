@@ -9,11 +9,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from zeerec.data.quality import _drop, _Problems
 from zeerec.data.reader import _read_dat
-from zeerec.data.tables import AGE_GROUPS, OCCUPATIONS, ratings_table, users_table
+from zeerec.data.tables import (
+    AGE_GROUPS,
+    OCCUPATIONS,
+    WHOLE_STARS,
+    RatingScale,
+    ratings_table,
+    users_table,
+)
 from zeerec.features import GENRES, split_title
 
 MAX_ID = 2**31 - 1  # ids are stored as int32
@@ -53,8 +61,28 @@ def _checked(df: pd.DataFrame, path: Path, problems: _Problems, layout: str) -> 
 
 def _parse_movies(path: Path, problems: _Problems, encoding: str | None = None) -> pd.DataFrame:
     df = _read_dat(path, ["movie_id", "title", "genres"], ["movie_id"], problems, encoding=encoding)
+    return movies_table(df, path, problems, "movie_id::title::genres")
+
+
+# How the later releases name what ML-1M calls a genre, and the genre ML-1M did not have.
+RELEASE_GENRES = {"Children": "Children's", "(no genres listed)": None}
+EXTRA_GENRES = ("IMAX",)
+
+
+def _release_genres(genres: list[str]) -> list[str]:
+    renamed = (RELEASE_GENRES.get(g, g) for g in genres)
+    return [g for g in renamed if g is not None]
+
+
+def movies_table(
+    df: pd.DataFrame, path: Path, problems: _Problems, layout: str, release: bool = False
+) -> pd.DataFrame:
+    """The canonical movies from parsed ``movie_id``, ``title``, ``genres`` and ``line``:
+    unique ids, the year split off the title, genres as a list. ``release``: ML-10M or
+    a CSV release, whose "Children" is ML-1M's "Children's", "(no genres listed)" an
+    empty list and IMAX a genre."""
     df = _unique_ids(df, "movie_id", path, problems, "movie id")
-    df = _checked(df, path, problems, "movie_id::title::genres")
+    df = _checked(df, path, problems, layout)
     parts = split_title(df["title"])
     no_year = parts["year"].isna().to_numpy()
     problems.add(
@@ -65,9 +93,15 @@ def _parse_movies(path: Path, problems: _Problems, encoding: str | None = None) 
         action="kept, year missing",
         fatal=False,
     )
-    genres = df["genres"].str.split("|").map(lambda g: [x for x in g if x] if g else [])
-    known = set(GENRES)
-    unknown = genres.map(lambda g: any(x not in known for x in g)).to_numpy(dtype=bool)
+    known = set(GENRES) | (set(EXTRA_GENRES) if release else set())
+    lists, unknown = {}, set()
+    for text in df["genres"].unique():  # a few hundred combinations, not one per movie
+        genres = [x for x in str(text).split("|") if x]
+        lists[text] = _release_genres(genres) if release else genres
+        if any(x not in known for x in lists[text]):
+            unknown.add(text)
+    genres = pd.Series([lists[t] for t in df["genres"]], index=df.index, dtype=object)
+    unknown = df["genres"].isin(unknown).to_numpy(dtype=bool)
     problems.add(
         path,
         "unknown genre",
@@ -115,37 +149,69 @@ def checked_ratings(
     df: pd.DataFrame,
     path: Path,
     problems: _Problems,
-    user_ids: pd.Series,
+    user_ids: pd.Series | None,
     movie_ids: pd.Series,
     layout: str = "user_id::movie_id::rating::timestamp",
+    scale: RatingScale = WHOLE_STARS,
 ) -> pd.DataFrame:
-    """The canonical ratings from parsed rows: stars 1-5, one per user and movie, and
-    only users and movies their files know (ML-1M and ML-100K alike)."""
-    for mask, problem, value in (
+    """The canonical ratings from parsed rows: stars on ``scale``, one per user and movie,
+    and only movies (and users, where there is a users file) their files know."""
+    checks = [
         (
-            lambda d: ~d["rating"].between(1, 5),
-            "rating outside 1..5",
-            lambda d: d["rating"],
+            lambda d: ~d["rating"].between(scale.low, scale.high),
+            f"rating outside {scale.label().split(' ')[0]}",
         ),
         (
-            lambda d: d.duplicated(["user_id", "movie_id"]),
+            lambda d: scale.off_step(d["rating"].to_numpy()),
+            f"rating is not a multiple of {scale.step:g} stars",
+        ),
+        (
+            lambda d: _duplicated_pairs(d),
             "duplicate rating of the same movie by the same user (first kept)",
-            lambda d: d["user_id"].astype(str) + "::" + d["movie_id"].astype(str),
         ),
-        (
-            lambda d: ~d["user_id"].isin(user_ids),
-            "user id not in the users file",
-            lambda d: d["user_id"],
+        (lambda d: ~_known(d["user_id"], user_ids), "user id not in the users file"),
+        (lambda d: ~_known(d["movie_id"], movie_ids), "movie id not in the movies file"),
+    ]
+    values = {
+        "duplicate rating of the same movie by the same user (first kept)": lambda d: (
+            d["user_id"].astype(str) + "::" + d["movie_id"].astype(str)
         ),
-        (
-            lambda d: ~d["movie_id"].isin(movie_ids),
-            "movie id not in the movies file",
-            lambda d: d["movie_id"],
-        ),
-    ):
-        df = _drop(df, mask(df).to_numpy(), problems, path, problem, value)
+        "user id not in the users file": lambda d: d["user_id"],
+        "movie id not in the movies file": lambda d: d["movie_id"],
+    }
+    for mask, problem in checks:
+        if problem.startswith("user id") and user_ids is None:
+            continue
+        value = values.get(problem, lambda d: d["rating"].map("{:g}".format))
+        df = _drop(df, np.asarray(mask(df), dtype=bool), problems, path, problem, value)
     df = _checked(df, path, problems, layout)
-    return ratings_table(df["user_id"], df["movie_id"], df["rating"], df["timestamp"])
+    return ratings_table(df["user_id"], df["movie_id"], df["rating"], df["timestamp"], scale)
+
+
+def _duplicated_pairs(df: pd.DataFrame) -> np.ndarray:
+    """Repeated (user, movie) pairs after their first; one pass when the file is sorted."""
+    key = (df["user_id"].to_numpy(np.int64) << 32) | df["movie_id"].to_numpy(np.int64)
+    if len(key) < 2 or bool((key[1:] > key[:-1]).all()):
+        return np.zeros(len(key), dtype=bool)
+    order = np.argsort(key, kind="stable")  # equal keys stay in file order: first kept
+    ordered = key[order]
+    repeated = np.zeros(len(key), dtype=bool)
+    repeated[order[1:][ordered[1:] == ordered[:-1]]] = True
+    return repeated
+
+
+def _known(ids: pd.Series, known: pd.Series | None) -> np.ndarray:
+    """Which ``ids`` are among ``known``: a lookup table for the usual small ids."""
+    values = ids.to_numpy(np.int64)
+    if known is None:
+        return np.ones(len(values), dtype=bool)
+    allowed = known.to_numpy(np.int64)
+    top = int(allowed.max()) if len(allowed) else 0
+    if top > 50_000_000:
+        return ids.isin(known).to_numpy()
+    table = np.zeros(top + 2, dtype=bool)
+    table[allowed[allowed >= 0]] = True
+    return table[np.clip(values, -1, top + 1)] & (values >= 0)
 
 
 def parse_ratings(

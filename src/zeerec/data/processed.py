@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from zeerec.data.tables import DataFormatError, MissingDataError, MovieLens
+from zeerec.data.tables import (
+    WHOLE_STARS,
+    DataFormatError,
+    MissingDataError,
+    MovieLens,
+    RatingScale,
+)
 from zeerec.files import atomic_write
 
 
@@ -18,7 +24,13 @@ def save_processed(ds: MovieLens, folder: str | os.PathLike) -> Path:
     for name in ("movies", "users", "ratings", "quality"):
         frame = getattr(ds, name)
         atomic_write(folder / f"{name}.parquet", lambda p, f=frame: f.to_parquet(p, index=False))
-    meta = {"source": ds.source, "synthetic": ds.synthetic, "info": ds.info, **ds.summary()}
+    meta = {
+        "source": ds.source,
+        "synthetic": ds.synthetic,
+        "info": ds.info,
+        "rating_scale": ds.rating_scale.as_list(),
+        **ds.summary(),
+    }
     atomic_write(folder / "source.json", json.dumps(meta, indent=2))
     return folder
 
@@ -43,7 +55,10 @@ def _read(folder: Path) -> tuple[dict, dict[str, pd.DataFrame]]:
         raise DataFormatError(
             path, None, f"cannot be read ({type(err).__name__}: {err})", hint=RERUN
         ) from None
-    return {"source": source, "synthetic": synthetic, "info": meta.get("info", {})}, tables
+    scale = meta.get("rating_scale")  # folders written before half stars: whole stars
+    rating_scale = RatingScale(*scale) if scale else WHOLE_STARS
+    kept = {"source": source, "synthetic": synthetic, "info": meta.get("info", {})}
+    return {**kept, "rating_scale": rating_scale}, tables
 
 
 def load_processed(folder: str | os.PathLike) -> MovieLens:
@@ -68,4 +83,5 @@ def load_processed(folder: str | os.PathLike) -> MovieLens:
         source=meta["source"],
         synthetic=meta["synthetic"],
         info=meta["info"],
+        rating_scale=meta["rating_scale"],
     )

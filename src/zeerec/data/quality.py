@@ -21,8 +21,9 @@ class _Problems:
     is found before a non-integer, but may sit further down the file).
     """
 
-    def __init__(self, strict: bool):
+    def __init__(self, strict: bool, native: str = "iso8859-1"):
         self.strict = strict
+        self.native = native  # the release's own encoding: detecting it is not news
         self.rows: list[dict] = []
         self.encodings: dict[str, str] = {}  # file name -> the encoding it was read with
         self._fatal: list[tuple[int, Path, str, object]] = []

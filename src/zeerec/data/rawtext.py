@@ -45,6 +45,18 @@ def prepare(path: Path, problems: _Problems, encoding: str | None = None) -> tup
         raw = raw.replace(b"\r\n", b"\n")
         if b"\n" not in raw:  # old Mac line ends
             raw = raw.replace(b"\r", b"\n")
+    if not (len(raw) > 1 and raw.endswith(b"\n") and not raw[-2:-1].isspace()):
+        raw = _cut_blank_end(path, raw)  # else one line end and no blank line: no copy
+    if encoding is not None:
+        codec = _asked_encoding(path, raw, encoding, problems)
+    else:
+        codec = _detected_encoding(path, raw, problems)
+    problems.encodings[path.name] = codec
+    return raw, codec
+
+
+def _cut_blank_end(path: Path, raw: bytes) -> bytes:
+    """``raw`` ending in one ``\\n`` after its last non-blank line; empty files refused."""
     body = raw.rstrip()  # ASCII whitespace: what the parser calls a blank line
     if not body:
         raise DataFormatError(
@@ -55,13 +67,7 @@ def prepare(path: Path, problems: _Problems, encoding: str | None = None) -> tup
             "or regenerate the sample).",
         )
     end = raw.find(b"\n", len(body))  # blank lines at the end are not data: cut them
-    raw = raw[: end + 1] if end >= 0 else raw + b"\n"
-    if encoding is not None:
-        codec = _asked_encoding(path, raw, encoding, problems)
-    else:
-        codec = _detected_encoding(path, raw, problems)
-    problems.encodings[path.name] = codec
-    return raw, codec
+    return raw[: end + 1] if end >= 0 else raw + b"\n"
 
 
 def _detected_encoding(path: Path, raw: bytes, problems: _Problems) -> str:
@@ -74,8 +80,12 @@ def _detected_encoding(path: Path, raw: bytes, problems: _Problems) -> str:
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError:
-        return _latin_or_windows(path, raw, problems)
-    problems.note(path, "the file is UTF-8, not ISO-8859-1", "decoded as UTF-8 (detected)")
+        codec = _latin_or_windows(path, raw, problems)
+        if problems.native == "utf-8" and codec == LATIN1:
+            problems.note(path, "the file is not UTF-8", "decoded as ISO-8859-1 (detected)")
+        return codec
+    if problems.native != "utf-8":  # the later releases are UTF-8: nothing to say
+        problems.note(path, "the file is UTF-8, not ISO-8859-1", "decoded as UTF-8 (detected)")
     return "utf-8"
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import warnings
 from collections.abc import Collection, Sequence
 from pathlib import Path
 
@@ -17,7 +18,10 @@ import numpy as np
 import pandas as pd
 
 from zeerec.data.quality import _Problems
-from zeerec.data.rawtext import prepare
+from zeerec.data.rawtext import _BINARY_PROBE, _UTF16_BOMS, LATIN1, UTF8_BOM, prepare
+from zeerec.data.tables import DataFormatError
+
+EMPTY = "Replace it with the complete file (copy it again from the MovieLens data)."
 
 _SEP = b"\x1f"  # ASCII unit separator: never part of a MovieLens field, safe for the C parser
 _INTEGER = r"\s*[+-]?\d{1,18}\s*"  # fits int64; spaces around as the C parser allows
@@ -30,30 +34,118 @@ def _read_dat(
     problems: _Problems,
     sep: bytes = b"::",
     encoding: str | None = None,
+    header: str | None = None,
+    float_fields: Sequence[str] = (),
 ) -> pd.DataFrame:
-    """Parse one file into string/int columns plus a 1-based ``line`` column.
+    """Parse one file into string/number columns plus a 1-based ``line`` column.
 
-    ``encoding`` None detects it (:func:`zeerec.data.rawtext.prepare`). A file none of
-    whose lines is valid is an error whatever the mode.
+    ``encoding`` None detects it (:func:`zeerec.data.rawtext.prepare`). ``header``: the
+    first line the file must start with (the CSV releases), not data. ``float_fields``
+    are numbers that may have a fraction (half stars). A file none of whose lines is
+    valid is an error whatever the mode.
     """
+    if encoding is None and set(names) == {*int_fields, *float_fields}:
+        df = _fast_numeric(path, names, int_fields, sep, header)
+        if df is not None:
+            problems.encodings[path.name] = LATIN1  # numbers only: ASCII
+            return df
     raw, codec = prepare(path, problems, encoding)
-    body, line_no = _good_lines(raw, len(names), sep, path, problems, codec)
+    first = 1
+    if header is not None:
+        raw, first = _after_header(raw, header, path, codec), 2
+    layout = sep.decode().join(names)
+    body, line_no = _good_lines(raw, len(names), sep, path, problems, codec, first)
     if len(line_no) == 0:
-        raise problems.nothing_left(path, sep.decode().join(names))
-    body = body.replace(sep, _SEP)
-    df = _parse(body, names, int_fields, codec)
+        raise problems.nothing_left(path, layout)
+    if len(sep) > 1:
+        body = body.replace(sep, _SEP)
+    numeric = [*int_fields, *float_fields]
+    df = _parse(body, names, numeric, codec, sep)
     as_text = [c for c in int_fields if not pd.api.types.is_signed_integer_dtype(df[c].dtype)]
+    as_text += [c for c in float_fields if not pd.api.types.is_numeric_dtype(df[c].dtype)]
     if as_text:  # "4.5" makes a column float ("1" -> 1.0): read it again as text to check it
-        df = _parse(body, names, set(int_fields) - set(as_text), codec)
+        df = _parse(body, names, set(numeric) - set(as_text), codec, sep)
     df.insert(0, "line", line_no)
-    return _integers(df, int_fields, path, problems)
+    df = _integers(df, int_fields, path, problems)
+    return _floats(df, float_fields, path, problems)
 
 
-def _parse(body: bytes, names: Sequence[str], numeric: Collection[str], codec: str) -> pd.DataFrame:
+def _after_header(raw: bytes, header: str, path: Path, codec: str) -> bytes:
+    """The lines after the header line, which must read ``header`` (spaces aside)."""
+    end = raw.find(b"\n")
+    found = raw[:end].decode(codec, errors="replace")
+    if found.replace(" ", "").lower() != header.lower():
+        raise DataFormatError(
+            path,
+            1,
+            f"the first line is not the header {header!r}",
+            found[:80],
+            hint="The CSV releases of MovieLens start with that header line: check that "
+            "this is the right file and that its first line was not removed or edited.",
+        )
+    body = raw[end + 1 :]
+    if not body.strip():
+        raise DataFormatError(path, None, "the file holds only its header line", hint=EMPTY)
+    return body
+
+
+def _fast_numeric(
+    path: Path, names: Sequence[str], int_fields: Sequence[str], sep: bytes, header: str | None
+) -> pd.DataFrame | None:
+    """A clean numbers-only file in one pass of pandas' C parser, or None when any line
+    needs a closer look (the careful path then finds and reports it).
+
+    Any text, blank line, missing or extra field, byte-order mark or header that is not
+    ``header`` sends the file to the careful path, so a file read here is one the
+    careful path would have read without a single problem.
+    """
+    with path.open("rb") as f:
+        head = f.read(_BINARY_PROBE)
+    if head.startswith((UTF8_BOM, *_UTF16_BOMS)) or b"\x00" in head:
+        return None
+    if header is not None and head.split(b"\n", 1)[0].strip() != header.encode():
+        return None
+    source: Path | io.BytesIO = path
+    if len(sep) > 1:  # the C parser takes one-byte separators: swap in the unit separator
+        raw = path.read_bytes()
+        if _SEP in raw:
+            return None
+        source = io.BytesIO(raw.replace(sep, _SEP))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", pd.errors.DtypeWarning)  # mixed: the careful path
+            df = pd.read_csv(
+                source,
+                sep=(_SEP if len(sep) > 1 else sep).decode(),
+                header=None,
+                skiprows=1 if header is not None else 0,
+                names=list(names),
+                quoting=csv.QUOTE_NONE,
+                skip_blank_lines=False,
+                engine="c",
+            )
+    except (pd.errors.ParserError, ValueError):  # too many fields, bytes that are not UTF-8
+        return None
+    if df.empty:
+        return None
+    for col in names:
+        kind = df[col].dtype.kind
+        if kind not in "if" or (col in int_fields and kind != "i"):
+            return None  # text, or a blank or missing field (NaN)
+        if kind == "f" and not np.isfinite(df[col].to_numpy()).all():
+            return None
+    first = 2 if header is not None else 1
+    df.insert(0, "line", np.arange(first, first + len(df)))
+    return df
+
+
+def _parse(
+    body: bytes, names: Sequence[str], numeric: Collection[str], codec: str, sep: bytes
+) -> pd.DataFrame:
     """pandas' C parser on the checked lines; columns not in ``numeric`` stay text."""
     return pd.read_csv(
         io.BytesIO(body),
-        sep=_SEP.decode(),
+        sep=(_SEP if len(sep) > 1 else sep).decode(),
         header=None,
         names=list(names),
         dtype={c: "string" for c in names if c not in numeric},
@@ -73,9 +165,16 @@ def _separators(buf: np.ndarray, sep: bytes) -> np.ndarray:
 
 
 def _good_lines(
-    raw: bytes, n_fields: int, sep: bytes, path: Path, problems: _Problems, codec: str
+    raw: bytes,
+    n_fields: int,
+    sep: bytes,
+    path: Path,
+    problems: _Problems,
+    codec: str,
+    first: int = 1,
 ) -> tuple[bytes, np.ndarray]:
-    """The lines with ``n_fields`` fields, and their 1-based numbers; the rest are recorded."""
+    """The lines with ``n_fields`` fields, and their numbers (``first`` for the first line
+    of ``raw``); the rest are recorded."""
     buf = np.frombuffer(raw, dtype=np.uint8)
     ends = np.flatnonzero(buf == 10)
     starts = np.concatenate(([0], ends[:-1] + 1))
@@ -100,13 +199,13 @@ def _good_lines(
         else:
             continue
         keep[i] = False
-        found[problem].append((i + 1, text.decode(codec, errors="replace")))
+        found[problem].append((i + first, text.decode(codec, errors="replace")))
     for problem, hits in found.items():
         problems.add(path, problem, [n for n, _ in hits], [v for _, v in hits])
-    line_no = np.flatnonzero(keep) + 1
+    line_no = np.flatnonzero(keep) + first
     if keep.all():
         return raw, line_no
-    return b"\n".join(raw[starts[i] : ends[i]] for i in line_no - 1) + b"\n", line_no
+    return b"\n".join(raw[starts[i] : ends[i]] for i in line_no - first) + b"\n", line_no
 
 
 def _integers(
@@ -130,4 +229,27 @@ def _integers(
         df = df.loc[~bad].reset_index(drop=True)
     for col in int_fields:
         df[col] = df[col].astype("int64")
+    return df
+
+
+def _floats(
+    df: pd.DataFrame, float_fields: Sequence[str], path: Path, problems: _Problems
+) -> pd.DataFrame:
+    """``float_fields`` as float64; rows where one is not a finite number are dropped."""
+    bad = np.zeros(len(df), dtype=bool)
+    for col in float_fields:
+        s = df[col]
+        if pd.api.types.is_numeric_dtype(s.dtype):
+            value = s.to_numpy(dtype=np.float64)
+            text = s.astype(str).to_numpy()
+        else:
+            text = s.astype("string").to_numpy()
+            value = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64)
+        ok = np.isfinite(value)
+        idx = np.flatnonzero(~ok & ~bad)
+        problems.add(path, f"{col} is not a number", df["line"].to_numpy()[idx], text[idx])
+        bad |= ~ok
+        df[col] = value
+    if bad.any():
+        df = df.loc[~bad].reset_index(drop=True)
     return df

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 KINDS = ("movies", "ratings", "users")
@@ -51,7 +52,8 @@ OCCUPATIONS: dict[int, str] = {
 HOW_TO_GET_DATA = (
     "Put zee-movies.dat, zee-ratings.dat and zee-users.dat (or the GroupLens names "
     "movies.dat, ratings.dat, users.dat) into data/raw/, run `make data` to download "
-    "MovieLens-1M from GroupLens, or use the synthetic sample: `make report DATA=sample`."
+    "MovieLens-1M from GroupLens (`make data DATASET=ml-25m` for a larger release, then "
+    "DATA=data/raw/ml-25m), or use the synthetic sample: `make report DATA=sample`."
 )
 
 
@@ -86,18 +88,79 @@ def users_table(
     )
 
 
+@dataclass(frozen=True)
+class RatingScale:
+    """The stars a release allows: ``low`` to ``high`` in steps of ``step``.
+
+    ML-1M and ML-100K rate in whole stars (1-5); ML-10M and the CSV releases in half
+    stars (0.5-5.0). Models clip predictions to ``low``..``high``; the new-user profile
+    accepts the same steps.
+    """
+
+    low: float = 1.0
+    high: float = 5.0
+    step: float = 1.0
+
+    @property
+    def whole(self) -> bool:
+        return float(self.step).is_integer()
+
+    @property
+    def values(self) -> tuple[float, ...]:
+        """Every allowed rating, lowest first (ints for whole stars)."""
+        n = round((self.high - self.low) / self.step) + 1
+        stars = [self.low + i * self.step for i in range(n)]
+        return tuple(int(s) for s in stars) if self.whole else tuple(stars)
+
+    @property
+    def dtype(self) -> str:
+        """int8 for whole stars (as ML-1M always had), float32 for half stars (exact)."""
+        return "int8" if self.whole and float(self.low).is_integer() else "float32"
+
+    def label(self) -> str:
+        if self.whole:
+            return f"{self.low:g}..{self.high:g}"
+        return f"{self.low:g}..{self.high:.1f} in steps of {self.step:g}"
+
+    def off_step(self, rating: np.ndarray) -> np.ndarray:
+        """True where ``rating`` is not ``low`` plus a whole number of steps."""
+        k = (np.asarray(rating, dtype=np.float64) - self.low) / self.step
+        return k != np.round(k)
+
+    def as_list(self) -> list[float]:
+        return [self.low, self.high, self.step]
+
+
+WHOLE_STARS = RatingScale(1.0, 5.0, 1.0)
+HALF_STARS = RatingScale(0.5, 5.0, 0.5)
+
+
 def ratings_table(
-    user_id: pd.Series, movie_id: pd.Series, rating: pd.Series, timestamp: pd.Series
+    user_id: pd.Series,
+    movie_id: pd.Series,
+    rating: pd.Series,
+    timestamp: pd.Series,
+    scale: RatingScale = WHOLE_STARS,
 ) -> pd.DataFrame:
     """The canonical ratings table; ``timestamp`` in seconds since 1970 (UTC)."""
     return pd.DataFrame(
         {
             "user_id": user_id.astype("int32"),
             "movie_id": movie_id.astype("int32"),
-            "rating": rating.astype("int8"),
+            "rating": rating.astype(scale.dtype),
             "timestamp": timestamp.to_numpy().astype("datetime64[s]"),
         }
     )
+
+
+def derived_users(user_ids: pd.Series) -> pd.DataFrame:
+    """A users table for a release without a users file: the ids that rated, nothing more."""
+    values = user_ids.to_numpy()
+    if len(values) and 0 <= values.min() and values.max() < 100_000_000:
+        ids = np.flatnonzero(np.bincount(values)).astype("int32")  # O(n), no sort
+    else:
+        ids = np.unique(values).astype("int32")
+    return pd.DataFrame({"user_id": ids})
 
 
 class DataError(Exception):
@@ -144,6 +207,12 @@ class MovieLens:
     source: str = ""
     synthetic: bool = False
     info: dict = field(default_factory=dict)
+    rating_scale: RatingScale = WHOLE_STARS
+
+    @property
+    def has_demographics(self) -> bool:
+        """False for releases without a users file (ML-10M and later): ids only."""
+        return "gender" in self.users.columns
 
     def summary(self) -> dict[str, int]:
         """Counts a reader checks first: is this the data I think it is?"""
