@@ -59,6 +59,34 @@ def test_stratified_is_seeded():
     assert _pairs(a[1]) != _pairs(c[1])
 
 
+def test_stratified_does_not_depend_on_the_row_order():
+    ratings = _ratings(COUNTS)
+    _, test = splits.stratified_split(ratings, seed=5)
+    for seed in range(3):
+        shuffled = ratings.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+        assert _pairs(splits.stratified_split(shuffled, seed=5)[1]) == _pairs(test)
+
+
+def test_split_key_is_sparks_hash():
+    # values of Spark's hash(lit(seed), user_id, movie_id) on int columns (PySpark 4.3)
+    key = splits.split_key(np.array([1, 2, 3]), np.array([10, 20, 30]), 42)
+    assert key.dtype == np.int32
+    assert key.tolist() == [1492246776, 1171807731, 1000197346]
+    assert splits.split_key(np.array([1]), np.array([10]), 7)[0] != key[0]
+    with pytest.raises(ValueError, match="32 bits"):
+        splits.split_key(np.array([2**31]), np.array([1]), 42)
+
+
+def test_split_key_draws_evenly():
+    users = np.repeat(np.arange(1, 201), 50)
+    movies = np.tile(np.arange(1, 51), 200)
+    key = splits.split_key(users, movies, 42).astype(np.float64)
+    share = (key < 0).mean()  # half the keys below zero, as for a fair coin
+    assert 0.48 < share < 0.52
+    low = np.quantile(key, 0.25) / 2**31  # the quartiles of a uniform draw
+    assert -0.53 < low < -0.47
+
+
 def test_stratified_other_share():
     ratings = _ratings({1: 10, 2: 15})
     _, test = splits.stratified_split(ratings, test_size=0.2, seed=0)

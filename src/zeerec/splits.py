@@ -8,7 +8,9 @@ row per pair). The same input and seed always give the same split.
   may land entirely on one side.
 - :func:`stratified_split` — each user's ratings split 75/25 at random, the protocol
   of microsoft/recommenders' MovieLens benchmark; every user with ≥ 2 ratings is on
-  both sides, so every test user can be recommended to.
+  both sides, so every test user can be recommended to. The random draw is a hash of
+  (seed, user, movie) (:func:`split_key`), so the split does not depend on the row
+  order and Spark (:mod:`zeerec.spark.splits`) draws exactly the same one.
 - :func:`temporal_split` — each user's latest ``n_test`` ratings held out: "what did
   they watch next?", with no peeking at the future of that user.
 """
@@ -19,6 +21,44 @@ import numpy as np
 import pandas as pd
 
 SPLIT_KINDS = ("stratified", "temporal", "random")
+
+_HASH_SEED = 42  # Spark's hash() starts from 42
+_C1, _C2 = np.uint32(0xCC9E2D51), np.uint32(0x1B873593)
+
+
+def _rotl(x: np.ndarray, r: int) -> np.ndarray:
+    return (x << np.uint32(r)) | (x >> np.uint32(32 - r))
+
+
+def _murmur3_int(values: np.ndarray, seed: np.ndarray) -> np.ndarray:
+    """Murmur3_x86_32 of one 4-byte integer per row, as Spark's ``hash()`` does it."""
+    k1 = _rotl(values.astype(np.int64).astype(np.uint32) * _C1, 15) * _C2
+    h1 = _rotl(seed ^ k1, 13) * np.uint32(5) + np.uint32(0xE6546B64)
+    h1 ^= np.uint32(4)
+    h1 ^= h1 >> np.uint32(16)
+    h1 *= np.uint32(0x85EBCA6B)
+    h1 ^= h1 >> np.uint32(13)
+    h1 *= np.uint32(0xC2B2AE35)
+    return h1 ^ (h1 >> np.uint32(16))
+
+
+def split_key(users: np.ndarray, movies: np.ndarray, seed: int) -> np.ndarray:
+    """A pseudo-random int32 per (user, movie), from the seed: the stratified draw.
+
+    It is Spark's ``hash(seed, user_id, movie_id)`` on int columns (Murmur3, 32 bits,
+    each column hashed with the previous result as its seed), so
+    :mod:`zeerec.spark.splits` computes the same key inside Spark. Ids and the seed
+    must fit in int32.
+    """
+    for name, v in (("user ids", users), ("movie ids", movies), ("seed", np.asarray(seed))):
+        v = np.asarray(v)
+        if v.size and (v.min() < -(2**31) or v.max() >= 2**31):
+            raise ValueError(f"{name} must fit in 32 bits for the split key")
+    with np.errstate(over="ignore"):
+        h = np.full(len(users), _HASH_SEED, dtype=np.uint32)
+        for column in (np.full(len(users), seed, dtype=np.int64), users, movies):
+            h = _murmur3_int(np.asarray(column), h)
+    return h.view(np.int32)
 
 
 def _check_columns(ratings: pd.DataFrame, needed: tuple[str, ...]) -> None:
@@ -73,15 +113,18 @@ def stratified_split(
     n ratings keeps floor(0.75·n) in training and the rest, ceil(0.25·n), is held out
     (20 ratings → 15 + 5) — except that every user with ≥ 2 ratings keeps at least one
     rating on each side. A user with a single rating cannot be on both sides; that
-    rating stays in training (the user is never a test user). The random draw is
-    seeded; the same input in the same row order gives the same split.
+    rating stays in training (the user is never a test user). Within a user, ratings
+    are ordered by :func:`split_key` (ties by movie id) and the first ``n_train`` go
+    to training: the same pairs and seed give the same split in any row order, here
+    and in Spark.
     """
     if not 0 < test_size < 1:
         raise ValueError(f"test_size must be between 0 and 1, got {test_size}")
-    _check_columns(ratings, ("user_id",))
+    _check_columns(ratings, ("user_id", "movie_id"))
     users = ratings["user_id"].to_numpy()
-    key = np.random.default_rng(seed).random(len(ratings))
-    rank, count = _rank_within_user(users, key)
+    movies = ratings["movie_id"].to_numpy().astype(np.int64)
+    key = split_key(users, movies, seed)
+    rank, count = _rank_within_user(users, movies, key)  # by key, then movie id
     # 1e-9 guards against 0.75 * n landing a hair below an integer in floating point
     n_train = np.floor((1.0 - test_size) * count + 1e-9).astype(np.int64)
     n_train = np.clip(n_train, 1, None)
