@@ -4,6 +4,7 @@
 #   make report                      run notebooks 01..07 headless, write reports/
 #   make report DATA=sample          ... on the synthetic sample
 #   make report DATA=/path/to/ml-1m  ... on the files in that folder
+#   make data DATASET=ml-25m         download a MovieLens release (default ml-1m) into data/raw
 #   make report PARAMS="-p movie='Toy Story' -p top_n=5"   pass notebook parameters
 #   make test                        unit tests + notebook smoke runs on a small sample
 #   make lab                         JupyterLab on notebooks/ (project kernel, jupytext pairs)
@@ -15,6 +16,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 UV     := $(VENV)/bin/uv
 DATA   ?= auto
+DATASET ?= ml-1m
 PARAMS ?=
 STAMP  := $(VENV)/.installed
 # Every package at one pinned version with its hashes, for Python 3.11-3.13 (the same
@@ -26,7 +28,7 @@ UPGRADE ?=
 .PHONY: help setup lock data report test lab sync lint format clean
 
 help:
-	@sed -n '1,11p' Makefile
+	@sed -n '1,12p' Makefile
 
 # Exactly the lock, nothing resolved on the day: --no-deps so that nothing outside the
 # lock comes in, pip check so that a dependency added to pyproject.toml without
@@ -60,8 +62,10 @@ lock:
 	    echo "$(LOCK) installs on Python $$version (Linux x86_64, wheels only)"; \
 	done
 
+# DATASET=ml-10m, ml-20m, ml-25m, ml-32m or ml-latest-small: into data/raw/NAME, checked
+# against the MD5 GroupLens publishes beside the archive; then make report DATA=data/raw/NAME.
 data: $(STAMP)
-	$(PY) -m zeerec data --dest data/raw
+	$(PY) -m zeerec data --dataset $(DATASET) --dest data/raw
 
 report: $(STAMP)
 	$(PY) -m zeerec report --data "$(DATA)" $(PARAMS)

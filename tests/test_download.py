@@ -1,4 +1,4 @@
-"""fetch_ml1m against a local HTTP server: never touches the internet, only 127.0.0.1."""
+"""Downloads (ML-1M and the larger releases) from a local HTTP server: only 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -14,7 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from zeerec.download import ML1M_FILES, DownloadError, fetch_ml1m, safe_extract
+from zeerec.download import (
+    DATASETS,
+    ML1M_FILES,
+    DownloadError,
+    fetch,
+    fetch_ml1m,
+    fetch_release,
+    safe_extract,
+)
 
 CONTENTS = {
     "movies.dat": b"1::Toy Story (1995)::Animation|Children's|Comedy\n",
@@ -230,3 +238,99 @@ def test_safe_extract_accepts_flat_archives(tmp_path) -> None:
     assert paths == [dest / name for name in ML1M_FILES]
     assert [p.read_bytes() for p in paths] == [CONTENTS[name] for name in ML1M_FILES]
     assert files_under(tmp_path) == sorted([archive, *paths])
+
+
+# --------------------------------------------------------------------------- larger releases
+
+RELEASE_CONTENTS = {
+    "ratings.csv": b"userId,movieId,rating,timestamp\n1,1,4.5,1147880044\n2,1,3.0,1147868817\n",
+    "movies.csv": b'movieId,title,genres\n1,"Story, The (1995)",Comedy\n',
+    "tags.csv": b"userId,movieId,tag,timestamp\n1,1,funny,1147880044\n",
+}
+RELEASE_HINT = "ratings.csv and movies.csv (from ml-25m.zip)"
+
+
+def serve_release(root: Path, name: str = "ml-25m", md5_text: str | None = None, **extra) -> str:
+    """<name>.zip in GroupLens's layout and the <name>.zip.md5 GroupLens publishes beside it."""
+    members = {f"{name}/{n}": data for n, data in RELEASE_CONTENTS.items()}
+    members[f"{name}/genome-scores.csv"] = b"movieId,tagId,relevance\n"  # not extracted
+    members.update(extra)
+    md5 = make_zip(root / f"{name}.zip", members)
+    text = md5_text if md5_text is not None else f"MD5 ({name}.zip) = {md5}\n"
+    (root / f"{name}.zip.md5").write_text(text)
+    return md5
+
+
+def test_release_is_checked_extracted_into_its_folder_and_loads(server, work, capsys) -> None:
+    from zeerec import data as zd
+
+    base, root = server
+    serve_release(root)
+    folder = fetch("ml-25m", work / "raw", base_url=base, progress=True)
+    assert folder == work / "raw" / "ml-25m"
+    assert files_under(work) == sorted(folder / n for n in RELEASE_CONTENTS)  # no genome
+    assert "ml-25m.zip" in capsys.readouterr().err  # the progress bar
+    ml = zd.load(work / "raw")
+    assert ml.rating_scale == zd.HALF_STARS and len(ml.ratings) == 2
+    assert ml.movies["title"].tolist() == ["Story, The (1995)"]
+    (root / "ml-25m.zip").unlink()  # already there: nothing is fetched
+    assert fetch_release("ml-25m", work / "raw", base_url=base, progress=False) == folder
+
+
+def test_release_md5_in_either_layout(server, work) -> None:
+    base, root = server
+    md5 = serve_release(root, "ml-latest-small", md5_text="")
+    (root / "ml-latest-small.zip.md5").write_text(f"{md5.upper()}  ml-latest-small.zip\n")
+    folder = fetch_release("ml-latest-small", work / "raw", base_url=base, progress=False)
+    assert (folder / "ratings.csv").is_file()
+
+
+def test_release_checksum_mismatch_leaves_nothing(server, work) -> None:
+    base, root = server
+    serve_release(root, md5_text=f"MD5 (ml-25m.zip) = {'0' * 32}\n")
+    with pytest.raises(DownloadError, match="checksum mismatch") as info:
+        fetch_release("ml-25m", work / "raw", base_url=base, progress=False)
+    assert RELEASE_HINT in str(info.value) and "make report DATA=sample" in str(info.value)
+    assert files_under(work) == []
+
+
+def test_release_without_published_checksum_is_refused(server, work) -> None:
+    base, root = server
+    serve_release(root)
+    (root / "ml-25m.zip.md5").unlink()
+    with pytest.raises(DownloadError, match=r"checksum GroupLens publishes.*404"):
+        fetch_release("ml-25m", work / "raw", base_url=base, progress=False)
+    (root / "ml-25m.zip.md5").write_text("<html>moved</html>")
+    with pytest.raises(DownloadError, match="no MD5 checksum"):
+        fetch_release("ml-25m", work / "raw", base_url=base, progress=False)
+    assert files_under(work) == []
+
+
+def test_release_with_path_traversal_is_refused(server, work, tmp_path) -> None:
+    base, root = server
+    serve_release(root, **{"ml-25m/../../evil.csv": b"pwned\n"})
+    with pytest.raises(DownloadError, match="escapes"):
+        fetch_release("ml-25m", work / "raw", base_url=base, progress=False)
+    assert files_under(work) == []
+    assert not any(p.name == "evil.csv" for p in tmp_path.rglob("*"))
+
+
+def test_ml10m_archive_layout(server, work) -> None:
+    from zeerec import data as zd
+
+    base, root = server
+    members = {
+        "ml-10M100K/ratings.dat": b"1::1::4.5::838985046\n",
+        "ml-10M100K/movies.dat": b"1::Story, The (1995)::Comedy\n",
+    }
+    md5 = make_zip(root / "ml-10m.zip", members)
+    (root / "ml-10m.zip.md5").write_text(f"MD5 (ml-10m.zip) = {md5}\n")
+    folder = fetch("ml-10m", work / "raw", base_url=base, progress=False)
+    assert sorted(p.name for p in folder.iterdir()) == ["movies.dat", "ratings.dat"]
+    assert zd.load(work / "raw").ratings["rating"].tolist() == [4.5]
+
+
+def test_unknown_dataset_names_the_choices(work) -> None:
+    with pytest.raises(ValueError, match="ml-25m"):
+        fetch("ml-5m", work / "raw")
+    assert set(DATASETS) == {"ml-1m", "ml-10m", "ml-20m", "ml-25m", "ml-32m", "ml-latest-small"}

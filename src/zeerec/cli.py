@@ -40,10 +40,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_data(args: argparse.Namespace) -> int:
-    from zeerec.download import fetch_ml1m
+    from zeerec.download import fetch
 
-    folder = fetch_ml1m(args.dest)
-    print(f"MovieLens-1M files are in {folder}.")
+    folder = fetch(args.dataset, args.dest)
+    print(f"{args.dataset} files are in {folder}: make report DATA={folder}")
     return 0
 
 
@@ -408,8 +408,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_report_parser(sub)
 
-    dat = sub.add_parser("data", help="download MovieLens-1M into data/raw (if not there)")
+    dat = sub.add_parser("data", help="download MovieLens from GroupLens (if not there)")
     dat.add_argument("--dest", default="data/raw")
+    dat.add_argument(
+        "--dataset",
+        default="ml-1m",
+        choices=["ml-1m", "ml-10m", "ml-20m", "ml-25m", "ml-32m", "ml-latest-small"],
+        help="ml-1m goes into --dest, the others into --dest/NAME (default: ml-1m)",
+    )
     dat.set_defaults(func=_cmd_data)
 
     sam = sub.add_parser("sample", help="write the synthetic sample in the zee format")

@@ -1,8 +1,12 @@
-"""Fetch the real MovieLens-1M archive from GroupLens and extract it safely.
+"""Fetch a MovieLens archive from GroupLens, check it and extract it safely.
 
-The rest of zeerec never needs the network: it reads `.dat` files from a folder. This module is
-the one optional way to fill that folder, so every failure here ends in a `DownloadError` that
-says what went wrong and the two ways forward that need no download at all.
+The rest of zeerec never needs the network: it reads the data files from a folder. This module
+is the one optional way to fill that folder, so every failure here ends in a `DownloadError`
+that says what went wrong and the two ways forward that need no download at all.
+
+MovieLens-1M (the default) is checked against the MD5 pinned here; the larger releases
+(:data:`RELEASES`: ML-10M, 20M, 25M, 32M, ml-latest-small) against the MD5 GroupLens
+publishes beside each archive (``<name>.zip.md5``), fetched first.
 """
 
 from __future__ import annotations
@@ -23,17 +27,34 @@ from pathlib import Path
 from tqdm import tqdm
 
 __all__ = [
+    "DATASETS",
+    "GROUPLENS",
     "ML1M_FILES",
+    "RELEASES",
     "ML1M_MD5",
     "ML1M_URL",
     "DownloadError",
+    "fetch",
     "fetch_ml1m",
+    "fetch_release",
     "safe_extract",
 ]
 
-ML1M_URL = "https://files.grouplens.org/datasets/movielens/ml-1m.zip"
+GROUPLENS = "https://files.grouplens.org/datasets/movielens"
+ML1M_URL = f"{GROUPLENS}/ml-1m.zip"
 ML1M_MD5 = "c4d9eecfca2ab87c1945afe126590906"
 ML1M_FILES = ("movies.dat", "ratings.dat", "users.dat")
+_CSV = (("ratings.csv", "movies.csv"), ("tags.csv", "links.csv", "README.txt"))
+RELEASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "ml-10m": (("ratings.dat", "movies.dat"), ("tags.dat", "README.html")),
+    "ml-20m": _CSV,
+    "ml-25m": _CSV,
+    "ml-32m": _CSV,
+    "ml-latest-small": _CSV,
+}
+"""Each release's archive name: (files it must hold, files extracted when present)."""
+DATASETS = ("ml-1m", *RELEASES)
+_MD5 = re.compile(r"\b[0-9a-fA-F]{32}\b")
 
 _CHUNK = 1 << 16
 _DRIVE = re.compile(r"^[A-Za-z]:")
@@ -43,11 +64,13 @@ class DownloadError(RuntimeError):
     """The data could not be fetched or extracted; the message names both alternatives."""
 
 
-def _fail(what: str, dest: str | os.PathLike[str]) -> DownloadError:
+_ML1M_HINT = "movies.dat, ratings.dat, users.dat (or the zee-*.dat files)"
+
+
+def _fail(what: str, dest: str | os.PathLike[str], files: str = _ML1M_HINT) -> DownloadError:
     """Build the error so every failure offers the same two ways forward."""
     return DownloadError(
-        f"{what}. Alternatives: (1) place movies.dat, ratings.dat, users.dat "
-        f"(or the zee-*.dat files) into {os.fspath(dest)} yourself, or "
+        f"{what}. Alternatives: (1) place {files} into {os.fspath(dest)} yourself, or "
         "(2) use the synthetic sample: make report DATA=sample"
     )
 
@@ -150,9 +173,25 @@ def fetch_ml1m(
     dest_path = Path(dest)
     if _present(dest_path):
         return dest_path
-    parent = Path(os.path.abspath(dest_path)).parent
+    _fetch_zip(url, md5, dest_path, ML1M_FILES, (), timeout=timeout, progress=progress)
+    return dest_path
+
+
+def _fetch_zip(
+    url: str,
+    md5: str,
+    dest: Path,
+    members: tuple[str, ...],
+    optional: tuple[str, ...],
+    *,
+    timeout: float,
+    progress: bool,
+) -> None:
+    """Download `url` beside `dest`, check its MD5, extract `members` (and `optional` where
+    the archive has them) flat into `dest`; the partial download never stays behind."""
+    parent = Path(os.path.abspath(dest)).parent
     parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".ml-1m-", suffix=".zip.part", dir=parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}-", suffix=".zip.part", dir=parent)
     os.close(fd)
     tmp_zip = Path(tmp_name)
     try:
@@ -168,10 +207,72 @@ def fetch_ml1m(
                 f"got {actual})",
                 dest,
             )
-        safe_extract(tmp_zip, dest_path)
+        safe_extract(tmp_zip, dest, members, optional)
     finally:
         tmp_zip.unlink(missing_ok=True)
-    return dest_path
+
+
+def fetch_release(
+    name: str,
+    dest: str | os.PathLike[str],
+    base_url: str = GROUPLENS,
+    *,
+    timeout: float = 10.0,
+    progress: bool = True,
+) -> Path:
+    """Make sure `dest`/`name` holds release `name` (a key of :data:`RELEASES`), downloading
+    `base_url`/`name`.zip if needed and checking it against the MD5 GroupLens publishes
+    beside it (`name`.zip.md5). Returns the folder, which `zeerec.data.load` reads."""
+    if name not in RELEASES:
+        raise ValueError(f"unknown data set {name!r}: choose one of {', '.join(DATASETS)}")
+    members, optional = RELEASES[name]
+    folder = Path(dest) / name
+    if all((folder / m).is_file() for m in members):
+        return folder
+    hint = " and ".join(members) + f" (from {name}.zip)"
+    try:
+        md5 = _published_md5(f"{base_url}/{name}.zip.md5", folder, timeout)
+        _fetch_zip(
+            f"{base_url}/{name}.zip", md5, folder, members, optional,
+            timeout=timeout, progress=progress,
+        )  # fmt: skip
+    except DownloadError as err:
+        raise DownloadError(str(err).replace(_ML1M_HINT, hint)) from err.__cause__
+    return folder
+
+
+def _published_md5(url: str, dest: Path, timeout: float) -> str:
+    """The MD5 in GroupLens's checksum file (``MD5 (x.zip) = <hex>`` or ``<hex>  x.zip``)."""
+    try:
+        with _open_within(url, timeout) as response:
+            text = response.read(4096).decode("ascii", errors="replace")
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        if isinstance(exc, urllib.error.HTTPError):
+            exc.close()
+        raise _fail(
+            f"cannot fetch the checksum GroupLens publishes at {url} ({_reason(exc, timeout)})",
+            dest,
+        ) from exc
+    found = _MD5.search(text)
+    if found is None:
+        raise _fail(f"no MD5 checksum in {url} (it reads {text[:60]!r})", dest)
+    return found.group(0).lower()
+
+
+def fetch(
+    dataset: str,
+    dest: str | os.PathLike[str],
+    base_url: str = GROUPLENS,
+    *,
+    timeout: float = 10.0,
+    progress: bool = True,
+) -> Path:
+    """`make data DATASET=...`: ML-1M flat into `dest` (as always), a larger release into
+    `dest`/`dataset`. Returns the folder to pass as ``make report DATA=...``."""
+    if dataset == "ml-1m":
+        url = f"{base_url}/ml-1m.zip"
+        return fetch_ml1m(dest, url=url, timeout=timeout, progress=progress)
+    return fetch_release(dataset, dest, base_url, timeout=timeout, progress=progress)
 
 
 def _unsafe(name: str) -> str | None:
@@ -189,8 +290,10 @@ def safe_extract(
     zip_path: str | os.PathLike[str],
     dest: str | os.PathLike[str],
     members: tuple[str, ...] = ML1M_FILES,
+    optional: tuple[str, ...] = (),
 ) -> list[Path]:
-    """Extract the files named `members` from `zip_path` flat into `dest`, all or nothing.
+    """Extract the files named `members` from `zip_path` flat into `dest`, all or nothing;
+    `optional` ones too where the archive holds them.
 
     Every member name is vetted before a byte is written, since a hostile or broken archive
     may point outside the folder. Files are written to a scratch folder beside `dest` and only
@@ -203,17 +306,18 @@ def safe_extract(
             f"cannot extract {os.fspath(zip_path)}: not a zip archive ({exc})", dest
         ) from exc
     with archive:
-        chosen = _choose_members(archive, zip_path, members, dest)
-        _extract_all(archive, dict(zip(members, chosen, strict=True)), zip_path, dest)
-    return [Path(dest) / name for name in members]
+        chosen = _choose_members(archive, zip_path, members, optional, dest)
+        _extract_all(archive, chosen, zip_path, dest)
+    return [Path(dest) / name for name in chosen]
 
 
 def _choose_members(
     archive: zipfile.ZipFile,
     zip_path: str | os.PathLike[str],
     members: tuple[str, ...],
+    optional: tuple[str, ...],
     dest: str | os.PathLike[str],
-) -> list[zipfile.ZipInfo]:
+) -> dict[str, zipfile.ZipInfo]:
     """The archive entry of each member (by base name), once every entry name is vetted."""
     infos = archive.infolist()
     for info in infos:
@@ -223,14 +327,16 @@ def _choose_members(
                 f"refusing to extract {os.fspath(zip_path)}: member {info.filename!r} {problem}",
                 dest,
             )
-    chosen: list[zipfile.ZipInfo] = []
-    for name in members:
+    chosen: dict[str, zipfile.ZipInfo] = {}
+    for name in (*members, *optional):
         matches = [
             info
             for info in infos
             if not info.is_dir()
             and posixpath.basename(posixpath.normpath(info.filename.replace("\\", "/"))) == name
         ]
+        if not matches and name in optional:
+            continue
         if not matches:
             raise _fail(f"cannot extract {os.fspath(zip_path)}: {name} is missing", dest)
         if len(matches) > 1:
@@ -239,7 +345,7 @@ def _choose_members(
                 f"cannot extract {os.fspath(zip_path)}: {name} appears more than once ({found})",
                 dest,
             )
-        chosen.append(matches[0])
+        chosen[name] = matches[0]
     return chosen
 
 
@@ -253,7 +359,7 @@ def _extract_all(
     dest_path = Path(dest)
     parent = Path(os.path.abspath(dest_path)).parent
     parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=".ml-1m-extract-", dir=parent))
+    scratch = Path(tempfile.mkdtemp(prefix=f".{dest_path.name}-extract-", dir=parent))
     moved: list[Path] = []
     try:
         try:
