@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -205,3 +206,32 @@ def test_text_ratings_resolve_like_validate_profile():
 def test_a_number_that_is_no_title_suggests_the_id_form():
     with pytest.raises(ProfileError, match='If 1485 is a movie id, write "id:1485=3"'):
         ratings_from_text(["1485=3"], MOVIES)
+
+
+# --------------------------------------------------------------------------- half stars
+
+
+def test_half_stars_where_the_data_has_them():
+    from zeerec.data import HALF_STARS
+
+    assert parse_rating("Heat=4.5", scale=HALF_STARS) == ("Heat", 4.5)
+    assert parse_rating("Heat=4", scale=HALF_STARS) == ("Heat", 4)
+    with pytest.raises(ProfileError, match=r"from 0.5 to 5.0 in steps of 0.5, got 4.25"):
+        parse_rating("Heat=4.25", scale=HALF_STARS)
+    profile = validate_profile({586: 4.5, 500: 0.5}, MOVIES, scale=HALF_STARS)
+    assert profile == {586: 4.5, 500: 0.5}
+    with pytest.raises(ProfileError, match="from 0.5 to 5, got 5.5"):
+        validate_profile({586: 5.5}, MOVIES, scale=HALF_STARS)
+    with pytest.raises(ProfileError, match="whole number from 1 to 5, got 4.5"):
+        validate_profile({586: 4.5}, MOVIES)  # ML-1M: whole stars only
+
+
+def test_profile_for_reads_the_scale_from_the_ratings():
+    from zeerec.profile import profile_for, scale_of
+
+    half = pd.DataFrame({"user_id": [1], "movie_id": [586], "rating": np.float32([3.5])})
+    whole = half.assign(rating=np.int8([3]))
+    assert scale_of(half).step == 0.5 and scale_of(whole).step == 1
+    assert profile_for({586: 4.5}, MOVIES, half, synthetic=False) == ({586: 4.5}, None)
+    with pytest.raises(ProfileError, match="whole number"):
+        profile_for({586: 4.5}, MOVIES, whole, synthetic=False)

@@ -6,7 +6,8 @@ this module turns what a person types into one, or says exactly what is wrong:
 - titles resolve through :mod:`zeerec.lookup`, the same lookup notebook 03 uses, so an
   unknown title is an error with "did you mean" suggestions;
 - movie ids must be in the catalogue;
-- stars are whole numbers from 1 to 5;
+- stars are on the data's scale (``MovieLens.rating_scale``): whole numbers from 1 to 5
+  for ML-1M and ML-100K, 0.5 to 5.0 in half stars for ML-10M and later ("Heat=4.5");
 - at least one rating, and no movie twice once titles and ids are resolved.
 
 All problems are collected and reported together, one line per offending entry.
@@ -20,6 +21,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from zeerec.data.tables import HALF_STARS, WHOLE_STARS, RatingScale
 
 SEED_PROFILE: dict[str, int] = {
     "Mrs. Doubtfire": 3,
@@ -59,12 +62,16 @@ _ID = re.compile(r"id:\s*(.*)", flags=re.IGNORECASE)
 
 
 def _split(text: str) -> tuple[Any, Any]:
-    """``(title or id, stars)`` from TITLE=STARS; stars stay text unless a whole number."""
+    """``(title or id, stars)`` from TITLE=STARS; stars stay text unless a number."""
     name, sep, stars_text = str(text).rpartition("=")
     name, stars_text = name.strip(), stars_text.strip()
     if not sep or not name:
         return _Malformed(f'{text!r} is not of the form TITLE=STARS, e.g. "Home Alone=5"'), None
-    stars: Any = int(stars_text) if re.fullmatch(r"[+-]?\d+", stars_text) else stars_text
+    stars: Any = stars_text
+    if re.fullmatch(r"[+-]?\d+", stars_text):
+        stars = int(stars_text)
+    elif re.fullmatch(r"[+-]?(\d+\.\d*|\.\d+)", stars_text):
+        stars = float(stars_text)
     id_match = _ID.fullmatch(name)
     if not id_match:
         return name, stars
@@ -75,8 +82,9 @@ def _split(text: str) -> tuple[Any, Any]:
     return int(id_match.group(1)), stars
 
 
-def parse_rating(text: str) -> tuple[str | int, int]:
-    """``"Home Alone=5"`` → ``("Home Alone", 5)``; ``"id:586=5"`` → ``(586, 5)``.
+def parse_rating(text: str, scale: RatingScale = WHOLE_STARS) -> tuple[str | int, int | float]:
+    """``"Home Alone=5"`` → ``("Home Alone", 5)``; ``"id:586=5"`` → ``(586, 5)``;
+    ``"Heat=4.5"`` → ``("Heat", 4.5)`` where ``scale`` has half stars.
 
     The stars follow the last ``=``. A bare number is a title (there is a movie called
     "1941"); write ``id:NNN`` to give a movie id. :func:`ratings_from_text` checks many
@@ -85,28 +93,43 @@ def parse_rating(text: str) -> tuple[str | int, int]:
     key, stars = _split(text)
     if isinstance(key, _Malformed):
         raise ProfileError([str(key)])
-    if not isinstance(stars, int):
-        raise ProfileError([f"{key!r}: stars must be a whole number from 1 to 5, got {stars!r}"])
-    return key, stars
+    value = float(stars) if isinstance(stars, int | float) else float("nan")
+    if not np.isfinite(value) or bool(scale.off_step(np.array([value]))[0]):
+        raise ProfileError([f"{key!r}: stars must be {_stars_rule(scale)}, got {stars!r}"])
+    return key, int(value) if value.is_integer() else value  # range: validate_profile
 
 
-def ratings_from_text(texts: Iterable[str], movies: pd.DataFrame) -> dict[int, int]:
+def ratings_from_text(
+    texts: Iterable[str], movies: pd.DataFrame, scale: RatingScale = WHOLE_STARS
+) -> dict[int, int | float]:
     """The command line's ``TITLE=STARS`` texts as a profile, every problem listed at once.
 
     A title that names no movie is advised in the same syntax: ``"id:1485=4"``.
+    ``scale``: the data's (``MovieLens.rating_scale``), so half stars where it has them.
     """
-    return validate_profile([_split(t) for t in texts], movies, as_text=True)
+    return validate_profile([_split(t) for t in texts], movies, as_text=True, scale=scale)
 
 
-def _check_stars(label: str, stars: Any) -> tuple[int | None, str | None]:
+def _stars_rule(scale: RatingScale) -> str:
+    if scale.whole:
+        return f"a whole number from {scale.low:g} to {scale.high:g}"
+    return f"a number from {scale.low:g} to {scale.high:.1f} in steps of {scale.step:g}"
+
+
+def _check_stars(
+    label: str, stars: Any, scale: RatingScale = WHOLE_STARS
+) -> tuple[int | float | None, str | None]:
+    """The stars as an int (a whole star) or a float (a half star), or the problem."""
+    rule = f"{label}: stars must be {_stars_rule(scale)}, got {stars!r}"
     if isinstance(stars, bool | np.bool_) or not isinstance(stars, int | float | np.number):
-        return None, f"{label}: stars must be a whole number from 1 to 5, got {stars!r}"
+        return None, rule
     value = float(stars)
-    if not np.isfinite(value) or value != int(value):
-        return None, f"{label}: stars must be a whole number from 1 to 5, got {stars!r}"
-    if not 1 <= value <= 5:
-        return None, f"{label}: stars must be from 1 to 5, got {int(value)}"
-    return int(value), None
+    if not np.isfinite(value) or bool(scale.off_step(np.array([value]))[0]):
+        return None, rule
+    if not scale.low <= value <= scale.high:
+        shown = int(value) if value.is_integer() else value
+        return None, f"{label}: stars must be from {scale.low:g} to {scale.high:g}, got {shown}"
+    return (int(value) if value.is_integer() else value), None
 
 
 # --------------------------------------------------------------------------- validation
@@ -117,7 +140,8 @@ def validate_profile(
     movies: pd.DataFrame,
     resolve: Callable[[str | int], int] | None = None,
     as_text: bool = False,
-) -> dict[int, int]:
+    scale: RatingScale = WHOLE_STARS,
+) -> dict[int, int | float]:
     """Check a new user's ratings and return them as ``{movie_id: stars}`` in input order.
 
     ``entries`` is a mapping ``{title or movie id: stars}`` or a sequence of pairs (the
@@ -125,7 +149,8 @@ def validate_profile(
     ``resolve`` maps a title or id to a movie id, raising a ``LookupError`` with
     suggestions when it cannot (default: :meth:`zeerec.lookup.TitleIndex.find`, the
     lookup of notebook 03). ``as_text``: the entries came from TITLE=STARS texts
-    (:func:`ratings_from_text`), so advice is given in that syntax.
+    (:func:`ratings_from_text`), so advice is given in that syntax. ``scale``: the
+    data's star scale (``MovieLens.rating_scale``); whole stars 1-5 by default.
     """
     pairs = list(entries.items()) if isinstance(entries, Mapping) else list(entries)
     if not pairs:
@@ -136,7 +161,7 @@ def validate_profile(
         resolve = TitleIndex(movies).find
     titles = movies.set_index("movie_id")["title"]
     problems: list[str] = []
-    resolved: dict[int, int] = {}
+    resolved: dict[int, int | float] = {}
     given_as: dict[int, str] = {}
     for key, stars in pairs:
         if isinstance(key, _Malformed):
@@ -144,7 +169,7 @@ def validate_profile(
             continue
         label = repr(key)
         movie_id, problem = _resolve(key, stars, resolve, as_text)
-        value, stars_problem = _check_stars(label, stars)
+        value, stars_problem = _check_stars(label, stars, scale)
         problems += [p for p in (problem, stars_problem) if p]
         if movie_id is None:
             continue
@@ -243,16 +268,26 @@ def stand_in_profile(
     return dict(zip(chosen, stars, strict=True))
 
 
+def scale_of(ratings: pd.DataFrame) -> RatingScale:
+    """The star scale of a canonical ratings table: half stars are stored as floats."""
+    return HALF_STARS if ratings["rating"].dtype.kind == "f" else WHOLE_STARS
+
+
 def profile_for(
-    entries: Entries, movies: pd.DataFrame, ratings: pd.DataFrame, synthetic: bool
-) -> tuple[dict[int, int], str | None]:
+    entries: Entries,
+    movies: pd.DataFrame,
+    ratings: pd.DataFrame,
+    synthetic: bool,
+    scale: RatingScale | None = None,
+) -> tuple[dict[int, int | float], str | None]:
     """Validate ``entries``; on synthetic data only, fall back to :func:`stand_in_profile`.
 
     Returns the profile and a note to print when the stand-in was used (else None).
-    On real data a problem is always a :class:`ProfileError`.
+    On real data a problem is always a :class:`ProfileError`. ``scale`` None: the
+    ratings' own (:func:`scale_of`), so "Heat=4.5" is accepted on half-star data.
     """
     try:
-        return validate_profile(entries, movies), None
+        return validate_profile(entries, movies, scale=scale or scale_of(ratings)), None
     except ProfileError as err:
         if not synthetic:
             raise
