@@ -15,17 +15,18 @@
 # %% [markdown]
 # # 01 · Load and clean the MovieLens ratings
 #
-# **Question:** are the three MovieLens-1M files (movies, users, ratings) complete and
-# valid, and what do the tables look like once every field has its proper type?
-# We read the `::`-separated files with `zeerec.data.load` (encoding detected: ISO-8859-1
-# as GroupLens ships them, or UTF-8 when a file was re-saved that way), which checks
-# every line (field count, integers, star range, duplicates, unknown ids) and either
-# stops at the first bad line (`strict=True`) or drops bad rows and counts them in a
-# data-quality table. The clean tables are written to `data/processed/` as parquet
-# for notebooks 02–07.
+# **Question:** are the MovieLens files complete and valid, and what do the tables look
+# like once every field has its proper type? `zeerec.data.load` recognises the release
+# by the files present: MovieLens-1M's three `::`-separated files (movies, users,
+# ratings; ISO-8859-1 as GroupLens ships them, or UTF-8 when re-saved), ML-100K's
+# `u.data`, ML-10M's `ratings.dat` and `movies.dat`, or the CSV releases (ML-20M, 25M,
+# 32M, ml-latest) with their quoted titles. It checks every line (field count, numbers,
+# the release's star scale, duplicates, unknown ids) and either stops at the first bad
+# line (`strict=True`) or drops bad rows and counts them in a data-quality table. The
+# clean tables are written to `data/processed/` as parquet for notebooks 02–07.
 
 # %% tags=["parameters"]
-data_dir = "../data/raw"  # folder with zee-movies.dat, zee-ratings.dat, zee-users.dat
+data_dir = "../data/raw"  # folder with the MovieLens files (zee-*.dat, *.dat or *.csv)
 processed_dir = "../data/processed"  # where the cleaned tables go (read by notebooks 02-07)
 strict = False  # True: stop at the first invalid line; False: drop it and count it
 encoding = None  # None: detect (UTF-8 or ISO-8859-1); or force one, e.g. "utf-8"
@@ -41,11 +42,13 @@ pd.set_option("display.max_colwidth", 60)
 
 ml = zd.load(data_dir, strict=strict, encoding=encoding)
 print(f"Source: {ml.source}" + ("  [SYNTHETIC sample]" if ml.synthetic else ""))
+print(f"Stars: {ml.rating_scale.label()}; users file: {'yes' if ml.has_demographics else 'no'}")
 pd.Series(ml.summary(), name="count").map("{:,}".format).to_frame()
 
 # %% [markdown]
 # The counts above are what every later notebook works with: all movies and users from
-# their files, and every rating that passed validation. "rated movies" and "active
+# their files (without a users file, the users are the ids that rated), and every
+# rating that passed validation. "rated movies" and "active
 # users" count only those that appear in at least one rating — recommenders can say
 # nothing about the others from ratings alone.
 #
@@ -56,7 +59,7 @@ pd.Series(ml.summary(), name="count").map("{:,}".format).to_frame()
 
 # %%
 if ml.quality.empty:
-    print("No problems found: every line of the three files is valid.")
+    print("No problems found: every line of the files is valid.")
 else:
     display(ml.quality)  # noqa: F821 (IPython built-in)
 
@@ -70,7 +73,8 @@ else:
 # Titles are split into the name and the release year with a pattern anchored at the
 # end of the title, so titles with parentheses of their own — *Little Indian, Big City
 # (Un indien dans la ville) (1994)* — keep their full name. Genres become a
-# list; age and occupation keep their codes next to the labels of the data description.
+# list; where there is a users file, age and occupation keep their codes next to the
+# labels of the data description.
 
 # %%
 ml.movies.sample(min(5, len(ml.movies)), random_state=1)
@@ -85,8 +89,9 @@ ml.ratings.head()
 ml.column_types()
 
 # %% [markdown]
-# Every id is an integer, ratings are small integers, timestamps are real datetimes,
-# and categorical fields are categories — no column is left as raw text.
+# Every id is an integer, ratings are small integers (whole stars) or exact floats (half
+# stars), timestamps are real datetimes, and categorical fields are categories — no
+# column is left as raw text.
 #
 # ## One row per rating
 #
@@ -121,6 +126,8 @@ key = record(
     first_rating=str(ml.ratings["timestamp"].min().date()),
     last_rating=str(ml.ratings["timestamp"].max().date()),
     mean_rating=float(ml.ratings["rating"].mean()),
+    rating_scale=ml.rating_scale.as_list(),
+    users_file=ml.has_demographics,
 )
 findings(key)
 

@@ -52,34 +52,48 @@ plt.show()
 stars = features.rating_counts(ratings)
 share = stars / stars.sum()
 print(
-    f"Most common rating: {share.idxmax()}★ ({share.max():.0%}); "
-    f"4★ or 5★: {share.loc[[4, 5]].sum():.0%}; 1★: {share.loc[1]:.0%}."
+    f"Most common rating: {share.idxmax():g}★ ({share.max():.0%}); "
+    f"4★ or more: {share[share.index >= 4].sum():.0%}; "
+    f"1★ or less: {share[share.index <= 1].sum():.0%}."
 )
 
 # %% [markdown]
-# Ratings lean positive: four stars is the most common answer and one star the rarest —
-# people mostly rate what they chose to watch. A model that always predicts the mean
+# Ratings lean positive: four stars is the most common answer and the lowest stars the
+# rarest — people mostly rate what they chose to watch. A model that always predicts the mean
 # is already close on most ratings, which is why RMSE differences between
 # recommenders look small.
 #
 # ## Who the users are
+#
+# MovieLens-1M and 100K describe their users (age group, gender, occupation);
+# ML-10M and the later releases publish anonymous ids only.
+
+# %%
+if not ml.has_demographics:
+    print(
+        "No age, gender or occupation plots: this data set has no users file "
+        "(MovieLens-10M and later releases publish only anonymous user ids)."
+    )
 
 # %% caption="Users by age group (the age bands of the MovieLens files)."
-fig = plots.age_distribution(users)
-plt.show()
+if ml.has_demographics:
+    fig = plots.age_distribution(users)
+    plt.show()
 
 # %% caption="Users by gender."
-fig = plots.gender_distribution(users)
-plt.show()
+if ml.has_demographics:
+    fig = plots.gender_distribution(users)
+    plt.show()
 
 # %% caption="Users by occupation."
-fig = plots.occupation_distribution(users)
-plt.show()
+if ml.has_demographics:
+    fig = plots.occupation_distribution(users)
+    plt.show()
 
 # %% [markdown]
-# Users are mostly men and mostly 18–34; students and professionals dominate the
-# occupations. Recommendations tuned on the whole population will reflect that group's
-# taste first.
+# Where the data has a users file, its users are mostly men and mostly 18–34, and
+# students and professionals dominate the occupations. Recommendations tuned on the
+# whole population will reflect that group's taste first.
 #
 # ## When the movies were released
 

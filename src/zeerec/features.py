@@ -42,6 +42,8 @@ GENRES: tuple[str, ...] = (
 
 RATING_VALUES: tuple[int, ...] = (1, 2, 3, 4, 5)
 """Whole-star ratings; every star gets a row in :func:`rating_counts`, even when unused."""
+HALF_STAR_VALUES: tuple[float, ...] = tuple(k / 2 for k in range(1, 11))
+"""Half-star ratings (ML-10M and later): 0.5 to 5.0."""
 
 MIN_RATINGS_DEFAULT = 2
 """``top_rated`` ignores movies with fewer votes unless told otherwise: one vote is an
@@ -183,12 +185,15 @@ def _check_known_movies(ratings: pd.DataFrame, movies: pd.DataFrame) -> None:
 
 
 def rating_counts(ratings: pd.DataFrame) -> pd.Series:
-    """Number of ratings per star, 1 to 5, unused stars included as 0."""
+    """Number of ratings per star, unused stars included as 0: 1 to 5, or 0.5 to 5.0 in
+    half stars for the releases that have them (stored as floats, ML-10M and later)."""
     counts = ratings["rating"].value_counts()
-    outside = counts.index.difference(RATING_VALUES)
+    half = ratings["rating"].dtype.kind == "f"
+    values = HALF_STAR_VALUES if half else RATING_VALUES
+    outside = counts.index.difference(values)
     if len(outside):
-        raise ValueError(f"ratings outside 1..5: {sorted(outside.tolist())}")
-    counts = counts.reindex(RATING_VALUES, fill_value=0).astype(np.int64)
+        raise ValueError(f"ratings outside {values[0]}..{values[-1]}: {sorted(outside.tolist())}")
+    counts = counts.reindex(values, fill_value=0).astype(np.int64)
     counts.index.name = "rating"
     return counts.rename("n_ratings")
 
