@@ -303,3 +303,55 @@ def test_conclusions_name_a_winner_only_outside_the_interval(split):
     assert "so tied" in top["evidence"]  # the runner-up is its identical twin
     lead = evaluation.paired_difference(ev.per_user, "ndcg", "EASE", "pop")
     assert lead["verdict"] == "EASE" and lead["lo"] > 0  # the block structure is easy
+
+
+def test_the_star_verdict_reads_the_rmse_interval():
+    from zeerec.models.baseline import BiasBaseline, GlobalMean
+
+    rng = np.random.default_rng(2)  # stars = 3 + a user bias + a movie bias + noise
+    users, movies = np.repeat(np.arange(1, 201), 20), rng.integers(1, 61, 4000)
+    stars = 3 + rng.normal(0, 0.7, 201)[users] + rng.normal(0, 0.7, 61)[movies]
+    ratings = pd.DataFrame(
+        {"user_id": users, "movie_id": movies, "rating": np.clip(np.rint(stars), 1, 5)}
+    ).drop_duplicates(["user_id", "movie_id"])
+    train, test = stratified_split(ratings, test_size=0.25, seed=1)
+    models = {"bias": BiasBaseline(), "bias again": BiasBaseline(), "mean": GlobalMean()}
+    ev = evaluation.evaluate(models, train, test, k=3)
+    stars = evaluation.conclusions(ev).set_index("job").loc["predicting stars"]
+    assert stars["model"] in ("bias", "bias again")
+    assert stars["tied_with"] == ({"bias", "bias again"} - {stars["model"]}).pop()
+    assert "95 % interval of the difference" in stars["evidence"] and "so tied" in stars["evidence"]
+    gap = evaluation.rmse_difference(ev.rating_per_user, "mean", "bias")
+    assert gap["difference"] > 0 and gap["verdict"] == ("bias" if gap["lo"] > 0 else "tied")
+
+
+@pytest.mark.parametrize("kind", ["stratified", "temporal"])
+def test_tuning_fits_and_judges_only_carvings_of_the_training_split(split, kind, monkeypatch):
+    """The tuner is handed the training split alone, and carves it the way the test split
+    was made: with a temporal split, validation is each user's latest training ratings."""
+    train, test = split
+    train = train.assign(timestamp=np.arange(len(train)))  # later rows are later ratings
+    fitted, judged = [], []
+    real_fit, real_judged = Recommender.fit, evaluation.harness._judged
+
+    def fit_spy(self, data):
+        fitted.append(data)
+        return real_fit(self, data)
+
+    def judged_spy(tr, te, *args):
+        judged.append(te)
+        return real_judged(tr, te, *args)
+
+    monkeypatch.setattr(Recommender, "fit", fit_spy)
+    monkeypatch.setattr(evaluation.harness, "_judged", judged_spy)
+    evaluation.tune("EASE", train, {"lam": [5.0, 50.0]}, k=3, split_kind=kind, n_test=2)
+    train_keys = set(zip(train["user_id"], train["movie_id"], strict=True))
+    test_keys = set(zip(test["user_id"], test["movie_id"], strict=True))
+    for part in [*fitted, *judged]:
+        keys = set(zip(part["user_id"], part["movie_id"], strict=True))
+        assert keys <= train_keys and not keys & test_keys
+    if kind == "temporal":
+        latest = train.sort_values("timestamp").groupby("user_id").tail(2)
+        assert set(zip(judged[0]["user_id"], judged[0]["movie_id"], strict=True)) == set(
+            zip(latest["user_id"], latest["movie_id"], strict=True)
+        )

@@ -18,6 +18,7 @@ N_USERS, N_MOVIES = 60, 50
 QUICK = {
     "seed MF": {"epochs": 2, "batch_size": 256},
     "improved MF": {"epochs": 3, "refit": False},
+    "rating blend": {"components": ("bias baseline", "item-kNN pearson", "user-kNN")},
 }
 UNKNOWN = 999_999
 

@@ -6,7 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from zeerec.evaluation import bootstrap_means, paired_difference
+from zeerec.evaluation import (
+    bootstrap_means,
+    evaluate,
+    paired_difference,
+    rmse_difference,
+    rmse_intervals,
+)
 
 
 def _per_user(values: dict[str, list[float]]) -> pd.DataFrame:
@@ -60,3 +66,59 @@ def test_pairing_narrows_the_interval_and_drops_unpaired_users():
         bootstrap_means(per_user, "rmse")
     with pytest.raises(ValueError, match="model"):
         paired_difference(per_user, "ndcg", "a", "zzz")
+
+
+def _errors(per_user_sq: dict[str, list[np.ndarray]]) -> pd.DataFrame:
+    """model, user_id, sse, n from each model's squared errors, one array per user."""
+    return pd.DataFrame(
+        [
+            {"model": m, "user_id": u, "sse": float(e.sum()), "n": len(e)}
+            for m, users in per_user_sq.items()
+            for u, e in enumerate(users)
+        ]
+    )
+
+
+def test_rmse_intervals_match_a_plain_loop_over_drawn_users():
+    rng = np.random.default_rng(3)
+    sizes = rng.integers(1, 20, size=30)
+    a = [rng.normal(0, 1, n) ** 2 for n in sizes]
+    table = rmse_intervals(_errors({"a": a}), resamples=200, seed=4).set_index("model")
+    draws = np.random.default_rng(4).integers(0, 30, size=(200, 30))
+    boot = [np.sqrt(np.concatenate([a[u] for u in row]).mean()) for row in draws]
+    assert table.loc["a", "mean"] == pytest.approx(np.sqrt(np.concatenate(a).mean()))
+    assert table.loc["a", "lo"] == pytest.approx(np.quantile(boot, 0.025))
+    assert table.loc["a", "hi"] == pytest.approx(np.quantile(boot, 0.975))
+
+
+def test_rmse_difference_names_the_lower_rmse_only_when_the_interval_excludes_zero():
+    rng = np.random.default_rng(8)
+    sizes = rng.integers(5, 30, size=300)
+    sq = [rng.normal(0, 1, n) ** 2 for n in sizes]
+    errors = _errors({"same": sq, "copy": [e.copy() for e in sq], "worse": [e * 1.3 for e in sq]})
+    tied = rmse_difference(errors, "same", "copy")
+    assert tied["verdict"] == "tied" and tied["difference"] == 0
+    win = rmse_difference(errors, "worse", "same")
+    assert win["verdict"] == "same" and win["difference"] > 0 and win["lo"] > 0
+
+
+def test_evaluation_keeps_each_users_squared_errors(tmp_path):
+    from zeerec.models.baseline import BiasBaseline
+
+    rng = np.random.default_rng(0)
+    movies = [rng.choice(np.arange(1, 31), size=12, replace=False) for _ in range(40)]
+    ratings = pd.DataFrame(
+        {
+            "user_id": np.repeat(np.arange(1, 41), 12),
+            "movie_id": np.concatenate(movies),
+            "rating": rng.integers(1, 6, 480),
+        }
+    )
+    test_rows = ratings.groupby("user_id").tail(3)
+    train = ratings.drop(test_rows.index)
+    ev = evaluate({"bias": BiasBaseline()}, train, test_rows, k=5)
+    errors = ev.rating_per_user
+    assert errors["n"].sum() == ev.rating.loc[0, "n_ratings"]
+    rmse = np.sqrt(errors["sse"].sum() / errors["n"].sum())
+    assert rmse == pytest.approx(ev.rating.loc[0, "rmse"])
+    assert rmse_intervals(errors).loc[0, "mean"] == pytest.approx(rmse)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.metrics import ndcg_score
 
@@ -138,11 +139,30 @@ def test_coverage_by_hand():
 
 
 def test_novelty_by_hand():
-    popularity = {1: 50, 2: 25, 3: 100}  # rated by half, a quarter, all of 100 users
+    popularity = {1: 50, 2: 25, 3: 25}  # half, a quarter, a quarter of 100 interactions
     recs = {1: [1, 2], 2: [2, 3]}
-    # self-information: 1, 2, 2, 0 bits
-    assert metrics.novelty(recs, popularity, n_users=100) == pytest.approx(1.25)
-    # a movie nobody rated in training counts as rated by one user
-    assert metrics.novelty({1: [4]}, popularity, 100) == pytest.approx(np.log2(100))
-    with pytest.raises(ValueError, match="more users than n_users"):
-        metrics.novelty(recs, popularity, n_users=50)
+    # self-information: 1, 2, 2, 2 bits
+    assert metrics.novelty(recs, popularity) == pytest.approx(1.75)
+    # a movie nobody rated in training adds nothing, but its slot counts (as the reference)
+    assert metrics.novelty({1: [4, 1]}, popularity) == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="non-negative"):
+        metrics.novelty(recs, {1: -1})
+
+
+def test_novelty_and_coverage_follow_microsoft_recommenders():
+    """The reference's formulas (python_evaluation.novelty / catalog_coverage), written
+    out in pandas on a training table and a recommendation table."""
+    rng = np.random.default_rng(4)
+    train = pd.DataFrame({"user_id": rng.integers(0, 30, 400), "item": rng.integers(0, 40, 400)})
+    train = train.drop_duplicates()
+    reco = pd.DataFrame({"user_id": np.repeat(np.arange(30), 5), "item": rng.integers(0, 45, 150)})
+    reco = reco.drop_duplicates()
+    counts = train.groupby("item").size()
+    item_novelty = -np.log2(counts / len(train))
+    per_item = reco.groupby("item").size()
+    joined = pd.concat([per_item.rename("n"), item_novelty.rename("nov")], axis=1, join="inner")
+    expected = (joined["n"] * joined["nov"]).sum() / len(reco)
+    assert metrics.novelty(reco["item"].to_numpy(), counts) == pytest.approx(expected)
+    coverage = reco["item"].nunique() / train["item"].nunique()
+    got = metrics.catalogue_coverage(reco["item"].to_numpy(), counts.index, outside_ok=True)
+    assert got == pytest.approx(coverage)

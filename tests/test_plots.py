@@ -282,3 +282,26 @@ def test_plots_do_not_show(data, monkeypatch) -> None:
     monkeypatch.setattr(plt, "show", lambda *a, **k: fail())
     plots.gender_distribution(data["users"])
     plots.ratings_over_time(data["ratings"])
+
+
+def test_model_bars_draw_each_interval_where_the_table_says():
+    ranking = pd.DataFrame(
+        {"model": ["a", "b"], "precision@3": [0.3, 0.2], "recall@3": [0.2, 0.1],
+         "ndcg@3": [0.4, 0.25], "map@3": [0.2, 0.1]}
+    )  # fmt: skip
+    intervals = pd.DataFrame(
+        {"model": ["a", "b"], "metric": "ndcg@3", "lo": [0.35, 0.2], "hi": [0.5, 0.3]}
+    )
+    fig = plots.ranking_metrics(ranking, k=3, intervals=intervals)
+    ax = fig.axes[0]
+    ndcg = [c for c in ax.containers if c.get_label() == "ndcg@3"][0]
+    segments = ndcg.errorbar.lines[2][0].get_segments()
+    assert [tuple(np.round(s[:, 0], 6)) for s in segments] == [(0.35, 0.5), (0.2, 0.3)]
+    others = [c for c in ax.containers if c.get_label() == "precision@3"][0]
+    assert others.errorbar is None  # no interval given for precision: no bar drawn
+    rating = pd.DataFrame({"model": ["a"], "rmse": [0.9], "mae": [0.7]})
+    rmse = pd.DataFrame({"model": ["a"], "lo": [0.88], "hi": [0.93]})
+    ax = plots.rating_metrics(rating, rmse).axes[0]
+    bars = [c for c in ax.containers if c.get_label() == "RMSE"][0]
+    assert tuple(np.round(bars.errorbar.lines[2][0].get_segments()[0][:, 0], 6)) == (0.88, 0.93)
+    plt.close("all")

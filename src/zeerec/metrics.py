@@ -199,20 +199,26 @@ def _all_items(recommended: Recommended | np.ndarray) -> np.ndarray:
 
 
 def catalogue_coverage(
-    recommended: Recommended | np.ndarray, catalogue: Collection[Hashable]
+    recommended: Recommended | np.ndarray,
+    catalogue: Collection[Hashable],
+    outside_ok: bool = False,
 ) -> float:
-    """Distinct recommended movies / size of the catalogue the model could recommend from.
+    """Distinct recommended movies / size of the catalogue.
 
     ``recommended`` is a ``{user: list}`` mapping or an array of movie ids (e.g. the
-    users × k array of the harness). A recommended movie outside the catalogue is an
-    error: the catalogue passed is then not the one the model chose from.
+    users × k array of the harness). The evaluation passes the *training* movies as the
+    catalogue for every model, as microsoft/recommenders' ``catalog_coverage`` does, so
+    the figures compare across models; a model that can also recommend movies nobody
+    rated in training (content-based) counts them in the numerator (``outside_ok``).
+    Otherwise a recommended movie outside the catalogue is an error: the catalogue
+    passed is then not the one the model chose from.
     """
     catalogue = pd.Index(np.asarray(list(catalogue))).unique()
     if len(catalogue) == 0:
         raise ValueError("the catalogue is empty")
     distinct = pd.Index(_all_items(recommended)).unique()
     outside = distinct.difference(catalogue)
-    if len(outside):
+    if len(outside) and not outside_ok:
         raise ValueError(f"recommended movies {list(outside[:5])} are not in the catalogue")
     return len(distinct) / len(catalogue)
 
@@ -220,18 +226,17 @@ def catalogue_coverage(
 def novelty(
     recommended: Recommended | np.ndarray,
     popularity: Mapping[Hashable, int] | pd.Series,
-    n_users: int,
 ) -> float:
     """Mean self-information −log2(p_i) of the recommended movies, over every list slot.
 
-    p_i = share of the ``n_users`` training users who rated movie i (``popularity``
-    maps a movie to that count). A movie nobody rated in training is counted as rated
-    by one user — the largest finite novelty — rather than an infinite one.
-    Higher = less obvious recommendations; a model that only recommends the single
-    most popular movies scores lowest.
+    The choice model of Castells, Vargas & Wang (2011), as microsoft/recommenders'
+    ``novelty``: p_i = movie i's share of all training interactions (``popularity``
+    maps a movie to its number of training ratings; the interactions are their sum).
+    A recommended movie with no training rating has no defined novelty: it adds 0 to
+    the sum while its slot still counts in the mean, as in the reference. Higher = less
+    obvious recommendations; a model that only recommends the most popular movies
+    scores lowest.
     """
-    if n_users <= 0:
-        raise ValueError(f"n_users must be positive, got {n_users}")
     items = _all_items(recommended)
     if len(items) == 0:
         raise ValueError("no recommendations to judge")
@@ -240,7 +245,10 @@ def novelty(
         if isinstance(popularity, Mapping)
         else (popularity.astype("float64"))
     )
-    if (counts > n_users).any():
-        raise ValueError("a movie is rated by more users than n_users")
+    if (counts < 0).any() or counts.sum() <= 0:
+        raise ValueError("popularity must hold non-negative counts, not all zero")
     c = counts.reindex(items).fillna(0.0).to_numpy()
-    return float(np.mean(-np.log2(np.maximum(c, 1.0) / n_users)))
+    info = np.zeros(len(c))
+    seen = c > 0
+    info[seen] = -np.log2(c[seen] / counts.sum())
+    return float(info.mean())

@@ -9,7 +9,12 @@ tidy tables (an :class:`Evaluation`):
   novelty for every model, with fit time and recommend time per user;
 - ``by_activity`` — the same metrics per user-activity bucket (cold / medium / heavy
   users by their number of training ratings);
-- ``per_user`` — one row per (model, user) for any further cut.
+- ``per_user`` — one row per (model, user) for any further cut;
+- ``rating_per_user`` — each star model's squared error summed per judged user.
+
+Every mean comes with a 95 % bootstrap interval over the judged users on request
+(``metric_intervals``, ``rmse_intervals``), and two models are compared through the
+interval of their paired difference (``paired_difference``, ``rmse_difference``).
 
 The ranking protocol is the usual one (microsoft/recommenders' MovieLens benchmark):
 for each test user the model ranks every movie it knows that is **not** in the user's
@@ -42,7 +47,13 @@ from zeerec.evaluation.harness import (
     recommend_top_k,
     scores_in_blocks,
 )
-from zeerec.evaluation.intervals import bootstrap_means, paired_difference
+from zeerec.evaluation.intervals import (
+    bootstrap_means,
+    metric_intervals,
+    paired_difference,
+    rmse_difference,
+    rmse_intervals,
+)
 from zeerec.evaluation.tuning import grid_search, tune
 from zeerec.evaluation.verdict import conclusions
 
@@ -57,9 +68,12 @@ __all__ = [
     "conclusions",
     "evaluate",
     "grid_search",
+    "metric_intervals",
     "paired_difference",
     "rating_table",
     "recommend_top_k",
+    "rmse_difference",
+    "rmse_intervals",
     "scores_in_blocks",
     "tune",
 ]

@@ -29,6 +29,9 @@ class Evaluation:
     by_activity: pd.DataFrame
     per_user: pd.DataFrame
     info: dict[str, Any] = field(default_factory=dict)
+    rating_per_user: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Per star model and judged user: summed squared error and held-out ratings
+    (model, user_id, sse, n), for the RMSE intervals."""
 
     def best(self, metric: str | None = None) -> str:
         """Name of the model with the highest ranking ``metric`` (default NDCG@k)."""
@@ -204,8 +207,7 @@ class _Judged:
     relevant_keys: np.ndarray  # sorted (user, movie) keys of the held-out movies
     bucket: pd.Categorical  # activity bucket per judged user
     pairs: pd.DataFrame  # held-out ratings of judged users on movies seen in training
-    movie_pop: pd.Series  # training raters per movie (for novelty)
-    n_train_users: int
+    movie_pop: pd.Series  # training raters per movie: novelty, and coverage's catalogue
 
 
 def _judged(train, test, n_users, seed, activity_edges) -> _Judged:
@@ -226,7 +228,6 @@ def _judged(train, test, n_users, seed, activity_edges) -> _Judged:
         bucket=activity_bucket(n_train.reindex(users).to_numpy(), activity_edges),
         pairs=test[test["user_id"].isin(users) & test["movie_id"].isin(train["movie_id"])],
         movie_pop=train.drop_duplicates(["user_id", "movie_id"]).groupby("movie_id").size(),
-        n_train_users=len(train_users),
     )
 
 
@@ -244,8 +245,8 @@ def _ranking(
     row = {
         "model": name,
         **{f"{m}@{k}": v for m, v in metrics.summarise(per_user).items()},
-        "coverage": metrics.catalogue_coverage(recommended, model.ratings_.movie_ids),
-        "novelty": metrics.novelty(recommended, j.movie_pop, j.n_train_users),
+        "coverage": metrics.catalogue_coverage(recommended, j.movie_pop.index, outside_ok=True),
+        "novelty": metrics.novelty(recommended, j.movie_pop),
         "n_users": len(j.users),
         "fit_s": fit_s,
         "recommend_ms_per_user": 1000 * rec_s / max(1, len(j.users)),
@@ -310,7 +311,25 @@ def evaluate(
     )
     by_activity = _with_rmse(by_activity, rating_rows, j, activity_edges)
     info = _info(j, train, test, k, not_ranked, activity_edges)
-    return Evaluation(k, rating, pd.DataFrame(ranking_rows), by_activity, per_user, info)
+    errors = _rating_per_user(rating_rows, j.pairs)
+    return Evaluation(k, rating, pd.DataFrame(ranking_rows), by_activity, per_user, info, errors)
+
+
+def _rating_per_user(rows, pairs: pd.DataFrame) -> pd.DataFrame:
+    """model, user_id, sse, n: each star model's squared error summed per judged user."""
+    users = pairs["user_id"].to_numpy()
+    frames = [
+        pd.DataFrame({"user_id": users, "sq": r["_sq_err"]})
+        .groupby("user_id")["sq"]
+        .agg(sse="sum", n="size")
+        .reset_index()
+        .assign(model=r["model"])
+        for r in rows
+    ]
+    columns = ["model", "user_id", "sse", "n"]
+    return (
+        pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+    )
 
 
 def _info(j: _Judged, train, test, k, not_ranked, activity_edges) -> dict[str, Any]:
@@ -401,6 +420,7 @@ def build_models(
     if mf_epochs is not None:
         settings["seed MF"] = {"epochs": mf_epochs, "batch_size": 1024, "learning_rate": 1e-3}
         settings["improved MF"] = {"epochs": mf_epochs, "refit": False}
+        settings["rating blend"] = {"mf_epochs": mf_epochs}
     models, missing = {}, {}
     for name in names:
         try:

@@ -101,3 +101,80 @@ def paired_difference(
         "verdict": verdict,
         "n_users": len(d),
     }
+
+
+def metric_intervals(
+    per_user: pd.DataFrame,
+    k: int,
+    metrics: Sequence[str] = ("precision", "recall", "ndcg", "map"),
+    resamples: int = DEFAULT_RESAMPLES,
+    level: float = DEFAULT_LEVEL,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Every model's mean of each top-k metric with its bootstrap interval, one row per
+    (model, metric): model, metric (``"ndcg@10"``), mean, lo, hi, n_users. All metrics
+    share the same resamples of users."""
+    frames = [
+        bootstrap_means(per_user, m, resamples=resamples, level=level, seed=seed).assign(
+            metric=f"{m}@{k}"
+        )
+        for m in metrics
+    ]
+    out = pd.concat(frames, ignore_index=True)
+    return out[["model", "metric", "mean", "lo", "hi", "n_users"]]
+
+
+def _rmse_parts(rating_per_user: pd.DataFrame, models: Sequence[str]) -> tuple[np.ndarray, ...]:
+    """Per user: each model's summed squared error (users × models) and rating count."""
+    sse = rating_per_user.pivot(index="user_id", columns="model", values="sse")[list(models)]
+    n = rating_per_user.groupby("user_id")["n"].first().reindex(sse.index)
+    return sse.to_numpy(dtype=np.float64), n.to_numpy(dtype=np.float64)
+
+
+def rmse_intervals(
+    rating_per_user: pd.DataFrame,
+    resamples: int = DEFAULT_RESAMPLES,
+    level: float = DEFAULT_LEVEL,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """RMSE per model with its bootstrap interval over users (a drawn user brings all
+    their held-out ratings): model, mean (the RMSE), lo, hi, n_users.
+
+    ``rating_per_user`` is :attr:`Evaluation.rating_per_user` (model, user_id, sse, n).
+    """
+    models = list(dict.fromkeys(rating_per_user["model"]))
+    sse, n = _rmse_parts(rating_per_user, models)
+    draws = _draws(len(n), resamples, seed)
+    boot = np.sqrt((draws @ sse) / (draws @ n)[:, None])
+    lo, hi = np.quantile(boot, [(1 - level) / 2, (1 + level) / 2], axis=0)
+    rmse = np.sqrt(sse.sum(axis=0) / n.sum())
+    return pd.DataFrame({"model": models, "mean": rmse, "lo": lo, "hi": hi, "n_users": len(n)})
+
+
+def rmse_difference(
+    rating_per_user: pd.DataFrame,
+    a: str,
+    b: str,
+    resamples: int = DEFAULT_RESAMPLES,
+    level: float = DEFAULT_LEVEL,
+    seed: int = 0,
+) -> dict[str, float | str]:
+    """RMSE of ``a`` minus RMSE of ``b`` on the same ratings, with its paired bootstrap
+    interval over users; the verdict names the model with the *lower* RMSE when the
+    interval excludes 0, else ``"tied"``."""
+    sse, n = _rmse_parts(rating_per_user, [a, b])
+    draws = _draws(len(n), resamples, seed)
+    boot = np.sqrt(draws @ sse / (draws @ n)[:, None])
+    d = boot[:, 0] - boot[:, 1]
+    lo, hi = np.quantile(d, [(1 - level) / 2, (1 + level) / 2])
+    whole = np.sqrt(sse.sum(axis=0) / n.sum())
+    verdict = b if lo > 0 else a if hi < 0 else "tied"
+    return {
+        "a": a,
+        "b": b,
+        "difference": float(whole[0] - whole[1]),
+        "lo": float(lo),
+        "hi": float(hi),
+        "verdict": verdict,
+        "n_users": len(n),
+    }

@@ -11,7 +11,7 @@ import pandas as pd
 from zeerec.evaluation.harness import evaluate
 from zeerec.models import registry
 from zeerec.models.base import Recommender
-from zeerec.splits import stratified_split
+from zeerec.splits import make_split
 
 
 def grid_search(
@@ -24,15 +24,19 @@ def grid_search(
     seed: int = 42,
     repeats: int = 1,
     n_users: int | None = None,
+    split_kind: str = "stratified",
+    n_test: int = 10,
 ) -> tuple[dict[str, Any], pd.DataFrame]:
     """Tune on validation splits carved from ``train`` (never from test).
 
-    Each user's training ratings are split again ``1 − validation_size`` /
-    ``validation_size`` with :func:`stratified_split` (seeds ``seed``, ``seed + 1``, …
-    for ``repeats`` carvings); every parameter combination is fitted on the first part
-    and ranked on the second, and the metrics are averaged over the carvings (more
-    repeats, a steadier choice). Returns the best parameters by ``metric``@k and the
-    whole table, so the choice can be shown, not just made.
+    The training ratings are split again the way the test split was made
+    (``split_kind``, :func:`zeerec.splits.make_split`): per user ``1 − validation_size``
+    / ``validation_size`` for "stratified" and "random" (seeds ``seed``, ``seed + 1``, …
+    for ``repeats`` carvings), each user's latest ``n_test`` training ratings for
+    "temporal" (one carving: there is nothing to redraw). Every parameter combination
+    is fitted on the first part and ranked on the second, and the metrics are averaged
+    over the carvings (more repeats, a steadier choice). Returns the best parameters by
+    ``metric``@k and the whole table, so the choice can be shown, not just made.
     """
     if repeats < 1:
         raise ValueError(f"repeats must be at least 1, got {repeats}")
@@ -43,8 +47,10 @@ def grid_search(
     if not combos:
         raise ValueError("the grid is empty")
     rows = []
-    for r in range(repeats):
-        fit_part, valid = stratified_split(train, test_size=validation_size, seed=seed + r)
+    for r in range(1 if split_kind == "temporal" else repeats):
+        fit_part, valid = make_split(
+            train, kind=split_kind, seed=seed + r, test_size=validation_size, n_test=n_test
+        )
         for i, params in enumerate(combos):
             result = evaluate(
                 {"candidate": make_model(**params)},

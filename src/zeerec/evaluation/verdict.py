@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from zeerec.evaluation.harness import Evaluation
-from zeerec.evaluation.intervals import paired_difference
+from zeerec.evaluation.intervals import paired_difference, rmse_difference
 
 COLUMNS = ["job", "model", "tied_with", "evidence"]
 
@@ -43,10 +43,7 @@ def conclusions(
         )
     ]
     if not ev.rating.empty:
-        r = ev.rating.set_index("model")["rmse"]
-        top = str(r.idxmin())
-        evidence = f"RMSE {r[top]:.3f}{_runner_up(r, top, False)} (no interval computed)"
-        rows.append(("predicting stars", top, "", evidence))
+        rows.append(_best_rmse(ev, resamples, seed))
     rows += _activity_ends(ev, nd, resamples, seed)
     rows += _novelty_and_cost(ev, rank, baseline, nd, resamples, seed)
     return pd.DataFrame(rows, columns=COLUMNS)
@@ -72,12 +69,24 @@ def _ties(per_user, metric, best, models, resamples, seed) -> tuple[str, str]:
     return ", ".join(tied), margin
 
 
-def _runner_up(series: pd.Series, best: str, higher: bool = True) -> str:
-    rest = series.drop(best)
-    if rest.empty:
-        return ""
-    other = rest.idxmax() if higher else rest.idxmin()
-    return f"; next best {other}: {rest[other]:.3f}"
+def _best_rmse(ev: Evaluation, resamples: int, seed: int) -> tuple:
+    """The lowest RMSE, the models it cannot be told apart from, its lead on the next."""
+    r = ev.rating.set_index("model")["rmse"]
+    top = str(r.idxmin())
+    errors = ev.rating_per_user
+    if errors.empty or len(r) == 1:  # an Evaluation built by hand has no per-user errors
+        return ("predicting stars", top, "", f"RMSE {r[top]:.3f}")
+    diffs = {m: rmse_difference(errors, top, m, resamples=resamples, seed=seed) for m in r.index}
+    diffs.pop(top)
+    tied = [m for m, d in diffs.items() if d["verdict"] == "tied"]
+    runner_up = str(r.drop(top).idxmin())
+    d = diffs[runner_up]
+    evidence = (
+        f"RMSE {r[top]:.3f}; {r[runner_up] - r[top]:.3f} stars below {runner_up} "
+        f"(95 % interval of the difference {-d['hi']:.3f} to {-d['lo']:.3f}"
+        + (", so tied)" if d["verdict"] == "tied" else ")")
+    )
+    return ("predicting stars", top, ", ".join(tied), evidence)
 
 
 def _activity_ends(ev: Evaluation, nd: str, resamples: int, seed: int) -> list[tuple]:

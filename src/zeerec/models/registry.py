@@ -118,6 +118,12 @@ def _implicit(module: str, cls: str, **knobs):
     return getattr(import_module(f"zeerec.models.{module}"), cls)(**knobs)
 
 
+def _rating_blend(context, **knobs):
+    from zeerec.models.blend import RatingBlend
+
+    return RatingBlend(seed=context["seed"], **knobs)
+
+
 def _seed_mf(context, **knobs):
     from zeerec.models.mf import SeedMF
 
@@ -211,9 +217,15 @@ _LINES = (
         "biased matrix factorisation in Keras (notebook 05)",
         {"factors": (32, 64, 128)},
     ),
+    ModelSpec(
+        "rating blend",
+        _rating_blend,
+        "stars: bias baseline, item-kNN, user-kNN and improved MF, weighted on validation",
+    ),
 )
 # Settings a caller may pass that are not tuned (e.g. a report's epoch budget).
 _EXTRA_SETTINGS: dict[str, tuple[str, ...]] = {
+    "rating blend": ("mf_epochs", "ridge", "components", "validation_size"),
     "seed MF": ("epochs", "batch_size", "learning_rate"),
     "improved MF": ("epochs", "refit", "n_members"),
 }

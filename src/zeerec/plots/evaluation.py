@@ -16,15 +16,24 @@ from zeerec.plots.base import (
 )
 
 
-def _grouped_hbars(ax: Axes, table: pd.DataFrame, fmt: str = "{:.3f}") -> None:
-    """One group of horizontal bars per row of ``table`` (a model), one bar per column."""
+def _grouped_hbars(
+    ax: Axes, table: pd.DataFrame, fmt: str = "{:.3f}", intervals: pd.DataFrame | None = None
+) -> None:
+    """One group of horizontal bars per row of ``table`` (a model), one bar per column;
+    ``intervals`` (model, metric, lo, hi; metric named like the column) adds error bars."""
     n_rows, n_cols = table.shape
     height = 0.8 / n_cols
     y = np.arange(n_rows)
     for j, col in enumerate(table.columns):
         values = table[col].to_numpy(dtype=np.float64)
         bars = ax.barh(
-            y + (j - (n_cols - 1) / 2) * height, values, height, color=_color(j), label=col
+            y + (j - (n_cols - 1) / 2) * height,
+            values,
+            height,
+            color=_color(j),
+            label=col,
+            xerr=_error_bars(intervals, table.index, col, values),
+            error_kw={"elinewidth": 0.8, "capsize": 1.5, "ecolor": "0.25"},
         )
         ax.bar_label(
             bars,
@@ -38,10 +47,27 @@ def _grouped_hbars(ax: Axes, table: pd.DataFrame, fmt: str = "{:.3f}") -> None:
     ax.grid(axis="y", visible=False)
 
 
-def _model_bars(table: pd.DataFrame, height: float, title: str, xlabel: str) -> Figure:
+def _error_bars(intervals, models, col, values) -> np.ndarray | None:
+    """2 × models distances from each bar's end to its interval (None: no interval)."""
+    if intervals is None:
+        return None
+    part = intervals[intervals["metric"] == col].set_index("model").reindex(list(models))
+    if part[["lo", "hi"]].isna().all().all():
+        return None
+    lo, hi = part["lo"].to_numpy(np.float64), part["hi"].to_numpy(np.float64)
+    return np.nan_to_num(np.vstack([values - lo, hi - values]), nan=0.0).clip(min=0)
+
+
+def _model_bars(
+    table: pd.DataFrame,
+    height: float,
+    title: str,
+    xlabel: str,
+    intervals: pd.DataFrame | None = None,
+) -> Figure:
     """A figure of grouped bars, one group per model (row of ``table``), legend outside."""
     fig, ax = _new_figure(height=height)
-    _grouped_hbars(ax, table)
+    _grouped_hbars(ax, table, intervals=intervals)
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("Model")
@@ -50,28 +76,35 @@ def _model_bars(table: pd.DataFrame, height: float, title: str, xlabel: str) -> 
 
 
 @_themed
-def ranking_metrics(ranking: pd.DataFrame, k: int = 10) -> Figure:
-    """Top-k quality per model: precision, recall, NDCG and MAP side by side, best first."""
+def ranking_metrics(
+    ranking: pd.DataFrame, k: int = 10, intervals: pd.DataFrame | None = None
+) -> Figure:
+    """Top-k quality per model: precision, recall, NDCG and MAP side by side, best first;
+    with ``intervals`` (:func:`zeerec.evaluation.metric_intervals`), 95 % error bars."""
     cols = [f"precision@{k}", f"recall@{k}", f"ndcg@{k}", f"map@{k}"]
     table = ranking.set_index("model")[cols].sort_values(f"ndcg@{k}", ascending=False)
     return _model_bars(
         table,
         max(FIGSIZE[1], 0.9 * len(table) + 1.5),
         f"Top-{k} quality on the test set (higher is better)",
-        "Score (mean over test users)",
+        "Score (mean over test users)" + ("; bars: 95 % interval" if intervals is not None else ""),
+        intervals,
     )
 
 
 @_themed
-def rating_metrics(rating: pd.DataFrame) -> Figure:
-    """Rating accuracy per model: RMSE and MAE in stars, best first."""
+def rating_metrics(rating: pd.DataFrame, rmse_intervals: pd.DataFrame | None = None) -> Figure:
+    """Rating accuracy per model: RMSE and MAE in stars, best first; with
+    ``rmse_intervals`` (:func:`zeerec.evaluation.rmse_intervals`), 95 % error bars on RMSE."""
     table = rating.set_index("model")[["rmse", "mae"]].sort_values("rmse")
     table.columns = ["RMSE", "MAE"]
+    intervals = None if rmse_intervals is None else rmse_intervals.assign(metric="RMSE")
     return _model_bars(
         table,
         max(4.0, 0.7 * len(table) + 1.5),
         "Error of the predicted stars on the test set (lower is better)",
-        "Error (stars)",
+        "Error (stars)" + ("; bars: 95 % interval of RMSE" if intervals is not None else ""),
+        intervals,
     )
 
 

@@ -1,0 +1,154 @@
+"""A linear blend of the star models, its weights fitted on validation: the Netflix Prize lesson.
+
+Different rating models make different mistakes, so a weighted sum of their
+predictions beats each one (Töscher, Jahrer & Bell 2009; Koren 2009). For a pair
+(u, i)::
+
+    pred(u, i) = w_0 + Σ_m (w_m + v_m·s_u + z_m·s_i) · pred_m(u, i) + a·s_u + b·s_i
+
+where ``s_u`` and ``s_i`` are the standardised log of the user's and the movie's
+number of training ratings: a model's weight may depend on how much evidence there is
+about the pair (the "support" meta-features of the Prize blends), so, say, the
+neighbourhood models can count for more on well-known movies.
+
+The weights are learned where the models cannot have memorised the answers:
+
+1. each user's training ratings are split again (``1 − validation_size`` /
+   ``validation_size``, :func:`zeerec.splits.stratified_split`, seeded);
+2. every component is fitted on the larger part and predicts the held-out part;
+3. ``w`` is the ridge least-squares fit of the held-out stars on those predictions
+   (an intercept, penalty ``ridge`` on the other weights);
+4. every component is fitted again on all the training ratings, and the blend
+   predicts with those fits and the weights of step 3.
+
+The test split is never seen. The blend predicts stars only: it does not rank (a
+top-k list sorted by predicted stars is what the ranking models are for) and takes
+no new-user profile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from zeerec.models.base import Pairs, Recommender
+from zeerec.splits import stratified_split
+
+DEFAULT_COMPONENTS = ("bias baseline", "item-kNN pearson", "user-kNN", "improved MF")
+
+
+class RatingBlend(Recommender):
+    """Weighted sum of star models' predictions, weights from a validation carving.
+
+    Args:
+        components: registry names of the star models to blend.
+        validation_size: share of each user's training ratings the weights are fitted on.
+        ridge: L2 penalty on the weights (not on the intercept), in units of validation
+            ratings: a few make the weights steady without moving them much.
+        seed: the carving's seed and the Keras components' seed.
+        mf_epochs: cap on the Keras components' epochs (None: their own settings).
+
+    Attributes:
+        weights_: the intercept and every feature's weight (a Series);
+        components_: the components fitted on all training ratings;
+        validation_rmse_: each component's and the blend's RMSE on the carving.
+    """
+
+    name = "rating blend"
+    predicts_ratings = True
+    ranks = False
+    not_ranking_reason = (
+        "the rating blend answers 'how many stars?'; its top-k would be sorted by predicted "
+        "stars, which the ranking models do better"
+    )
+    accepts_profiles = False
+    no_profile_reason = "the rating blend's components are refitted, not folded in"
+
+    def __init__(
+        self,
+        components: Sequence[str] = DEFAULT_COMPONENTS,
+        validation_size: float = 0.1,
+        ridge: float = 5.0,
+        seed: int = 42,
+        mf_epochs: int | None = None,
+    ):
+        if not components:
+            raise ValueError("a blend needs at least one component")
+        if not 0 < validation_size < 1:
+            raise ValueError(f"validation_size must be between 0 and 1, got {validation_size!r}")
+        if ridge < 0:
+            raise ValueError(f"ridge must be >= 0, got {ridge!r}")
+        self.components = tuple(components)
+        self.validation_size, self.ridge = float(validation_size), float(ridge)
+        self.seed, self.mf_epochs = int(seed), mf_epochs
+
+    def _make(self, name: str) -> Recommender:
+        from zeerec.models import registry
+
+        settings = {}
+        if self.mf_epochs is not None and name == "improved MF":
+            settings = {"epochs": self.mf_epochs, "refit": False}
+        model = registry.create(name, seed=self.seed, **settings)
+        if not model.predicts_ratings:
+            raise ValueError(f"{name} does not predict stars and cannot be blended")
+        return model
+
+    def _fit(self, ratings: pd.DataFrame) -> None:
+        part, valid = stratified_split(ratings, test_size=self.validation_size, seed=self.seed)
+        users, movies = valid["user_id"].to_numpy(), valid["movie_id"].to_numpy()
+        truth = valid["rating"].to_numpy(np.float64)
+        preds = np.column_stack(
+            [self._make(n).fit(part).predict(users, movies) for n in self.components]
+        )
+        self._support = {  # log ratings per user and per movie, and their mean and sd
+            key: np.log1p(part.groupby(key).size()) for key in ("user_id", "movie_id")
+        }
+        X = self._features(preds, users, movies)
+        self.weights_ = pd.Series(_ridge_with_intercept(X, truth, self.ridge), index=self._names())
+        fitted = X @ self.weights_.to_numpy()[1:] + self.weights_["intercept"]
+        rmse = np.sqrt(((preds - truth[:, None]) ** 2).mean(axis=0))
+        self.validation_rmse_ = pd.Series(
+            [*rmse, np.sqrt(((np.clip(fitted, 1, 5) - truth) ** 2).mean())],
+            index=[*self.components, "blend"],
+        )
+        self.components_ = {n: self._make(n).fit(ratings) for n in self.components}
+        self.ratings_ = next(iter(self.components_.values())).ratings_
+
+    def _estimate(self, pairs: Pairs) -> np.ndarray:
+        preds = np.column_stack(
+            [m.predict(pairs.users, pairs.movies) for m in self.components_.values()]
+        )
+        X = self._features(preds, pairs.users, pairs.movies)
+        return X @ self.weights_.to_numpy()[1:] + self.weights_["intercept"]
+
+    def _features(self, preds: np.ndarray, users, movies) -> np.ndarray:
+        """The predictions, each times the user's and the movie's support, and the two
+        supports (standardised log counts in the carving; unknown ids count 0)."""
+        s = []
+        for key, ids in (("user_id", users), ("movie_id", movies)):
+            logs = self._support[key]
+            x = logs.reindex(np.asarray(ids)).fillna(0.0).to_numpy()
+            s.append((x - logs.mean()) / max(float(logs.std()), 1e-12))
+        s_u, s_i = s
+        return np.column_stack([preds, preds * s_u[:, None], preds * s_i[:, None], s_u, s_i])
+
+    def _names(self) -> list[str]:
+        names = list(self.components)
+        return [
+            "intercept",
+            *names,
+            *(f"{n} × user support" for n in names),
+            *(f"{n} × movie support" for n in names),
+            "user support",
+            "movie support",
+        ]
+
+
+def _ridge_with_intercept(X: np.ndarray, y: np.ndarray, ridge: float) -> np.ndarray:
+    """``[w_0, w_1, …]`` minimising ‖y − w_0 − X·w‖² + ridge·‖w‖² (intercept unpenalised)."""
+    A = np.column_stack([np.ones(len(X)), X])
+    penalty = np.full(A.shape[1], ridge)
+    penalty[0] = 0.0
+    return np.linalg.solve(A.T @ A + np.diag(penalty), A.T @ y)

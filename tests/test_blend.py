@@ -1,0 +1,83 @@
+"""The rating blend: weights from a validation carving, checked against scikit-learn."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import Ridge
+
+from zeerec import splits
+from zeerec.models.blend import RatingBlend, _ridge_with_intercept
+
+QUICK = ("bias baseline", "item-kNN pearson", "user-kNN")  # no Keras: a fast blend
+
+
+@pytest.fixture(scope="module")
+def ratings() -> pd.DataFrame:
+    """stars = 3 + user bias + movie bias + a taste term + noise, on 1-5."""
+    rng = np.random.default_rng(11)
+    n_users, n_movies = 150, 80
+    ub, mb = rng.normal(0, 0.5, n_users + 1), rng.normal(0, 0.6, n_movies + 1)
+    pu, qi = rng.normal(0, 0.6, (n_users + 1, 2)), rng.normal(0, 0.6, (n_movies + 1, 2))
+    rows = []
+    for u in range(1, n_users + 1):
+        for m in rng.choice(np.arange(1, n_movies + 1), size=rng.integers(15, 40), replace=False):
+            stars = 3 + ub[u] + mb[m] + pu[u] @ qi[m] + rng.normal(0, 0.5)
+            rows.append((u, int(m), int(np.clip(np.rint(stars), 1, 5))))
+    return pd.DataFrame(rows, columns=["user_id", "movie_id", "rating"])
+
+
+def test_ridge_weights_match_scikit_learn():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(200, 4)), rng.normal(size=200)
+    w = _ridge_with_intercept(X, y, ridge=3.0)
+    ref = Ridge(alpha=3.0).fit(X, y)  # scikit-learn leaves the intercept unpenalised too
+    assert w[0] == pytest.approx(ref.intercept_) and w[1:] == pytest.approx(ref.coef_)
+
+
+def test_blend_learns_on_a_carving_and_beats_its_components_there(ratings):
+    train, test = splits.stratified_split(ratings, test_size=0.25, seed=1)
+    blend = RatingBlend(components=QUICK, seed=4).fit(train)
+    val = blend.validation_rmse_
+    assert val["blend"] <= val[list(QUICK)].min() + 1e-9  # in-sample on the carving
+    assert set(blend.components_) == set(QUICK) and blend.weights_.index[0] == "intercept"
+    # the components used for predictions were refitted on all training ratings
+    assert all(
+        len(m.ratings_.user_ids) == train["user_id"].nunique() for m in blend.components_.values()
+    )
+    pred = blend.predict(test["user_id"], test["movie_id"])
+    assert pred.shape == (len(test),) and pred.min() >= 1 and pred.max() <= 5
+    again = (
+        RatingBlend(components=QUICK, seed=4).fit(train).predict(test["user_id"], test["movie_id"])
+    )
+    np.testing.assert_array_equal(pred, again)  # same seed, same carving, same weights
+
+
+def test_blend_never_fits_on_what_it_is_not_given(ratings, monkeypatch):
+    """Every component sees only the training ratings (the carving, then all of them)."""
+    train, test = splits.stratified_split(ratings, test_size=0.25, seed=2)
+    seen = []
+    from zeerec.models.base import Recommender
+
+    fit = Recommender.fit
+
+    def spy(self, data):
+        seen.append(data)
+        return fit(self, data)
+
+    monkeypatch.setattr(Recommender, "fit", spy)
+    RatingBlend(components=QUICK[:2], seed=1).fit(train)
+    test_keys = set(zip(test["user_id"], test["movie_id"], strict=True))
+    for data in seen:
+        assert not test_keys & set(zip(data["user_id"], data["movie_id"], strict=True))
+    assert len(seen) == 1 + 2 * 2  # the blend itself, each component on the carving and on all
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [{"components": ()}, {"validation_size": 1.5}, {"ridge": -1}, {"components": ("popularity",)}],
+)
+def test_blend_refuses_bad_settings(ratings, kw):
+    with pytest.raises(ValueError):
+        RatingBlend(**kw).fit(ratings)
