@@ -80,7 +80,9 @@ def _csv_movies(path: Path, problems: _Problems, encoding: str | None) -> pd.Dat
     else:
         lines = _record_lines(text)
     sizes = np.fromiter(map(len, records), dtype=np.int64, count=len(records))
-    blank = np.fromiter((not "".join(r).strip() for r in records), bool, len(records))
+    blank = np.zeros(len(records), dtype=bool)
+    for i in np.flatnonzero(sizes != 3):  # only the odd records are looked at again
+        blank[i] = not "".join(records[i]).strip()
     found = {
         "blank line": np.flatnonzero(blank),
         "wrong number of fields (expected 3, separated by ',')": np.flatnonzero(

@@ -125,7 +125,7 @@ class RatingScale:
     def off_step(self, rating: np.ndarray) -> np.ndarray:
         """True where ``rating`` is not ``low`` plus a whole number of steps."""
         k = (np.asarray(rating, dtype=np.float64) - self.low) / self.step
-        return k != np.round(k)
+        return k != np.trunc(k)
 
     def as_list(self) -> list[float]:
         return [self.low, self.high, self.step]
