@@ -112,6 +112,12 @@ def _ease(context, **knobs):
     return EASE(**knobs)
 
 
+def _mult_vae(context, **knobs):
+    from zeerec.models.mf import MultVAE
+
+    return MultVAE(seed=context["seed"], **knobs)
+
+
 def _implicit(module: str, cls: str, **knobs):
     from importlib import import_module
 
@@ -209,6 +215,12 @@ _LINES = (
         lambda context, **knobs: _implicit("rp3beta", "RP3beta", **knobs),
         "a three-step random walk item → user → item, popular items divided down",
         {"alpha": (1.0, 0.5, 0.75), "beta": (0.5, 0.0, 0.3, 0.7), "n_neighbours": (200, 50, 100)},
+    ),
+    ModelSpec(
+        "Mult-VAE",
+        _mult_vae,
+        "Liang et al.'s variational autoencoder on who-rated-what, in Keras",
+        {"epochs": (20, 30, 40), "beta_cap": (0.2, 0.5)},
     ),
     ModelSpec("seed MF", _seed_mf, "the seed notebook's Keras dot-product model"),
     ModelSpec(

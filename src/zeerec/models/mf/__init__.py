@@ -51,7 +51,8 @@ Importing this package imports TensorFlow (see :mod:`.tf_setup`). The modules:
 :mod:`.tf_setup` (quiet import, seeds, XLA threshold — patch ``XLA_MIN_RATINGS`` there,
 where :func:`use_xla` reads it), :mod:`.layer` (the Keras layer, loss, callbacks),
 :mod:`.keras_model` (what both models share), :mod:`.seed`, :mod:`.biased`, :mod:`.io`
-(the saved folder). Analyses of fitted models live in :mod:`zeerec.mf_analysis`.
+(the saved folder), :mod:`.vae` (Mult-VAE, the implicit-feedback model that ranks from
+who-rated-what). Analyses of fitted models live in :mod:`zeerec.mf_analysis`.
 """
 
 from zeerec.models.mf.biased import BiasedMF
@@ -66,6 +67,7 @@ from zeerec.models.mf.tf_setup import (
     set_seed,
     use_xla,
 )
+from zeerec.models.mf.vae import MultVAE
 
 __all__ = [
     "DEFAULT_NAME",
@@ -78,6 +80,7 @@ __all__ = [
     "XLA_MIN_RATINGS",
     "BiasedDot",
     "BiasedMF",
+    "MultVAE",
     "SeedMF",
     "SeedPlan",
     "load",
