@@ -94,8 +94,8 @@ def test_protocol_on_a_hand_made_example():
     assert row["ndcg@2"] == pytest.approx((1 + 1 / (1 + 1 / np.log2(3))) / 2)
     assert row["precision_lo"] <= row["precision@2"] <= row["precision_hi"]
     assert row["coverage"] == 1.0  # 10, 20, 30: every movie popularity knows
-    # 3 training users: 20 is rated by 2, 30 by 1, 10 by all three
-    assert row["novelty"] == pytest.approx((np.log2(3 / 2) + np.log2(3) + 0) / 3)
+    # 6 training ratings: 20 holds 2 of them, 30 one, 10 three (Castells' choice model)
+    assert row["novelty"] == pytest.approx((np.log2(6 / 2) + np.log2(6) + np.log2(6 / 3)) / 3)
     assert res.info["n_held_out"] == 2 and res.info["n_train_users"] == 3
     assert res.best(2) == "popularity" and res.versus.empty
 
@@ -113,6 +113,8 @@ def test_protocol_pairs_the_best_against_popularity():
     )
     row = twin.versus.iloc[0]
     assert row["difference"] == 0 and row["verdict"] == "tied"
+    s = nup.standing(twin, 2, resamples=200)
+    assert s["best"] == "popularity" and s["tied"] == ["twin"] and s["behind"] == []
 
 
 class _Spy(Popularity):

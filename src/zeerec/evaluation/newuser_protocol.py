@@ -219,8 +219,8 @@ def _judge(name: str, c: _Contender, split: NewUserSplit, k: int) -> tuple[dict,
         "n_profile": split.n_profile,
         "model": name,
         "method": c.method,
-        "coverage": metrics.catalogue_coverage(recommended, c.model.ratings_.movie_ids),
-        "novelty": metrics.novelty(recommended, popularity, train["user_id"].nunique()),
+        "coverage": metrics.catalogue_coverage(recommended, popularity.index, outside_ok=True),
+        "novelty": metrics.novelty(recommended, popularity),
         "fit_s": c.fit_s,
         "ms_per_list": ms,
     }
@@ -332,3 +332,41 @@ def protocol(
     }
     versus = _versus(table, per_user, k, resamples, seed)
     return ProtocolResult(k, table, per_user, versus, skipped, info)
+
+
+def standing(
+    result: ProtocolResult,
+    n_profile: int,
+    metric: str = "ndcg",
+    among: Sequence[str] | None = None,
+    resamples: int = 1000,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Which list to believe: the best of ``among`` (every model by default) on ``metric``
+    for profiles of ``n_profile``, and each other model's paired difference from it.
+
+    Returns ``best``, ``tied`` (models whose 95 % interval of the difference covers 0:
+    no better-supported choice than ``best``, in table order), ``behind`` (those the
+    best beats) and ``differences`` (best minus each other model, with intervals).
+    """
+    col = f"{metric}@{result.k}"
+    t = result.table[result.table["n_profile"] == n_profile].set_index("model")[col]
+    if among is not None:
+        t = t[t.index.isin(among)]
+    if t.empty:
+        raise ValueError(f"no scored model among {among} for profiles of {n_profile}")
+    order = list(t.sort_values(ascending=False, kind="stable").index)
+    group = result.per_user[result.per_user["n_profile"] == n_profile]
+    rows = [
+        paired_difference(group, metric, order[0], other, resamples=resamples, seed=seed)
+        for other in order[1:]
+    ]
+    diffs = pd.DataFrame(rows, columns=["a", "b", "difference", "lo", "hi", "verdict", "n_users"])
+    tied = diffs.loc[diffs["verdict"] == "tied", "b"].tolist()
+    return {
+        "best": order[0],
+        "mean": float(t[order[0]]),
+        "tied": tied,
+        "behind": [m for m in order[1:] if m not in tied],
+        "differences": diffs,
+    }
