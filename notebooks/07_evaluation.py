@@ -53,6 +53,7 @@ from zeerec import evaluation, plots, splits
 from zeerec.display import timed
 from zeerec.files import atomic_write
 from zeerec.models import registry
+from zeerec.models.base import PREDICTED_STARS
 from zeerec.report import HEADLINE_KEY, findings, record
 
 pd.set_option("display.precision", 3)
@@ -79,16 +80,18 @@ split_table.style.format("{:,}")
 # ## Tuning EASE on validation data
 #
 # EASE (Steck 2019) has one knob, the L2 penalty λ. It is chosen here on a validation
-# split carved from the training ratings (each user's training ratings split 75/25
-# again), never on the test set, by NDCG@k.
+# split carved from the training ratings the same way the test split was made (per
+# user at random for a stratified split, each user's latest training ratings for a
+# temporal one), never on the test set, by NDCG@k.
 
 # %%
 lambdas = list(registry.spec("EASE").knobs["lam"] if ease_lambdas is None else ease_lambdas)
 with timed() as t_tuning:
     if len(lambdas) > 1:
         best, tuning = evaluation.tune(
-            "EASE", train, {"lam": lambdas}, k=k, metric="ndcg", seed=seed, n_users=n_users
-        )
+            "EASE", train, {"lam": lambdas}, k=k, metric="ndcg", seed=seed, n_users=n_users,
+            split_kind=split_kind, validation_size=test_size, n_test=n_test,
+        )  # fmt: skip
         ease_lam = float(best["lam"])
         display(tuning[["lam", f"precision@{k}", f"ndcg@{k}", f"map@{k}"]].set_index("lam"))
     else:
@@ -143,22 +146,31 @@ for name, why in ev.info["not_ranked"].items():
 #
 # The models that predict a rating, scored on the held-out ratings of the judged users
 # (those whose movie has a training rating). For scale: always predicting the mean
-# training rating is the reference line every model should beat.
+# training rating is the reference line every model should beat. Each RMSE has a 95 %
+# interval from 1,000 bootstrap resamples of the judged users (a drawn user brings all
+# their held-out ratings); two models whose difference has an interval covering 0 are
+# called tied.
 
 # %% caption="Rating error of each model that predicts stars, on the held-out ratings of the judged users (lower is better)."
 mean_rmse = ev.info["global_mean_rmse"]
 rating_table = ev.rating.sort_values("rmse").reset_index(drop=True)
+rmse_ci = pd.DataFrame(columns=["model", "mean", "lo", "hi"])
 if rating_table.empty:
     print("None of the chosen models predicts ratings.")
 else:
-    fig = plots.rating_metrics(rating_table)
+    rmse_ci = evaluation.rmse_intervals(ev.rating_per_user, seed=seed)
+    fig = plots.rating_metrics(rating_table, rmse_ci)
     plt.show()
     best_rating = rating_table.iloc[0]
     print(
-        f"Best: {best_rating['model']} with RMSE {best_rating['rmse']:.3f} stars "
+        f"Lowest RMSE: {best_rating['model']}, {best_rating['rmse']:.3f} stars "
         f"(global mean: {mean_rmse:.3f}, {1 - best_rating['rmse'] / mean_rmse:.1%} lower)."
     )
-rating_table.set_index("model").rename(
+rating_shown = rating_table.merge(rmse_ci[["model", "lo", "hi"]], on="model", how="left")
+rating_shown.insert(2, "RMSE 95 % interval", [
+    f"{lo:.3f}–{hi:.3f}" for lo, hi in zip(rating_shown.pop("lo"), rating_shown.pop("hi"))
+])  # fmt: skip
+rating_shown.set_index("model").rename(
     columns={"n_ratings": "ratings", "fit_s": "fit s", "predict_s": "predict s"}
 ).style.format(
     {"rmse": "{:.3f}", "mae": "{:.3f}", "mape": "{:.1%}", "ratings": "{:,}", "fit s": "{:.2f}",
@@ -176,23 +188,40 @@ rating_table.set_index("model").rename(
 # For each judged user, the model ranks every movie the user has not rated in training;
 # the top k are compared with the user's held-out movies. Precision: share of the list
 # that is relevant; Recall: share of the held-out movies found; NDCG and MAP also
-# reward putting the hits first; HitRate: share of users with at least one hit.
-# Coverage is the share of the model's catalogue that appears in any list, novelty the
-# mean self-information (bits) of the recommended movies — higher means less obvious.
+# reward putting the hits first (MAP@k divides each user's average precision by
+# min(k, their held-out movies), as microsoft/recommenders' `map_at_k`; its `map`
+# divides by all of them); HitRate: share of users with at least one hit. Coverage is
+# the share of the movies rated in training that appear in any list; novelty the mean
+# self-information −log2(share of training ratings) of the recommended movies, in bits
+# (both as microsoft/recommenders) — higher means less obvious.
+# The error bars and the interval column are 95 % bootstrap intervals over the judged
+# users; "ranks by" is the score each model sorts its list by.
 
-# %% caption="Top-k metrics of every model on the same judged users, best NDCG first." tags=["main-figure"]
+# %% caption="Top-k metrics of every model on the same judged users, best NDCG first, with 95 % intervals." tags=["main-figure"]
 ranking_table = ev.ranking.sort_values(f"ndcg@{k}", ascending=False).reset_index(drop=True)
-fig = plots.ranking_metrics(ranking_table, k=k)
+ranking_ci = evaluation.metric_intervals(ev.per_user, k, seed=seed)
+fig = plots.ranking_metrics(ranking_table, k=k, intervals=ranking_ci)
 plt.show()
+ndcg_ci = ranking_ci[ranking_ci["metric"] == f"ndcg@{k}"].set_index("model")
 shown = ranking_table.drop(columns=["n_users"]).set_index("model")
-shown.rename(columns={"recommend_ms_per_user": "recommend ms/user", "fit_s": "fit s"}).style.format(
-    "{:.3f}"
-).format({"novelty": "{:.2f} bits", "fit s": "{:.2f}", "recommend ms/user": "{:.2f}"})
+shown.insert(3, f"ndcg@{k} 95 % interval", [
+    f"{ndcg_ci.loc[m, 'lo']:.3f}–{ndcg_ci.loc[m, 'hi']:.3f}" for m in shown.index
+])  # fmt: skip
+shown["ranks by"] = [candidates[m].ranking_score for m in shown.index]
+shown = shown.rename(columns={"recommend_ms_per_user": "recommend ms/user", "fit_s": "fit s"})
+formats = {c: "{:.3f}" for c in shown.columns if c not in ("ranks by", f"ndcg@{k} 95 % interval")}
+formats.update({"novelty": "{:.2f} bits", "fit s": "{:.2f}", "recommend ms/user": "{:.2f}"})
+shown.style.format(formats)
 
 # %%
 rank = ranking_table.set_index("model")
 best_model = ev.best()
 pop = rank[f"ndcg@{k}"].get("popularity", np.nan)
+beat = {"better": [], "tied": [], "worse": []}
+for m in rank.index.drop("popularity", errors="ignore"):
+    if not np.isnan(pop):
+        d = evaluation.paired_difference(ev.per_user, "ndcg", m, "popularity", seed=seed)
+        beat["better" if d["verdict"] == m else "tied" if d["verdict"] == "tied" else "worse"].append(m)
 print(
     f"{best_model} ranks best: NDCG@{k} {rank.loc[best_model, f'ndcg@{k}']:.3f}, "
     f"precision@{k} {rank.loc[best_model, f'precision@{k}']:.3f} — on average "
@@ -201,29 +230,31 @@ print(
     + (
         ""
         if np.isnan(pop)
-        else f" Popularity alone reaches NDCG@{k} {pop:.3f}; "
-        f"{int((rank[f'ndcg@{k}'] > pop).sum())} of {len(rank)} models beat it."
+        else f" Popularity alone reaches NDCG@{k} {pop:.3f}; against it (paired 95 % "
+        f"intervals of the NDCG@{k} difference), {len(beat['better'])} of {len(rank) - 1} "
+        f"models are better, {len(beat['tied'])} tied and {len(beat['worse'])} worse."
     )
 )
 
 # %%
-raters = [m for m in rank.index if candidates[m].predicts_ratings]
-if raters:
-    top_rater = rank.loc[raters, f"ndcg@{k}"].idxmax()
+by_stars = [m for m in rank.index if candidates[m].ranking_score == PREDICTED_STARS]
+others = [m for m in rank.index if m not in by_stars]
+if by_stars and others:
+    top_star, top_other = (rank.loc[g, f"ndcg@{k}"].idxmax() for g in (by_stars, others))
+    d = evaluation.paired_difference(ev.per_user, "ndcg", top_other, top_star, seed=seed)
     print(
-        f"Best of the models that rank by predicted stars ({', '.join(raters)}): "
-        f"{top_rater}, NDCG@{k} {rank.loc[top_rater, f'ndcg@{k}']:.3f} — against "
-        f"{rank.loc[best_model, f'ndcg@{k}']:.3f} for {best_model}"
-        + ("" if np.isnan(pop) else f" and {pop:.3f} for popularity")
-        + "."
+        f"Ranking by predicted stars ({', '.join(by_stars)}): best {top_star}, NDCG@{k} "
+        f"{rank.loc[top_star, f'ndcg@{k}']:.3f}. Ranking by another score: best "
+        f"{top_other}, {rank.loc[top_other, f'ndcg@{k}']:.3f}; difference "
+        f"{d['difference']:+.3f} (95 % interval {d['lo']:+.3f} to {d['hi']:+.3f}"
+        + (", tied)." if d["verdict"] == "tied" else ").")
     )
 
 # %% [markdown]
-# Models built to predict stars rank the unseen movies by predicted stars. The top-k
-# task rewards something else: what a user will *watch* (every held-out movie counts,
-# whatever its stars), and how many people watched a movie is a strong signal of that.
-# That is why popularity is hard to beat, and why a model trained on who-watched-what
-# (EASE, on the binary matrix) is built for this task.
+# The top-k task asks what a user will *watch* next: every held-out movie counts,
+# whatever its stars. A model that sorts by predicted stars answers another question
+# (how much would they like it, if they watched it); the line above measures how much
+# that costs on this split.
 #
 # ## What it costs
 
@@ -280,9 +311,10 @@ print(
 )
 
 # %% [markdown]
-# Heavy users have more held-out movies, so there are more hits to find and the ranking
-# metrics tend to rise with activity whatever the model; what matters is the order of
-# the models within a bucket, and how far each falls behind for the coldest users.
+# Heavy users have more held-out movies: a top-k list has more hits to find (precision
+# can rise) but covers a smaller share of them (recall usually falls), so a bucket's
+# level says as much about the users as about the models. What compares models is
+# their order within a bucket, and how far each falls behind for the coldest users.
 #
 # ## Conclusion: the best model for each job
 
@@ -314,6 +346,9 @@ headline = ranking_table[[*headline_cols, "fit_s", "recommend_ms_per_user"]].mer
     rating_table[["model", "rmse"]], on="model", how="left"
 )
 headline["rmse"] = [("–" if np.isnan(v) else f"{v:.3f}") for v in headline["rmse"]]
+headline.insert(4, f"ndcg@{k} 95 % interval", [
+    f"{ndcg_ci.loc[m, 'lo']:.3f}–{ndcg_ci.loc[m, 'hi']:.3f}" for m in headline["model"]
+])  # fmt: skip
 headline = headline.rename(columns={"fit_s": "fit s", "recommend_ms_per_user": "ms/user"})
 key = record(
     best_ranking_model=best_model,
@@ -332,7 +367,9 @@ key = record(
     models=list(candidates),
     unavailable=unavailable,
     ranking=ranking_table,
+    ranking_intervals=ranking_ci,
     rating=rating_table,
+    rmse_intervals=rmse_ci,
     by_activity=ev.by_activity,
     ease_tuning=tuning,
     conclusions=verdict,

@@ -206,3 +206,10 @@ def test_save_and_load_where_supported(fitted, tmp_path, data):
     back = type(model).load(model.save(tmp_path / "model"))
     users, movies = ratings["user_id"].to_numpy()[:30], ratings["movie_id"].to_numpy()[:30]
     np.testing.assert_allclose(back.predict(users, movies), model.predict(users, movies))
+
+
+def test_every_model_says_what_its_list_is_sorted_by(fitted):
+    name, model = fitted
+    assert isinstance(model.ranking_score, str) and model.ranking_score.strip()
+    if not model.predicts_ratings:  # only a star model can rank by its predicted stars
+        assert model.ranking_score != "predicted stars", name

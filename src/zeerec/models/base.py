@@ -119,11 +119,15 @@ class Recommender:
     ranks_by_score: ClassVar[bool] = True
     accepts_profiles: ClassVar[bool] = True
     has_similar_movies: ClassVar[bool] = False
-    ranking_score: ClassVar[str] = PREDICTED_STARS  # what recommend sorts by (see above)
     not_ranking_reason: ClassVar[str] = ""  # said when asked to rank (ranks False)
     no_profile_reason: ClassVar[str] = ""  # said when given a profile (accepts_profiles False)
 
     ratings_: RatingMatrix
+
+    @property
+    def ranking_score(self) -> str:
+        """What ``recommend`` sorts by, in a few words (a model may say more precisely)."""
+        return PREDICTED_STARS if self.predicts_ratings else f"{self.name}'s own score"
 
     # ------------------------------------------------------------------ fitting
 
