@@ -36,8 +36,12 @@ ZEEREC_GRIDS = {
         "alpha": (1, 3, 10),
         "confidence": ("stars", "binary"),
     },
-    "RP3beta": {"alpha": (0.5, 0.75, 1.0), "beta": (0.0, 0.3, 0.5), "n_neighbours": (50, 100, 200)},
-    "EASE": {"lam": (250, 500, 1000, 2000)},
+    "RP3beta": {
+        "alpha": (0.5, 0.75, 1.0),
+        "beta": (0.3, 0.5, 0.6, 0.7),
+        "n_neighbours": (100, 200, 400, 800),
+    },
+    "EASE": {"lam": (100, 250, 500, 1000)},
 }
 PEER_GRIDS = {
     "implicit ALS (package)": {
@@ -46,13 +50,13 @@ PEER_GRIDS = {
         "alpha": (2, 4, 11),
     },
     "implicit BPR": {
-        "factors": (64,),
-        "learning_rate": (0.01, 0.05),
-        "regularization": (0.001, 0.01),
-        "iterations": (100, 200),
+        "factors": (64, 128),
+        "learning_rate": (0.005, 0.01, 0.02),
+        "regularization": (0.01,),
+        "iterations": (50, 100),
     },
-    "implicit Cosine": {"K": (20, 50, 100, 200, 400)},
-    "implicit BM25": {"K": (50, 100, 200, 400), "B": (0.5, 0.75, 1.0)},
+    "implicit Cosine": {"K": (20, 50, 100, 200, 400, 800)},
+    "implicit BM25": {"K": (100, 200, 400, 800), "B": (0.25, 0.5, 0.75)},
 }
 
 

@@ -203,18 +203,18 @@ _LINES = (
         lambda context, **knobs: _implicit("ials", "ImplicitALS", seed=context["seed"], **knobs),
         "Hu, Koren & Volinsky's weighted matrix factorisation of who-rated-what",
         {
-            "factors": (64, 32, 128),
-            "reg": (10, 1, 30, 100),
-            "alpha": (2, 0.5, 5, 10),
+            "factors": (128, 64, 32),
+            "reg": (30, 15, 60, 100),
+            "alpha": (3, 1, 10),
             "iterations": (15, 10, 25),
-            "confidence": ("stars", "binary"),
+            "confidence": ("binary", "stars"),
         },
     ),
     ModelSpec(
         "RP3beta",
         lambda context, **knobs: _implicit("rp3beta", "RP3beta", **knobs),
         "a three-step random walk item → user → item, popular items divided down",
-        {"alpha": (1.0, 0.5, 0.75), "beta": (0.5, 0.0, 0.3, 0.7), "n_neighbours": (200, 50, 100)},
+        {"alpha": (0.75, 0.5, 1.0), "beta": (0.6, 0.3, 0.5, 0.7), "n_neighbours": (400, 200, 800)},
     ),
     ModelSpec(
         "Mult-VAE",
