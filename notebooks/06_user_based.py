@@ -39,6 +39,9 @@ user_k = 30  # user-based CF: number of neighbours whose ratings make a predicti
 user_min_common = 2  # user-based CF: movies a neighbour must share with the new user
 top_n = 10  # length of every recommendation list
 fallback_epochs = 8  # epochs of the small MF trained here only if model_dir has none
+protocol_users = 100  # new-user protocol: users held out and scored (BENCHMARKS.md uses 500)
+protocol_models = []  # registry models scored too ([]: popularity only; None: all that can)
+protocol_seed = 42  # new-user protocol: which users are held out
 
 # %%
 import pandas as pd
@@ -280,12 +283,111 @@ print(
 # general acclaim, dominate. Content-based follows the genres literally and is blind to
 # quality and popularity. The hybrid keeps the movies neighbours vouch for that also
 # match the genres. None of the four is "right": with four ratings, each shows what its
-# assumption alone makes of them — notebook 07 measures which assumption predicts real
-# users' held-out ratings best.
+# assumption alone makes of them — the next section measures which one to believe.
+#
+# ## Which list to believe? Scoring the methods on held-out users
+#
+# The new-user protocol replays this situation on real users: `protocol_users` users
+# with at least 30 ratings (drawn with `protocol_seed`) are held out entirely, every
+# method learns again from everybody else, and each held-out user's first ratings by
+# date — as many as the new user above gave — are the profile. Every movie they rated
+# afterwards counts as a hit in a top 10 built from that profile. Contenders: the four
+# methods above (MF fold-in against a small MF trained here on the other users, since
+# notebook 05's model has seen the held-out users), popularity as the bar to clear, and
+# the registry models named in `protocol_models` (None: every one that takes a new
+# user's ratings). Only `protocol_users` users are held out, and no other registry model
+# by default, so that this section adds well under a minute to the report at ML-1M
+# size; `benchmarks/bench_newuser.py` runs the same protocol with 500 users and every
+# registry model on ML-100K and the ML-1M slice (BENCHMARKS.md). Intervals are 95 %
+# paired bootstrap intervals over the held-out users.
+
+# %% tags=["log"]
+from zeerec.evaluation.newuser_protocol import protocol, standing
+
+with timed() as t_protocol:
+    scored = protocol(
+        ratings, movies, n_profiles=(len(profile),), n_users=protocol_users,
+        models=protocol_models, seed=protocol_seed, progress=print,
+        newuser_settings={"n_neighbours": user_k, "min_common": user_min_common},
+        mf_settings={"epochs": fallback_epochs, "factors": 32},
+    )
+
+# %%
+ranked = scored.table.sort_values(f"ndcg@{scored.k}", ascending=False)
+
+
+def _with_interval(metric: str) -> list[str]:
+    cols = [f"{metric}@{scored.k}", f"{metric}_lo", f"{metric}_hi"]
+    return [f"{m:.3f} ({lo:.3f}–{hi:.3f})" for m, lo, hi in ranked[cols].to_numpy()]
+
+
+shown = pd.DataFrame({
+    "model": ranked["model"],
+    f"P@{scored.k} (95 % interval)": _with_interval("precision"),
+    f"NDCG@{scored.k} (95 % interval)": _with_interval("ndcg"),
+    "coverage": ranked["coverage"].map("{:.1%}".format),
+    "novelty (bits)": ranked["novelty"].map("{:.2f}".format),
+}).set_index("model")
+info = scored.info
+print(f"{info['n_held_out']:,} of {info['n_eligible']:,} users with ≥ {info['min_ratings']} "
+      f"ratings held out; profiles of their first {len(profile)} ratings; the models learned "
+      f"from {info['n_train_users']:,} other users in {t_protocol.seconds:.0f} s (all models, "
+      "fitting and lists).")
+shown
+
+# %%
+overall = standing(scored, len(profile))
+four = standing(scored, len(profile), among=[newuser.LABELS[m] for m in order])
+vs_pop = scored.versus[(scored.versus["against"] == "popularity")
+                       & (scored.versus["metric"] == "ndcg")]
+
+
+def _diff(row) -> str:
+    return f"{row['difference']:+.3f} (95 % interval {row['lo']:+.3f} to {row['hi']:+.3f})"
+
+
+def _verdict(s: dict, who: str) -> str:
+    """Name one list only when every paired interval against it excludes 0."""
+    d = s["differences"].set_index("b")
+    if d.empty:
+        return f"{who}, {s['best']}'s is the only list scored"
+    if not s["tied"]:
+        return (f"{who}, believe {s['best']}'s list: its NDCG@{scored.k} of {s['mean']:.3f} "
+                f"is ahead of every other, the runner-up {d.index[0]} by {_diff(d.iloc[0])} — "
+                "its top 10 held more of what the held-out users went on to rate")
+    widest = s["tied"][-1]
+    names = " and ".join([", ".join(s["tied"][:-1]), widest]) if len(s["tied"]) > 1 else widest
+    return (f"{who}, no single list is better supported: {s['best']} scores highest "
+            f"({s['mean']:.3f}) but {names} "
+            f"{'is' if len(s['tied']) == 1 else 'are'} within noise of it (the 95 % interval "
+            f"of each difference includes 0; widest gap, {widest}: {_diff(d.loc[widest])}), "
+            f"so these {len(s['tied']) + 1} lists are equally believable on "
+            f"{scored.info['n_held_out']} held-out users")
+
+
+sentence = (_verdict(overall, f"For someone who rated {len(profile)} movies") + ". "
+            + _verdict(four, "Of the four lists above") + ".")
+if len(vs_pop):
+    p = vs_pop.iloc[0]
+    where = {"tied": "within noise", p["a"]: "ahead", p["b"]: "behind"}[p["verdict"]]
+    sentence += (f" Against popularity, which ignores the ratings altogether, {p['a']}'s "
+                 f"NDCG@{scored.k} differs by {_diff(p)}, {p['relative']:+.0%}: {where}.")
+print(sentence)
+
+# %% [markdown]
+# The line above is computed from the table: a list is named the one to believe only
+# when its paired interval against every other excludes 0; otherwise the lists it is tied
+# with are named too. The held-out users' later ratings are what they went on to watch,
+# so a list that holds more of them is the one that better guesses what a new user
+# will watch next — not necessarily what they will love. Popularity is the bar a
+# personalised list has to clear: with a handful of ratings, what everybody watches is
+# a strong guess. Coverage and novelty say what each list costs in variety: a list
+# built from neighbours or co-occurrence leans to popular titles, content-based to
+# obscure ones.
 #
 # ## Key findings
 
-# %% findings=["top_hybrid=hybrid list starts with", "top_user=user-based list starts with", "foldin_top10_shared=movies of the top 10 shared by a folded-in and a trained user (median)", "foldin_rmse_vs_trained=folded-in vs trained predictions, RMSE (median)", "hybrid_mode=hybrid mode"]
+# %% findings=["top_hybrid=hybrid list starts with", "top_user=user-based list starts with", "foldin_top10_shared=movies of the top 10 shared by a folded-in and a trained user (median)", "foldin_rmse_vs_trained=folded-in vs trained predictions, RMSE (median)", "hybrid_mode=hybrid mode", "protocol_best=best list for a new user (held-out users, NDCG@10)", "protocol_best_ndcg=its NDCG@10"]
 key = record(
     profile={titles[m]: s for m, s in profile.items()},
     stand_in_profile=note is not None,
@@ -303,6 +405,18 @@ key = record(
     top_mf=[titles[m] for m in lists["mf"]["movie_id"]],
     top_content=[titles[m] for m in lists["content"]["movie_id"]],
     top_hybrid=[titles[m] for m in lists["hybrid"]["movie_id"]],
+    protocol_users=int(scored.info["n_held_out"]),
+    protocol_n_profile=len(profile),
+    protocol_best=overall["best"],
+    protocol_best_ndcg=overall["mean"],
+    protocol_tied=overall["tied"],
+    protocol_best_of_four=four["best"],
+    protocol_tied_of_four=four["tied"],
+    protocol_vs_popularity=float(vs_pop.iloc[0]["difference"]) if len(vs_pop) else None,
+    protocol_vs_popularity_verdict=str(vs_pop.iloc[0]["verdict"]) if len(vs_pop) else None,
+    protocol_seconds=t_protocol.seconds,
+    protocol_verdict=sentence,
+    protocol_table=scored.table.drop(columns=["method"]).to_dict("records"),
     evidence={
         name: evidence_table(rec, name, movies).reset_index().to_dict("records")
         for name, rec in lists.items()

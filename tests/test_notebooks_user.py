@@ -19,7 +19,8 @@ TOP = 5
 def run(tmp_path_factory):
     sample = generate(tmp_path_factory.mktemp("sample"), scale=0.05, seed=7)
     out = tmp_path_factory.mktemp("run")
-    metrics = run_notebooks(sample, out, {"top_n": TOP, "fallback_epochs": 20}, ["01", "06"])
+    params = {"top_n": TOP, "fallback_epochs": 20, "protocol_users": 40}
+    metrics = run_notebooks(sample, out, params, ["01", "06"])
     return out, metrics["notebooks"]["06_user_based"]["metrics"]
 
 
@@ -66,3 +67,26 @@ def test_report_says_synthetic_and_stand_in(run):
     assert "Standing in for them" in page
     assert "Traceback" not in page
     assert "cuda" not in page.lower()  # TensorFlow's start-up chatter stays out
+
+
+@pytest.mark.notebooks
+def test_protocol_scores_the_four_lists_and_names_one_only_when_it_stands_out(run):
+    _, m = run
+    table = {row["model"]: row for row in m["protocol_table"]}
+    assert m["protocol_users"] == 40 and m["protocol_n_profile"] == 4
+    four = {"user-based CF", "MF fold-in", "content-based", "hybrid"}
+    assert four | {"popularity"} <= set(table)
+    for row in table.values():
+        assert row["ndcg_lo"] <= row["ndcg@10"] <= row["ndcg_hi"]
+    best = max(table, key=lambda name: table[name]["ndcg@10"])
+    assert m["protocol_best"] == best
+    assert m["protocol_best_ndcg"] == pytest.approx(table[best]["ndcg@10"])
+    assert m["protocol_best_of_four"] in four
+    verdict = m["protocol_verdict"]
+    if m["protocol_tied"]:  # named alone only when every interval excludes 0
+        assert "no single list" in verdict and all(t in verdict for t in m["protocol_tied"])
+    else:
+        assert f"believe {best}'s list" in verdict
+    # the comparison with popularity is said as measured, noise included
+    assert f"{m['protocol_vs_popularity']:+.3f}" in verdict
+    assert verdict.endswith(": within noise.") == (m["protocol_vs_popularity_verdict"] == "tied")
