@@ -208,3 +208,17 @@ def test_half_star_scale():
     scale = zd.HALF_STARS
     assert scale.values[:3] == (0.5, 1.0, 1.5) and len(scale.values) == 10
     assert scale.off_step(np.array([0.5, 4.5, 4.25, 5.0])).tolist() == [False, False, True, False]
+
+
+@pytest.mark.parametrize("first", ["1::2::3::4::5", "1::1::5::978300760::"])
+def test_extra_fields_on_the_first_line_are_not_an_index(tmp_path, first):
+    """pandas reads a first line with one field too many as an index column: refused."""
+    ratings = first + "\n" + "1::1::5::978300760\n"
+    ml = zd.load(write_dataset(tmp_path / "x", ratings=ratings))
+    assert ml.ratings[["user_id", "movie_id"]].values.tolist() == [[1, 1]]
+    assert (
+        ml.quality.set_index("problem").loc[
+            "wrong number of fields (expected 4, separated by '::')", "example_lines"
+        ]
+        == "1"
+    )

@@ -105,28 +105,35 @@ def _fast_numeric(
         return None
     if header is not None and head.split(b"\n", 1)[0].strip() != header.encode():
         return None
-    source: Path | io.BytesIO = path
+    raw = path.read_bytes()
+    # A separator at the end of a line is a field too many, which index_col=False (below)
+    # would drop without a word; a unit separator is binary data to the careful path.
+    if sep + b"\n" in raw or sep + b"\r\n" in raw or raw.rstrip(b"\r\n").endswith(sep):
+        return None
     if len(sep) > 1:  # the C parser takes one-byte separators: swap in the unit separator
-        raw = path.read_bytes()
         if _SEP in raw:
             return None
-        source = io.BytesIO(raw.replace(sep, _SEP))
+        raw = raw.replace(sep, _SEP)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", pd.errors.DtypeWarning)  # mixed: the careful path
+            # More fields on the first line than names: pandas would take the first as an
+            # index (index_col=False), or drop the extra ones with this warning: refuse it.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
             df = pd.read_csv(
-                source,
+                io.BytesIO(raw),
                 sep=(_SEP if len(sep) > 1 else sep).decode(),
                 header=None,
                 skiprows=1 if header is not None else 0,
                 names=list(names),
                 quoting=csv.QUOTE_NONE,
                 skip_blank_lines=False,
+                index_col=False,
                 engine="c",
             )
-    except (pd.errors.ParserError, ValueError):  # too many fields, bytes that are not UTF-8
+    except (pd.errors.ParserError, pd.errors.ParserWarning, ValueError):  # extra fields, not UTF-8
         return None
-    if df.empty:
+    if df.empty or not df.index.equals(pd.RangeIndex(len(df))):
         return None
     for col in names:
         kind = df[col].dtype.kind
