@@ -108,7 +108,8 @@ def _fast_numeric(
     raw = path.read_bytes()
     # A separator at the end of a line is a field too many, which index_col=False (below)
     # would drop without a word; a unit separator is binary data to the careful path.
-    if sep + b"\n" in raw or sep + b"\r\n" in raw or raw.rstrip(b"\r\n").endswith(sep):
+    end = raw[-len(sep) - 2 :].rstrip(b"\r\n")  # the tail only: no copy of the file
+    if sep + b"\n" in raw or sep + b"\r\n" in raw or end.endswith(sep):
         return None
     if len(sep) > 1:  # the C parser takes one-byte separators: swap in the unit separator
         if _SEP in raw:
