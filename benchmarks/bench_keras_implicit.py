@@ -37,7 +37,7 @@ VAE = "Mult-VAE"
 VAE_GRID = dict(registry.spec(VAE).knobs)
 BPR_GRID = {"epochs": (20, 40), "reg": (1e-4, 1e-3)}  # lr 5e-3, 64 factors
 EASE_LAM = 700
-TARGET_P10 = 0.40
+TARGETS_P10 = {"ml-100k": 0.40}  # the issue's target, set for ML-100K only
 METRICS = ["precision@10", "ndcg@10"]
 
 
@@ -117,9 +117,10 @@ def section(results: dict, users: int) -> list[str]:
         lines += [f"Best validation NDCG@10: {said} → **{res['winner']}** with {res['best']}.", ""]
         test = res["test"][["model", *METRICS, "fit_s"]]
         lines += ["Test split, scored once:", "", markdown_table(test, 3, 1), ""]
-        p10 = float(test["precision@10"].iloc[0])
-        verdict = "met" if p10 >= TARGET_P10 else "not met"
-        lines.append(f"Issue target P@10 ≥ {TARGET_P10:.2f}: {p10:.3f} → **{verdict}**.")
+        p10, target = float(test["precision@10"].iloc[0]), TARGETS_P10.get(label)
+        if target is not None:
+            verdict = "met" if p10 >= target else "not met"
+            lines.append(f"Issue target P@10 ≥ {target:.2f}: {p10:.3f} → **{verdict}**.")
     return lines
 
 
