@@ -256,3 +256,19 @@ def test_user_ratings_and_top_list_table():
         "predicted stars": [5.0, 3.2],
         "genres": ["Comedy, Drama", "Comedy"],
     }
+
+
+def test_pair_order_share_counts_ordered_pairs_by_hand():
+    truth = [1, 1, 5, 5, 3]
+    pred = [2.0, 4.0, 3.0, 4.0, 9.9]  # the 3★ rating is ignored
+    # pairs (1★, 5★): (2,3) ok, (2,4) ok, (4,3) wrong, (4,4) tie = 0.5 → 2.5 / 4
+    assert ma.pair_order_share(truth, pred) == pytest.approx(0.625)
+    assert np.isnan(ma.pair_order_share([1, 1], [2.0, 3.0]))
+
+
+def test_movie_bias_percentile_ranks_the_models_biases():
+    class Fake:
+        movie_bias = np.array([0.5, -1.0, 2.0, 0.0])
+        ratings_ = type("R", (), {"movie_ids": np.array([10, 20, 30, 40])})
+
+    assert ma.movie_bias_percentile(Fake(), [30, 20, 10]).tolist() == [100, 25, 75]

@@ -35,10 +35,13 @@ def test_every_model_is_compared_without_leakage(run):
     assert set(m["models"]) == set(registry.MODELS)
     assert m["unavailable"] == {}
     ranking = {r["model"]: r for r in m["ranking"]}
-    # every model ranks except the global mean, which scores every movie alike
-    assert set(ranking) == set(m["models"]) - {"global mean"}
+    # every model ranks except the global mean (every movie alike) and the rating blend
+    # (stars only)
+    assert set(ranking) == set(m["models"]) - {"global mean", "rating blend"}
     rating = {r["model"] for r in m["rating"]}
-    assert {"global mean", "bias baseline", "seed MF", "improved MF"} <= rating
+    assert {"global mean", "bias baseline", "seed MF", "improved MF", "rating blend"} <= rating
+    assert {r["model"] for r in m["rmse_intervals"]} == rating  # every RMSE has its interval
+    assert {r["model"] for r in m["ranking_intervals"]} == set(ranking)
     assert m["ease_lambda"] in (20, 100)
     assert m["n_users_judged"] == ranking["EASE"]["n_users"]
 

@@ -156,11 +156,33 @@ def mean_prediction_at(
 ) -> tuple[float, ...]:
     """A model's mean prediction over the ratings of each of ``stars`` (NaN if none).
 
-    The further apart the means for 1★ and 5★, the better the model separates what a
-    user dislikes from what they love.
+    How far apart the means sit says how much a model spreads its predictions, not
+    whether it orders them right: see :func:`pair_order_share` for that.
     """
     means = pd.Series(np.asarray(pred)).groupby(np.asarray(truth)).mean()
     return tuple(float(means.get(s, np.nan)) for s in stars)
+
+
+def pair_order_share(
+    truth: Iterable[float], pred: Iterable[float], low: float = 1, high: float = 5
+) -> float:
+    """Share of (``low``★, ``high``★) rating pairs the model predicts in the right order
+    (a tie counts half): the area under the ROC curve of telling the two apart, 0.5 for
+    a model that cannot, 1 for one that always can. NaN without both kinds."""
+    from sklearn.metrics import roc_auc_score
+
+    truth, pred = np.asarray(truth, dtype=np.float64), np.asarray(pred, dtype=np.float64)
+    keep = (truth == low) | (truth == high)
+    if len(np.unique(truth[keep])) < 2:
+        return float("nan")
+    return float(roc_auc_score(truth[keep] == high, pred[keep]))
+
+
+def movie_bias_percentile(model, movie_ids: Iterable[int]) -> np.ndarray:
+    """Where each movie's bias b_i ranks among all the model's movies (100 = highest):
+    a movie near the top is one everybody rates above its prediction from taste."""
+    bias = pd.Series(model.movie_bias, index=model.ratings_.movie_ids)
+    return bias.rank(pct=True).reindex(list(movie_ids)).to_numpy() * 100
 
 
 # --------------------------------------------------------------------------- reading the embeddings
@@ -290,15 +312,19 @@ def user_ratings(train: pd.DataFrame, user: int) -> pd.DataFrame:
     return mine.sort_values(["rating", "movie_id"], ascending=[False, True])
 
 
-def top_list_table(recs: pd.DataFrame, titles: TitleIndex, movies: pd.DataFrame) -> pd.DataFrame:
+def top_list_table(
+    recs: pd.DataFrame, titles: TitleIndex, movies: pd.DataFrame, **extra: Any
+) -> pd.DataFrame:
     """A star model's recommendations for reading: title, predicted stars (clipped to 1-5,
-    the list itself is ranked by the unclipped score) and genres, by rank."""
+    the list itself is ranked by the unclipped score), genres and any ``extra`` columns,
+    by rank."""
     genres = movies.set_index("movie_id")["genres"].map(", ".join)
     return pd.DataFrame(
         {
             "title": titles.titles(recs["movie_id"]),
             "predicted stars": np.clip(recs["score"].to_numpy(), 1, 5),
             "genres": genres.reindex(recs["movie_id"]).to_numpy(),
+            **extra,
         },
         index=pd.RangeIndex(1, len(recs) + 1, name="rank"),
     )
