@@ -314,14 +314,14 @@ def _add_recommend_parser(sub) -> None:
         dest="neighbours",
         type=_positive_int,
         default=30,
-        help="neighbours used by user-based CF (default: %(default)s)",
+        help="neighbours, --method user and hybrid (default: %(default)s)",
     )
     rec.add_argument(
         "--min-common",
         type=_positive_int,
         default=2,
-        help="movies a neighbour must share with you, user-based CF and hybrid "
-        "(default: %(default)s)",
+        help="movies a neighbour must share with you, --method user and hybrid; registry "
+        "models keep their own settings (default: %(default)s)",
     )
     rec.set_defaults(func=_cmd_recommend)
 
