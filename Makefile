@@ -6,6 +6,7 @@
 #   make report DATA=/path/to/ml-1m  ... on the files in that folder
 #   make data DATASET=ml-25m         download a MovieLens release (default ml-1m) into data/raw
 #   make report PARAMS="-p movie='Toy Story' -p top_n=5"   pass notebook parameters
+#   make report SPARK=1              ... and 08 on Spark (Java 17 + '.[spark]'); SPARK=0 skips it
 #   make test                        unit tests + notebook smoke runs on a small sample
 #   make lab                         JupyterLab on notebooks/ (project kernel, jupytext pairs)
 #   make lock                        re-pin requirements-lock.txt after editing dependencies
@@ -18,6 +19,8 @@ UV     := $(VENV)/bin/uv
 DATA   ?= auto
 DATASET ?= ml-1m
 PARAMS ?=
+# notebook 08 (Spark): 1 runs it, 0 leaves it out, empty runs it when PySpark and Java are here
+SPARK  ?=
 STAMP  := $(VENV)/.installed
 # Every package at one pinned version with its hashes, for Python 3.11-3.13 (the same
 # version of a package on each, uv's "fewest" strategy); `make setup` installs exactly this.
@@ -28,7 +31,7 @@ UPGRADE ?=
 .PHONY: help setup lock data report test lab sync lint format clean
 
 help:
-	@sed -n '1,12p' Makefile
+	@sed -n '1,13p' Makefile
 
 # Exactly the lock, nothing resolved on the day: --no-deps so that nothing outside the
 # lock comes in, pip check so that a dependency added to pyproject.toml without
@@ -68,7 +71,7 @@ data: $(STAMP)
 	$(PY) -m zeerec data --dataset $(DATASET) --dest data/raw
 
 report: $(STAMP)
-	$(PY) -m zeerec report --data "$(DATA)" $(PARAMS)
+	ZEEREC_SPARK=$(SPARK) $(PY) -m zeerec report --data "$(DATA)" $(PARAMS)
 
 test: $(STAMP)
 	$(PY) -m pytest

@@ -168,16 +168,20 @@ def _card(name: str, entry: Mapping[str, Any]) -> str:
     failure = entry.get("error") or page.failure
     problem = (
         f"<p class='zr-card-failure'>failed{html.escape(str(failure))}</p>"
-        if status != "ok"
+        if status == "failed"
         else ""
     )
+    css = status.replace(" ", "-")
+    if status == "not run":  # an optional notebook (Spark) left out: say why, no page
+        problem = f"<p class='zr-card-failure'>not run: {html.escape(entry['reason'])}</p>"
+        entry = {**entry, "page": f"#card-{name}"}
     thumb = (
         f"<img src='{page.thumbnail}' alt='{html.escape(page.caption)}'>"
         if page.thumbnail
         else "<div class='zr-no-figure'>no figure</div>"
     )
     return (
-        f"<a class='zr-card zr-{html.escape(status)}' id='card-{html.escape(name)}' "
+        f"<a class='zr-card zr-{html.escape(css)}' id='card-{html.escape(name)}' "
         f"href='{html.escape(entry.get('page', name + '.html'))}'>{thumb}<div class='zr-card-text'>"
         f"<h2>{html.escape(entry.get('title', name))}</h2>"
         f"<p class='zr-status'><span class='zr-badge'>{html.escape(status)}</span> "

@@ -44,6 +44,10 @@ INPUT_ERRORS = set(
     "UnknownMovieError AmbiguousMovieError".split()
 )
 """Errors a notebook raises about its input: the run stops as for any bad input."""
+SPARK_ENV = "ZEEREC_SPARK"
+"""1: run the Spark notebooks (an error where Spark cannot run); 0: never; unset: when
+PySpark and Java are present. `make report SPARK=1` sets it."""
+SPARK_NOTEBOOKS = ("08_spark_als",)
 DEFAULT_SAMPLE_SCALE = 1.0
 DEFAULT_SEED = 42
 
@@ -270,6 +274,32 @@ def _notebooks(folder: Path, only: list[str] | None) -> list[Path]:
     return notebooks
 
 
+def _runnable(notebooks: list[Path]) -> tuple[list[Path], dict[Path, str]]:
+    """The notebooks to run, and the Spark ones left out of this run with the reason."""
+    wanted = os.environ.get(SPARK_ENV, "")
+    spark = [nb for nb in notebooks if nb.stem in SPARK_NOTEBOOKS]
+    skipped: dict[Path, str] = {}
+    if spark and wanted == "0":
+        skipped = dict.fromkeys(spark, f"not asked for ({SPARK_ENV}=0)")
+    elif spark and wanted != "1":
+        from zeerec.spark.session import unavailable_reason
+
+        reason = unavailable_reason()
+        if reason is not None:
+            skipped = dict.fromkeys(spark, f"{reason}; then make report SPARK=1")
+    return [nb for nb in notebooks if nb not in skipped], skipped
+
+
+def _not_run_entry(nb: Path, reason: str) -> dict:
+    return {
+        "title": notebook_title(nb),
+        "status": "not run",
+        "reason": reason,
+        "wall_time_s": 0.0,
+        "metrics": {},
+    }
+
+
 def _declared_parameters(notebooks: list[Path], parameters: Mapping[str, Any]) -> dict:
     """Each notebook's declared parameters; a parameter no notebook declares, one the
     runner sets itself, or a value of the wrong type is an error."""
@@ -377,6 +407,7 @@ def run_report(
     parameters = dict(parameters or {})
     declared = _declared_parameters(notebooks, parameters)
     data = _data_read(data, declared, Path(processed_dir))
+    notebooks, skipped = _runnable(notebooks)
     runner_values = {
         "data_dir": str(Path(data.folder).resolve()),
         "processed_dir": str(Path(processed_dir).resolve()),
@@ -411,6 +442,9 @@ def run_report(
                 _say(f"[{i}/{len(notebooks)}] {nb.stem} done in {wall:.1f} s")
                 metrics["notebooks"][nb.stem] = _entry(nb, wall, params, metrics_file)
                 _say_quality(metrics["notebooks"][nb.stem]["metrics"], reports_dir / nb.stem)
+        for nb, reason in skipped.items():  # listed on index.html with the reason
+            _say(f"{nb.stem} not run: {reason}")
+            metrics["notebooks"][nb.stem] = _not_run_entry(nb, reason)
         _publish(staging, reports_dir, notebooks, metrics, data, only)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
