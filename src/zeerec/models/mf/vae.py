@@ -65,7 +65,7 @@ from zeerec.matrix import RatingMatrix
 from zeerec.models.base import Recommender, Target
 from zeerec.models.mf.tf_setup import _np, keras, quiet_tensorflow, set_seed, tf
 
-_ANNEAL_SHARE = 0.5  # β reaches beta_cap after this share of the training steps
+_ANNEAL_SHARE = 0.5  # β reaches beta_cap after this share of the steps (fixed, not tuned)
 _SCORE_BLOCK = 2048  # users scored per numpy block
 _LAYER_NAMES = ("enc_hidden", "enc_out", "dec_hidden", "dec_out")
 
