@@ -111,10 +111,11 @@ def _fast_numeric(
     end = raw[-len(sep) - 2 :].rstrip(b"\r\n")  # the tail only: no copy of the file
     if sep + b"\n" in raw or sep + b"\r\n" in raw or end.endswith(sep):
         return None
+    source: Path | io.BytesIO = path  # pandas reads a path faster than a BytesIO
     if len(sep) > 1:  # the C parser takes one-byte separators: swap in the unit separator
         if _SEP in raw:
             return None
-        raw = raw.replace(sep, _SEP)
+        source = io.BytesIO(raw.replace(sep, _SEP))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", pd.errors.DtypeWarning)  # mixed: the careful path
@@ -122,7 +123,7 @@ def _fast_numeric(
             # index (index_col=False), or drop the extra ones with this warning: refuse it.
             warnings.simplefilter("error", pd.errors.ParserWarning)
             df = pd.read_csv(
-                io.BytesIO(raw),
+                source,
                 sep=(_SEP if len(sep) > 1 else sep).decode(),
                 header=None,
                 skiprows=1 if header is not None else 0,
