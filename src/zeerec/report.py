@@ -45,8 +45,7 @@ INPUT_ERRORS = set(
 )
 """Errors a notebook raises about its input: the run stops as for any bad input."""
 SPARK_ENV = "ZEEREC_SPARK"
-"""1: run the Spark notebooks (an error where Spark cannot run); 0: never; unset: when
-PySpark and Java are present. `make report SPARK=1` sets it."""
+"""1: run the Spark notebooks; 0: never; unset: when PySpark and Java are here (make SPARK=)"""
 SPARK_NOTEBOOKS = ("08_spark_als",)
 DEFAULT_SAMPLE_SCALE = 1.0
 DEFAULT_SEED = 42
@@ -275,7 +274,8 @@ def _notebooks(folder: Path, only: list[str] | None) -> list[Path]:
 
 
 def _runnable(notebooks: list[Path]) -> tuple[list[Path], dict[Path, str]]:
-    """The notebooks to run, and the Spark ones left out of this run with the reason."""
+    """The notebooks to run, and the Spark ones left out of this run with the reason (its
+    metrics.json entry: status "not run", the reason, no page)."""
     wanted = os.environ.get(SPARK_ENV, "")
     spark = [nb for nb in notebooks if nb.stem in SPARK_NOTEBOOKS]
     skipped: dict[Path, str] = {}
@@ -290,14 +290,11 @@ def _runnable(notebooks: list[Path]) -> tuple[list[Path], dict[Path, str]]:
     return [nb for nb in notebooks if nb not in skipped], skipped
 
 
-def _not_run_entry(nb: Path, reason: str) -> dict:
-    return {
-        "title": notebook_title(nb),
-        "status": "not run",
-        "reason": reason,
-        "wall_time_s": 0.0,
-        "metrics": {},
-    }
+def _list_not_run(entries: dict, skipped: dict[Path, str]) -> None:
+    for nb, why in skipped.items():  # index.html lists them with the reason
+        _say(f"{nb.stem} not run: {why}")
+        entry = {"title": notebook_title(nb), "status": "not run", "reason": why}
+        entries[nb.stem] = {**entry, "wall_time_s": 0.0, "metrics": {}}
 
 
 def _declared_parameters(notebooks: list[Path], parameters: Mapping[str, Any]) -> dict:
@@ -442,9 +439,7 @@ def run_report(
                 _say(f"[{i}/{len(notebooks)}] {nb.stem} done in {wall:.1f} s")
                 metrics["notebooks"][nb.stem] = _entry(nb, wall, params, metrics_file)
                 _say_quality(metrics["notebooks"][nb.stem]["metrics"], reports_dir / nb.stem)
-        for nb, reason in skipped.items():  # listed on index.html with the reason
-            _say(f"{nb.stem} not run: {reason}")
-            metrics["notebooks"][nb.stem] = _not_run_entry(nb, reason)
+        _list_not_run(metrics["notebooks"], skipped)
         _publish(staging, reports_dir, notebooks, metrics, data, only)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
