@@ -167,3 +167,24 @@ def test_als_learns_the_slice_and_lists_exclude_seen_movies(spark, slice_ratings
     lists = als.top_n(implicit, train, users, n=5)
     assert lists.join(train, ["user_id", "movie_id"]).count() == 0
     assert lists.groupBy("user_id").count().agg({"count": "max"}).first()[0] == 5
+
+
+def test_the_job_writes_the_notebooks_metrics_section(spark, tmp_path: Path):
+    import json
+
+    from zeerec.spark import job
+    from zeerec.synthetic import generate
+
+    sample = generate(tmp_path / "sample", scale=0.02, seed=5)
+    out = tmp_path / "reports" / "metrics.json"
+    out.parent.mkdir()
+    out.write_text(json.dumps({"notebooks": {"07_evaluation": {"status": "ok"}}}))
+    fixed = ["--ranks", "4", "--regs", "0.1", "--implicit-ranks", "4", "--implicit-regs", "1"]
+    args = ["--data", str(sample), "--master", "local[2]", "--max-iter", "3", "--k", "5"]
+    assert job.main([*args, *fixed, "--alphas", "5", "--out", str(out)]) == 0
+    written = json.loads(out.read_text())["notebooks"]
+    assert written["07_evaluation"] == {"status": "ok"}  # merged, not replaced
+    m = written["08_spark_als"]["metrics"]
+    assert m["als_rank"] == 4 and m["ials_alpha"] == 5.0 and m["format"] == "ml-1m"
+    assert 0.5 < m["als_rmse"] < 1.5 and 0 <= m["ials_precision@5"] <= 1
+    assert spark.sparkContext._jsc is not None  # the shared session still runs
