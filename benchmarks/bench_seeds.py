@@ -88,7 +88,10 @@ def main() -> None:
     text = "\n".join(parts) + "\n"
     print(text)
     if args.write:
-        write_section(SECTION, text)
+        write_section(
+            f"{SECTION}: {', '.join(args.data)}",
+            text.replace(SECTION, f"{SECTION}: {', '.join(args.data)}", 1),
+        )
 
 
 if __name__ == "__main__":

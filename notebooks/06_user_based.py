@@ -35,7 +35,7 @@ new_user_ratings = {  # the new user's ratings: {title or movie id: whole stars 
     "Ace Ventura: Pet Detective": 5,
     "Home Alone": 5,
 }
-user_k = 30  # user-based CF: number of neighbours whose ratings make a prediction
+user_k = 60  # user-based CF: number of neighbours who vote
 user_min_common = 2  # user-based CF: movies a neighbour must share with the new user
 top_n = 10  # length of every recommendation list
 fallback_epochs = 8  # epochs of the small MF trained here only if model_dir has none
@@ -99,10 +99,14 @@ print(f"{len(common):,} users rated at least one of the {len(profile)} movies; "
 #
 # ## From overlap to similarity: the neighbours
 #
-# Similarity is the Pearson correlation of the stars on the co-rated movies, multiplied
-# by the significance weight `min(n_common, 50) / 50`, so agreement on four movies
-# counts for more than agreement on two. Neighbours are the `user_k` users with the highest
-# positive weight among those sharing at least `user_min_common` movies.
+# Similarity (`weight`) is the cosine between who-rated-what: the number of shared
+# movies divided by √(the new user's movies × the other user's movies), so two users
+# are alike when they chose the same movies, and someone who rated everything counts
+# for less. The Pearson correlation of the stars on the shared movies is shown beside
+# it; on a validation carving of ML-100K, ranking by Pearson neighbours found far fewer
+# of the movies users went on to watch (BENCHMARKS.md, "Neighbourhood ranking rules").
+# Neighbours are the `user_k` users with the highest weight among those sharing at
+# least `user_min_common` movies.
 
 # %%
 sims = models.user.similarities(profile)
@@ -121,16 +125,14 @@ print(
 
 # %% [markdown]
 # With only four ratings, every correlation rests on two to four numbers: a perfect
-# +1 on two movies is common and means little, which is why the significance weight
-# ranks a strong agreement on four movies above it. Users who disagree are left out
-# rather than used "in reverse" — on so few movies a negative correlation is mostly
-# noise.
+# +1 on two movies is common and means little. What someone chose to watch is steadier
+# evidence than how they rated it, which is why the neighbours are chosen by the cosine.
 #
 # ## 1 · User-based collaborative filtering
 #
-# Prediction for a movie = the new user's mean + the similarity-weighted average of how
-# far each neighbour who rated it was above or below *their own* mean. Only movies that
-# at least three neighbours rated are ranked.
+# A movie's score is the neighbours' weighted vote: the sum of the similarities of the
+# neighbours who rated it. A movie that many close neighbours watched leads the list;
+# stars do not enter the ranking.
 
 # %%
 with timed() as t_user:
@@ -138,10 +140,8 @@ with timed() as t_user:
 evidence_table(lists["user"], "user", movies)
 
 # %% [markdown]
-# Each row says who vouches for the movie: how many of the neighbours rated it and their
-# average stars. The lift — how far above their own usual the neighbours rated it,
-# added to the new user's mean — is what ranks the list; predictions above 5 stars are
-# left uncapped here so that the order stays visible.
+# Each row says who vouches for the movie: the vote that ranks it, how many of the
+# neighbours rated it and their average stars.
 #
 # ## 2 · Matrix-factorisation fold-in
 #
@@ -225,8 +225,8 @@ evidence_table(lists["content"], "content", movies)
 #
 # ## 4 · Hybrid
 #
-# The hybrid adds the two standardised signals: user-based CF's lift, shrunk towards
-# "no opinion" when few neighbours rated the movie, and the content cosine, half each.
+# The hybrid adds the two standardised signals: user-based CF's vote (zero when no
+# neighbour rated the movie) and the content cosine, half each.
 # When the new user has fewer than five neighbours, CF is left out and the list is the
 # content-based one.
 
@@ -236,9 +236,9 @@ print(f"Hybrid mode: {lists['hybrid'].attrs['mode']}.")
 evidence_table(lists["hybrid"], "hybrid", movies)
 
 # %% [markdown]
-# The score is the sum of the two parts shown: a movie rises when neighbours rated it
-# above their usual (CF part, zero when no neighbour rated it) *and* it shares the new
-# user's genres and decade (content part).
+# The score is the sum of the two parts shown: a movie rises when close neighbours
+# watched it (CF part, zero when no neighbour rated it) *and* it shares the new user's
+# genres and decade (content part).
 #
 # ## Side by side
 
@@ -276,10 +276,10 @@ print(
 
 # %% [markdown]
 # **Why they differ.** The methods answer different questions; the table and the line
-# above measure the consequences for this profile. User-based CF asks what the few
-# people who rated these movies *like the new user did* rated above their own average —
-# nothing ties that to the genres rated, and widely admired films are what many people
-# rate above their average. MF fold-in places the new user in a taste space learned
+# above measure the consequences for this profile. User-based CF asks what the people
+# who chose the same movies as the new user also watched — a vote of close neighbours,
+# so it follows what such people actually pick. MF fold-in places the new user in a
+# taste space learned
 # from everyone; with few ratings the taste vector is short and the movie biases,
 # general acclaim, dominate. Content-based follows the genres literally and is blind to
 # quality and popularity. The hybrid keeps the movies neighbours vouch for that also

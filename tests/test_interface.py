@@ -213,3 +213,15 @@ def test_every_model_says_what_its_list_is_sorted_by(fitted):
     assert isinstance(model.ranking_score, str) and model.ranking_score.strip()
     if not model.predicts_ratings:  # only a star model can rank by its predicted stars
         assert model.ranking_score != "predicted stars", name
+
+
+def test_predictions_are_clipped_to_the_datas_star_scale(data):
+    """Half-star data (ML-10M and later) is clipped to 0.5-5, whole stars to 1-5."""
+    ratings, movies = data
+    half = ratings.assign(rating=ratings["rating"] - 0.5 * (ratings["user_id"] % 2))
+    half["rating"] = half["rating"].clip(lower=0.5)
+    for frame, low in ((ratings, 1.0), (half, 0.5)):
+        model = registry.create("bias baseline").fit(frame)
+        assert model.star_range_ == (low, 5.0)
+        pred = model.predict(frame["user_id"], frame["movie_id"])
+        assert pred.min() >= low and pred.max() <= 5.0

@@ -140,7 +140,7 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
 
     try:
         ml = _load_data(args.data)
-        profile = ratings_from_text(args.rate, ml.movies)
+        profile = ratings_from_text(args.rate, ml.movies, ml.rating_scale)
         mf = load_foldin(args.models, ml.ratings) if args.method == "mf" else None
         settings = {"n_neighbours": args.neighbours, "min_common": args.min_common, "mf": mf}
         rec = newuser.recommend_with(args.method, ml.ratings, ml.movies, profile, args.n, settings)
@@ -166,39 +166,13 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
     return 0
 
 
-def models_table():
-    """The registry as a table: capabilities and knobs of every model (``zeerec models``)."""
+def _cmd_models(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from zeerec.models import registry
 
-    rows = []
-    for name in registry.MODELS:
-        spec = registry.spec(name)
-        model = spec.create(movies=pd.DataFrame({"movie_id": [], "genres": [], "year": []}))
-        yes = {True: "yes", False: "-"}
-        rows.append(
-            {
-                "model": name,
-                "stars": yes[model.predicts_ratings],
-                "ranks": yes[model.ranks],
-                "new users": yes[model.ranks and model.accepts_profiles],
-                "similar movies": yes[model.has_similar_movies],
-                "knobs (search space)": "; ".join(
-                    f"{k} {', '.join(map(str, v))}" for k, v in spec.knobs.items()
-                )
-                or "-",
-                "what it is": spec.summary,
-            }
-        )
-    return pd.DataFrame(rows).set_index("model")
-
-
-def _cmd_models(args: argparse.Namespace) -> int:
-    import pandas as pd
-
     with pd.option_context("display.width", 250, "display.max_colwidth", 80):
-        print(models_table().to_string())
+        print(registry.table().to_string())
     return 0
 
 
@@ -286,8 +260,9 @@ def _add_recommend_parser(sub) -> None:
         action="append",
         required=True,
         metavar="TITLE=STARS",
-        help='a rating, repeatable: "Home Alone=5" (whole stars 1-5; titles as in the '
-        'catalogue, year optional; "id:586=5" gives a movie id)',
+        help='a rating, repeatable: "Home Alone=5" (whole stars 1-5; half stars 0.5-5 on '
+        'the releases that have them; titles as in the catalogue, year optional; "id:586=5" '
+        "gives a movie id)",
     )
     rec.add_argument(
         "--method",

@@ -213,8 +213,11 @@ def list_traits(
 
 def _user_evidence(rec: pd.DataFrame, out: pd.DataFrame, titles: Titles) -> None:
     used = rec.attrs.get("n_neighbours_used")
-    out["predicted ★ (uncapped)"] = rec["score"].round(2).to_numpy()
-    out["lift over your mean ★"] = (rec["score"] - rec.attrs["user_mean"]).round(2).to_numpy()
+    if rec.attrs.get("rank_by") == "vote":  # the list is ranked by the neighbours' vote
+        out["vote (summed similarity)"] = rec["score"].round(3).to_numpy()
+    else:  # ranked by Resnick's prediction
+        out["predicted ★ (uncapped)"] = rec["score"].round(2).to_numpy()
+        out["lift over your mean ★"] = (rec["score"] - rec.attrs["user_mean"]).round(2).to_numpy()
     out[f"neighbours who rated it (of {used})"] = rec["n_neighbours"].to_numpy()
     out["their mean ★"] = rec["neighbour_mean"].round(2).to_numpy()
 

@@ -80,13 +80,14 @@ class NewUserModels:
 def fit_models(
     ratings: pd.DataFrame,
     movies: pd.DataFrame,
-    n_neighbours: int = 30,
+    n_neighbours: int = 60,
     min_common: int = 2,
-    min_support: int = 3,
+    min_support: int = 1,
     mf: MFFoldIn | None = None,
     hybrid_cf_weight: float = 0.5,
 ) -> NewUserModels:
-    """Fit user-kNN and content once; the hybrid blends those two fitted models."""
+    """Fit user-kNN (its own similarity and ranking rule: cosine neighbours, a weighted
+    vote) and content once; the hybrid blends those two fitted models."""
     user = UserKNN(n_neighbours=n_neighbours, min_common=min_common, min_support=min_support).fit(
         ratings
     )

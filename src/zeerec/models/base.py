@@ -57,6 +57,7 @@ from zeerec.ranking import check_n, top_n
 
 Profile = Mapping[int, float]  # a new user's ratings: {movie_id: stars}
 STAR_SCALE = (1.0, 5.0)
+HALF_STAR_SCALE = (0.5, 5.0)  # ML-10M and later: half stars from 0.5
 PREDICTED_STARS = "predicted stars"
 """The ``ranking_score`` of a model whose top-n is its highest star predictions."""
 
@@ -136,6 +137,8 @@ class Recommender:
         if len(ratings) == 0:
             raise ValueError(f"cannot fit {self.name} on an empty ratings table")
         self._fit(ratings)
+        half = bool((np.asarray(ratings["rating"], dtype=np.float64) % 1).any())
+        self.star_range_ = HALF_STAR_SCALE if half else STAR_SCALE  # the data's scale
         return self
 
     def _fit(self, ratings: pd.DataFrame) -> None:
@@ -152,12 +155,14 @@ class Recommender:
     # ------------------------------------------------------------------ stars
 
     def predict(self, users, movies) -> np.ndarray:
-        """Predicted stars for aligned id arrays, clipped to the 1-5 scale."""
+        """Predicted stars for aligned id arrays, clipped to the data's star scale (1-5 on
+        ML-1M and 100K, 0.5-5 when the training ratings have half stars)."""
         self._check_fitted()
         if not self.predicts_ratings:
             raise NotImplementedError(f"{self.name} does not predict ratings")
         est = np.asarray(self._estimate(self.pairs(users, movies)), dtype=np.float64)
-        return np.clip(est, *STAR_SCALE) if self.clips_predictions else est
+        low, high = getattr(self, "star_range_", STAR_SCALE)  # a loaded model: whole stars
+        return np.clip(est, low, high) if self.clips_predictions else est
 
     def _estimate(self, pairs: Pairs) -> np.ndarray:
         raise NotImplementedError

@@ -149,6 +149,7 @@ class ImplicitALS(Recommender):
     """
 
     name = "implicit ALS"
+    ranking_score = "taste vector · movie factors (who-rated-what)"
     has_similar_movies = True
 
     def __init__(

@@ -259,3 +259,28 @@ def create(
 ) -> Recommender:
     """An unfitted model by registry name, with any knobs set."""
     return spec(name).create(movies=movies, seed=seed, **knobs)
+
+
+def table() -> pd.DataFrame:
+    """The registry as a table: what each model does and its knobs (``zeerec models``)."""
+    rows = []
+    for name in MODELS:
+        line = spec(name)
+        model = line.create(movies=pd.DataFrame({"movie_id": [], "genres": [], "year": []}))
+        yes = {True: "yes", False: "-"}
+        rows.append(
+            {
+                "model": name,
+                "stars": yes[model.predicts_ratings],
+                "ranks": yes[model.ranks],
+                "ranks by": model.ranking_score if model.ranks else "-",
+                "new users": yes[model.ranks and model.accepts_profiles],
+                "similar movies": yes[model.has_similar_movies],
+                "knobs (search space)": "; ".join(
+                    f"{k} {', '.join(map(str, v))}" for k, v in line.knobs.items()
+                )
+                or "-",
+                "what it is": line.summary,
+            }
+        )
+    return pd.DataFrame(rows).set_index("model")

@@ -99,6 +99,7 @@ class RP3beta(Recommender):
     """
 
     name = "RP3beta"
+    ranking_score = "summed random-walk similarity to the user's movies"
     has_similar_movies = True
 
     def __init__(self, alpha: float = 0.75, beta: float = 0.6, n_neighbours: int = 400):

@@ -274,7 +274,12 @@ class UserKNN(Recommender):
             "n_neighbours": e.n_neighbours[top],
             "neighbour_mean": e.neighbour_mean[top],
         }
-        return columns, {"n_neighbours_used": len(e.neighbours), "user_mean": e.mean}
+        attrs = {
+            "n_neighbours_used": len(e.neighbours),
+            "user_mean": e.mean,
+            "rank_by": self.rank_by,
+        }
+        return columns, attrs
 
     def _estimate(self, pairs: Pairs) -> np.ndarray:
         """Resnick's formula with the neighbours chosen per movie, as scikit-surprise's
