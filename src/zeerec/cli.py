@@ -288,7 +288,7 @@ def _add_recommend_parser(sub) -> None:
         "--k",
         dest="neighbours",
         type=_positive_int,
-        default=30,
+        default=60,
         help="neighbours, --method user and hybrid (default: %(default)s)",
     )
     rec.add_argument(
