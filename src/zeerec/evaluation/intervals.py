@@ -106,7 +106,7 @@ def paired_difference(
 def metric_intervals(
     per_user: pd.DataFrame,
     k: int,
-    metrics: Sequence[str] = ("precision", "recall", "ndcg", "map"),
+    metrics: Sequence[str] = ("precision", "recall", "ndcg", "map", "hit_rate"),
     resamples: int = DEFAULT_RESAMPLES,
     level: float = DEFAULT_LEVEL,
     seed: int = 0,
