@@ -124,11 +124,17 @@ def metric_intervals(
     return out[["model", "metric", "mean", "lo", "hi", "n_users"]]
 
 
-def _rmse_parts(rating_per_user: pd.DataFrame, models: Sequence[str]) -> tuple[np.ndarray, ...]:
-    """Per user: each model's summed squared error (users × models) and rating count."""
+def _rmse_boot(
+    rating_per_user: pd.DataFrame, models: Sequence[str], resamples: int, seed: int
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Each model's RMSE on all judged users, its RMSE in every bootstrap resample of
+    users (resamples × models), and the number of users."""
     sse = rating_per_user.pivot(index="user_id", columns="model", values="sse")[list(models)]
-    n = rating_per_user.groupby("user_id")["n"].first().reindex(sse.index)
-    return sse.to_numpy(dtype=np.float64), n.to_numpy(dtype=np.float64)
+    n = rating_per_user.groupby("user_id")["n"].first().reindex(sse.index).to_numpy(np.float64)
+    sse = sse.to_numpy(dtype=np.float64)
+    draws = _draws(len(n), resamples, seed)
+    boot = np.sqrt(draws @ sse / (draws @ n)[:, None])
+    return np.sqrt(sse.sum(axis=0) / n.sum()), boot, len(n)
 
 
 def rmse_intervals(
@@ -143,12 +149,9 @@ def rmse_intervals(
     ``rating_per_user`` is :attr:`Evaluation.rating_per_user` (model, user_id, sse, n).
     """
     models = list(dict.fromkeys(rating_per_user["model"]))
-    sse, n = _rmse_parts(rating_per_user, models)
-    draws = _draws(len(n), resamples, seed)
-    boot = np.sqrt((draws @ sse) / (draws @ n)[:, None])
+    rmse, boot, n_users = _rmse_boot(rating_per_user, models, resamples, seed)
     lo, hi = np.quantile(boot, [(1 - level) / 2, (1 + level) / 2], axis=0)
-    rmse = np.sqrt(sse.sum(axis=0) / n.sum())
-    return pd.DataFrame({"model": models, "mean": rmse, "lo": lo, "hi": hi, "n_users": len(n)})
+    return pd.DataFrame({"model": models, "mean": rmse, "lo": lo, "hi": hi, "n_users": n_users})
 
 
 def rmse_difference(
@@ -162,12 +165,9 @@ def rmse_difference(
     """RMSE of ``a`` minus RMSE of ``b`` on the same ratings, with its paired bootstrap
     interval over users; the verdict names the model with the *lower* RMSE when the
     interval excludes 0, else ``"tied"``."""
-    sse, n = _rmse_parts(rating_per_user, [a, b])
-    draws = _draws(len(n), resamples, seed)
-    boot = np.sqrt(draws @ sse / (draws @ n)[:, None])
+    whole, boot, n_users = _rmse_boot(rating_per_user, [a, b], resamples, seed)
     d = boot[:, 0] - boot[:, 1]
     lo, hi = np.quantile(d, [(1 - level) / 2, (1 + level) / 2])
-    whole = np.sqrt(sse.sum(axis=0) / n.sum())
     verdict = b if lo > 0 else a if hi < 0 else "tied"
     return {
         "a": a,
@@ -176,5 +176,5 @@ def rmse_difference(
         "lo": float(lo),
         "hi": float(hi),
         "verdict": verdict,
-        "n_users": len(n),
+        "n_users": n_users,
     }
