@@ -70,6 +70,9 @@ def test_oracle_is_perfect_and_popularity_is_not(split):
     oracle = ev.ranking.set_index("model").loc["oracle"]
     assert oracle["ndcg@3"] == pytest.approx(1.0)
     assert oracle["map@3"] == pytest.approx(1.0)
+    # the reference map divides by every relevant movie, so a perfect list of 3 scores
+    # min(3, n_rel) / n_rel
+    assert oracle["map_ref@3"] == pytest.approx((np.minimum(n_rel, 3) / n_rel).mean())
     assert oracle["hit_rate@3"] == 1.0
     assert oracle["precision@3"] == pytest.approx((np.minimum(n_rel, 3) / 3).mean())
     assert oracle["recall@3"] == pytest.approx((np.minimum(n_rel, 3) / n_rel).mean())
@@ -82,6 +85,7 @@ def test_oracle_is_perfect_and_popularity_is_not(split):
         "recall@3",
         "ndcg@3",
         "map@3",
+        "map_ref@3",
         "hit_rate@3",
         "coverage",
         "novelty",
@@ -355,3 +359,44 @@ def test_tuning_fits_and_judges_only_carvings_of_the_training_split(split, kind,
         assert set(zip(judged[0]["user_id"], judged[0]["movie_id"], strict=True)) == set(
             zip(latest["user_id"], latest["movie_id"], strict=True)
         )
+
+
+def test_coordinate_search_moves_one_knob_at_a_time_and_fits_each_setting_once(split, monkeypatch):
+    """With a known validation score the search must walk to its best along the axes,
+    visit each setting once, and stop after a pass that changes nothing."""
+    train, _ = split
+    visits = []
+
+    def fake_scorer(make_model, carvings, k, n_users, seed):
+        def score(params):
+            visits.append(dict(params))
+            # best at a=3, b="y"; b's effect depends on a so one pass is not enough
+            a, b = params["a"], params["b"]
+            return {"ndcg@3": -((a - 3) ** 2) + (1.0 if b == "y" and a >= 2 else 0.0), "fit_s": 0}
+
+        return score
+
+    monkeypatch.setattr(evaluation.tuning, "_scorer", fake_scorer)
+    best, table = evaluation.coordinate_search(
+        lambda **kw: None, {"b": ["x", "y"], "a": [1, 2, 3, 4]}, {"a": 1, "b": "x"}, train, k=3
+    )
+    assert best == {"a": 3, "b": "y"}
+    keys = [tuple(sorted(v.items())) for v in visits]
+    assert len(keys) == len(set(keys)), "a setting was fitted twice"
+    assert table["step"].iloc[0] == "start" and set(table["step"]) == {"start", "a", "b"}
+    assert table["pass"].max() == 2  # pass 2 moves b to "y"; no pass 3 was needed
+    assert len(table) == len(visits) <= 1 + 2 * (2 + 4)
+
+
+def test_coordinate_search_minimises_rmse_and_starts_from_the_models_defaults(split):
+    train, test = split
+    start = evaluation.tuning.defaults("bias baseline")
+    best, table = evaluation.tune(
+        "bias baseline", train, {"reg_movie": [0.0, 5.0, 1e6]}, search="coordinate",
+        metric="rmse", k=3, passes=1,
+    )  # fmt: skip
+    assert table.loc[0, "step"] == "start" and table.loc[0, "reg_movie"] == start["reg_movie"]
+    assert best["reg_movie"] == table.loc[table["rmse"].idxmin(), "reg_movie"]
+    assert table["rmse"].notna().all() and table["rmse"].nunique() > 1
+    with pytest.raises(ValueError, match="rmse"):
+        evaluation.tune("EASE", train, {"lam": [5.0]}, metric="rmse", k=3)

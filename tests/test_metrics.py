@@ -16,22 +16,32 @@ LOG3, LOG6 = np.log2(3), np.log2(6)
 #   B: a short list of two, the hit at rank 2, one relevant movie
 #   C: nothing relevant -> cannot be judged, left out of every mean
 #   D: relevant movie but no list at all -> five misses
-RECOMMENDED = {"A": [1, 2, 3, 4, 5], "B": [7, 8], "C": [1, 2, 3]}
-RELEVANT = {"A": {2, 5, 9}, "B": {8}, "C": set(), "D": {4}}
+#   E: seven relevant movies, more than k: hits at ranks 1 and 3; MAP@k divides the
+#      precision sum by min(k, 7) = 5, the reference's map by 7
+RECOMMENDED = {"A": [1, 2, 3, 4, 5], "B": [7, 8], "C": [1, 2, 3], "E": [1, 2, 3, 4, 5]}
+RELEVANT = {"A": {2, 5, 9}, "B": {8}, "C": set(), "D": {4}, "E": {1, 3, 10, 11, 12, 13, 14}}
 K = 5
+IDEAL_5 = 1 + 1 / LOG3 + 1 / 2 + 1 / np.log2(5) + 1 / LOG6
 
-PER_USER = {  # A, B, D
-    "precision": [2 / 5, 1 / 5, 0.0],
-    "recall": [2 / 3, 1.0, 0.0],
-    "ndcg": [(1 / LOG3 + 1 / LOG6) / (1 + 1 / LOG3 + 1 / 2), (1 / LOG3) / 1, 0.0],
-    "map": [(1 / 2 + 2 / 5) / 3, (1 / 2) / 1, 0.0],
-    "hit_rate": [1.0, 1.0, 0.0],
+PER_USER = {  # A, B, D, E
+    "precision": [2 / 5, 1 / 5, 0.0, 2 / 5],
+    "recall": [2 / 3, 1.0, 0.0, 2 / 7],
+    "ndcg": [
+        (1 / LOG3 + 1 / LOG6) / (1 + 1 / LOG3 + 1 / 2),
+        (1 / LOG3) / 1,
+        0.0,
+        (1 + 1 / 2) / IDEAL_5,
+    ],
+    "map": [(1 / 2 + 2 / 5) / 3, (1 / 2) / 1, 0.0, (1 + 2 / 3) / 5],
+    "map_ref": [(1 / 2 + 2 / 5) / 3, (1 / 2) / 1, 0.0, (1 + 2 / 3) / 7],
+    "hit_rate": [1.0, 1.0, 0.0, 1.0],
 }
 FUNCTIONS = {
     "precision": metrics.precision_at_k,
     "recall": metrics.recall_at_k,
     "ndcg": metrics.ndcg_at_k,
     "map": metrics.map_at_k,
+    "map_ref": metrics.reference_map_at_k,
     "hit_rate": metrics.hit_rate_at_k,
 }
 
@@ -54,17 +64,18 @@ def test_each_ranking_metric_by_hand(name):
 
 def test_per_user_values_and_ranking_metrics_agree():
     hits, n_rel, users = metrics.hits_matrix(RECOMMENDED, RELEVANT, K)
-    assert users == ["A", "B", "D"]
+    assert users == ["A", "B", "D", "E"]
     assert hits.tolist() == [
         [False, True, False, False, True],
         [False, True, False, False, False],
         [False] * 5,
+        [True, False, True, False, False],
     ]
     per_user = metrics.per_user_metrics(hits, n_rel)
     for name, expected in PER_USER.items():
         np.testing.assert_allclose(per_user[name], expected)
     summary = metrics.ranking_metrics(RECOMMENDED, RELEVANT, K)
-    assert summary["n_users"] == 3
+    assert summary["n_users"] == 4
     for name, expected in PER_USER.items():
         assert summary[name] == pytest.approx(np.mean(expected))
 
@@ -106,15 +117,15 @@ def test_map_and_precision_match_a_plain_loop():
     for u in range(100):
         recommended[u] = list(rng.permutation(40)[:10])
         relevant[u] = set(rng.choice(40, size=rng.integers(1, 15), replace=False))
-    ap, prec = [], []
+    ap, ap_ref, prec = [], [], []
     for u in recommended:
         hits = [m in relevant[u] for m in recommended[u]]
-        ap.append(
-            sum(sum(hits[: i + 1]) / (i + 1) for i in range(10) if hits[i])
-            / min(10, len(relevant[u]))
-        )
+        found = sum(sum(hits[: i + 1]) / (i + 1) for i in range(10) if hits[i])
+        ap.append(found / min(10, len(relevant[u])))
+        ap_ref.append(found / len(relevant[u]))
         prec.append(sum(hits) / 10)
     assert metrics.map_at_k(recommended, relevant, 10) == pytest.approx(np.mean(ap))
+    assert metrics.reference_map_at_k(recommended, relevant, 10) == pytest.approx(np.mean(ap_ref))
     assert metrics.precision_at_k(recommended, relevant, 10) == pytest.approx(np.mean(prec))
 
 

@@ -138,7 +138,7 @@ def test_ranking_metrics_match_zeerec_metrics(spark):
         want = metrics.ranking_metrics(recommended, relevant, k=k)
         got = spark_metrics.ranking_metrics(recs, rel, k=k)
         assert got["n_users"] == want["n_users"]
-        for name in ("precision", "recall", "ndcg", "map", "hit_rate"):
+        for name in ("precision", "recall", "ndcg", "map", "map_ref", "hit_rate"):
             assert abs(got[name] - want[name]) < 1e-9, (name, k)
     catalogue = spark.createDataFrame([(m,) for m in range(40)], "movie_id int")
     top = {u: ms[:10] for u, ms in recommended.items()}

@@ -34,7 +34,7 @@ from zeerec.ranking import check_n
 Recommended = Mapping[Hashable, Sequence[Hashable]]
 Relevant = Mapping[Hashable, Collection[Hashable]]
 
-RANKING_METRICS = ("precision", "recall", "ndcg", "map", "hit_rate")
+RANKING_METRICS = ("precision", "recall", "ndcg", "map", "map_ref", "hit_rate")
 
 
 # --------------------------------------------------------------------------- ratings
@@ -105,6 +105,9 @@ def per_user_metrics(hits: np.ndarray, n_relevant: np.ndarray) -> dict[str, np.n
       min(k, n_relevant) hits at the top;
     - AP@k = Σ_i precision@i · rel_i / min(k, n_relevant) (MAP@k is its mean): the
       usual normalisation, so a list that puts every reachable hit first scores 1;
+    - ``map_ref``: the same sum divided by n_relevant, as microsoft/recommenders'
+      ``map`` (its published tables' "MAP"); a user with more relevant movies than k
+      cannot reach 1, so it reads lower than MAP@k;
     - hit rate@k = 1 if the top k holds at least one relevant movie, else 0.
 
     Users with no relevant movie get NaN (they cannot be judged).
@@ -132,6 +135,7 @@ def per_user_metrics(hits: np.ndarray, n_relevant: np.ndarray) -> dict[str, np.n
         "recall": n_hits / denom_rel,
         "ndcg": (hits * disc).sum(axis=1) / ideal,
         "map": ap,
+        "map_ref": (precision_at_i * hits).sum(axis=1) / denom_rel,
         "hit_rate": (n_hits > 0).astype(np.float64),
     }
     return {name: np.where(judged, values, np.nan) for name, values in out.items()}
@@ -175,13 +179,18 @@ def map_at_k(recommended: Recommended, relevant: Relevant, k: int = 10) -> float
     return _metric("map", recommended, relevant, k)
 
 
+def reference_map_at_k(recommended: Recommended, relevant: Relevant, k: int = 10) -> float:
+    """microsoft/recommenders' ``map``: Σ_{i≤k} precision@i · rel_i / |relevant|, averaged."""
+    return _metric("map_ref", recommended, relevant, k)
+
+
 def hit_rate_at_k(recommended: Recommended, relevant: Relevant, k: int = 10) -> float:
     """Share of users whose top k holds at least one relevant movie."""
     return _metric("hit_rate", recommended, relevant, k)
 
 
 def ranking_metrics(recommended: Recommended, relevant: Relevant, k: int = 10) -> dict[str, float]:
-    """All five ranking metrics at once, plus ``n_users`` (the users judged)."""
+    """Every ranking metric at once, plus ``n_users`` (the users judged)."""
     hits, n_relevant, users = hits_matrix(recommended, relevant, k)
     if not users:
         raise ValueError("no user has a relevant movie: nothing to evaluate")

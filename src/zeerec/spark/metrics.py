@@ -52,7 +52,7 @@ def _check_lists(top: DataFrame) -> None:
 
 
 def per_user_metrics(recommended: DataFrame, relevant: DataFrame, k: int = 10) -> DataFrame:
-    """One row per judged user: precision, recall, ndcg, map, hit_rate at ``k``."""
+    """One row per judged user: precision, recall, ndcg, map, map_ref, hit_rate at ``k``."""
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
     spark = recommended.sparkSession
@@ -81,12 +81,13 @@ def per_user_metrics(recommended: DataFrame, relevant: DataFrame, k: int = 10) -
         (F.col("n_hits") / F.col("n_rel")).alias("recall"),
         (F.col("dcg") / F.col("idcg")).alias("ndcg"),
         (F.col("ap_sum") / F.col("m")).alias("map"),
+        (F.col("ap_sum") / F.col("n_rel")).alias("map_ref"),
         (F.col("n_hits") > 0).cast("double").alias("hit_rate"),
     )
 
 
 def ranking_metrics(recommended: DataFrame, relevant: DataFrame, k: int = 10) -> dict:
-    """The five ranking metrics' means over the judged users, plus ``n_users``."""
+    """The ranking metrics' means over the judged users, plus ``n_users``."""
     per_user = per_user_metrics(recommended, relevant, k)
     row = per_user.agg(
         *(F.avg(name).alias(name) for name in RANKING_METRICS),
