@@ -225,3 +225,19 @@ def test_predictions_are_clipped_to_the_datas_star_scale(data):
         assert model.star_range_ == (low, 5.0)
         pred = model.predict(frame["user_id"], frame["movie_id"])
         assert pred.min() >= low and pred.max() <= 5.0
+
+
+@pytest.mark.parametrize("name", ["user-kNN", "hybrid"])
+def test_explained_stars_are_clipped_to_the_datas_scale_too(data, name):
+    """The "predicted" columns of an explained list use the data's scale: a user-kNN
+    fitted on half stars may show 0.5, one fitted on whole stars never below 1."""
+    ratings, movies = data
+    half = ratings.assign(rating=ratings["rating"] - 0.5 * (ratings["user_id"] % 2))
+    half["rating"] = half["rating"].clip(lower=0.5)
+    for frame, low in ((ratings, 1.0), (half, 0.5)):
+        model = registry.create(name, movies=movies).fit(frame)
+        assert model.clip_stars([-3.0, 0.7, 9.0]).tolist() == [low, max(low, 0.7), 5.0]
+        user = int(frame["user_id"].iloc[0])
+        recs = model.recommend(user, n=5)
+        column = "predicted" if "predicted" in recs else "cf_predicted"
+        assert recs[column].between(low, 5.0).all()

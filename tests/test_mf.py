@@ -286,3 +286,17 @@ def test_seed_plan_counts_the_carved_ratings_batches_and_steps():
     assert plan == (1_980_000, 1_800, 20 * 1_100)
     # round(0.5) = 0 in Python: 5 ratings at 10 % keep all 5, as random_split does
     assert mf.seed_plan(5, epochs=1, batch_size=2).n_fit == 5
+
+
+def test_predicted_vs_actual_keeps_half_stars_apart():
+    """3.5★ ratings get their own box, not merged into 3★ (ML-10M and later)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from zeerec import plots
+
+    truth = np.array([3.0, 3.5, 3.5, 4.0, 0.5])
+    fig = plots.predicted_vs_actual(truth, {"m": truth + 0.1})
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert labels == ["0.5★", "3★", "3.5★", "4★"]
+    matplotlib.pyplot.close(fig)

@@ -313,16 +313,20 @@ def user_ratings(train: pd.DataFrame, user: int) -> pd.DataFrame:
 
 
 def top_list_table(
-    recs: pd.DataFrame, titles: TitleIndex, movies: pd.DataFrame, **extra: Any
+    recs: pd.DataFrame,
+    titles: TitleIndex,
+    movies: pd.DataFrame,
+    star_range: tuple[float, float] = (1.0, 5.0),
+    **extra: Any,
 ) -> pd.DataFrame:
-    """A star model's recommendations for reading: title, predicted stars (clipped to 1-5,
-    the list itself is ranked by the unclipped score), genres and any ``extra`` columns,
-    by rank."""
+    """A star model's recommendations for reading: title, predicted stars (clipped to
+    ``star_range``, the model's ``star_range_``; the list itself is ranked by the
+    unclipped score), genres and any ``extra`` columns, by rank."""
     genres = movies.set_index("movie_id")["genres"].map(", ".join)
     return pd.DataFrame(
         {
             "title": titles.titles(recs["movie_id"]),
-            "predicted stars": np.clip(recs["score"].to_numpy(), 1, 5),
+            "predicted stars": np.clip(recs["score"].to_numpy(), *star_range),
             "genres": genres.reindex(recs["movie_id"]).to_numpy(),
             **extra,
         },

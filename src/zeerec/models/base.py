@@ -101,6 +101,13 @@ class Pairs:
         return self.user_known & self.movie_known
 
 
+def star_scale(ratings: pd.DataFrame) -> tuple[float, float]:
+    """The lowest and highest star of a ratings table's scale: 0.5-5 when it has half
+    stars (ML-10M and later), else 1-5."""
+    half = bool((np.asarray(ratings["rating"], dtype=np.float64) % 1).any())
+    return HALF_STAR_SCALE if half else STAR_SCALE
+
+
 def aligned(users, movies) -> tuple[np.ndarray, np.ndarray]:
     """Two id arrays of the same length, flattened, or a ValueError saying they differ."""
     users, movies = np.asarray(users).ravel(), np.asarray(movies).ravel()
@@ -137,9 +144,13 @@ class Recommender:
         if len(ratings) == 0:
             raise ValueError(f"cannot fit {self.name} on an empty ratings table")
         self._fit(ratings)
-        half = bool((np.asarray(ratings["rating"], dtype=np.float64) % 1).any())
-        self.star_range_ = HALF_STAR_SCALE if half else STAR_SCALE  # the data's scale
+        self.star_range_ = star_scale(ratings)  # the data's scale
         return self
+
+    def clip_stars(self, values) -> np.ndarray:
+        """``values`` clipped to the star scale of the ratings the model learnt from."""
+        low, high = getattr(self, "star_range_", STAR_SCALE)  # a loaded model: whole stars
+        return np.clip(np.asarray(values, dtype=np.float64), low, high)
 
     def _fit(self, ratings: pd.DataFrame) -> None:
         raise NotImplementedError
@@ -161,8 +172,7 @@ class Recommender:
         if not self.predicts_ratings:
             raise NotImplementedError(f"{self.name} does not predict ratings")
         est = np.asarray(self._estimate(self.pairs(users, movies)), dtype=np.float64)
-        low, high = getattr(self, "star_range_", STAR_SCALE)  # a loaded model: whole stars
-        return np.clip(est, low, high) if self.clips_predictions else est
+        return self.clip_stars(est) if self.clips_predictions else est
 
     def _estimate(self, pairs: Pairs) -> np.ndarray:
         raise NotImplementedError

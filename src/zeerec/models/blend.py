@@ -33,7 +33,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from zeerec.models.base import Pairs, Recommender
+from zeerec.models.base import Pairs, Recommender, star_scale
 from zeerec.splits import stratified_split
 
 DEFAULT_COMPONENTS = ("bias baseline", "item-kNN pearson", "user-kNN", "improved MF")
@@ -110,7 +110,7 @@ class RatingBlend(Recommender):
         fitted = X @ self.weights_.to_numpy()[1:] + self.weights_["intercept"]
         rmse = np.sqrt(((preds - truth[:, None]) ** 2).mean(axis=0))
         self.validation_rmse_ = pd.Series(
-            [*rmse, np.sqrt(((np.clip(fitted, 1, 5) - truth) ** 2).mean())],
+            [*rmse, np.sqrt(((np.clip(fitted, *star_scale(ratings)) - truth) ** 2).mean())],
             index=[*self.components, "blend"],
         )
         self.components_ = {n: self._make(n).fit(ratings) for n in self.components}

@@ -241,7 +241,7 @@ class MFFoldIn(Recommender):
         cached = getattr(self, "_folded", None)
         u = cached[1] if cached is not None and cached[0] is target else self.fold_in(target)
         columns = {
-            "predicted": np.clip(scores[top], 1.0, 5.0),
+            "predicted": self.clip_stars(scores[top]),
             "movie_bias": self.b[top],
             "taste_match": (self.q @ u.factors)[top],
         }

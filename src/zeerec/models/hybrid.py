@@ -110,7 +110,7 @@ class Hybrid(Recommender):
                 "score": cf_part + content_part,
                 "cf_part": cf_part,
                 "content_part": content_part,
-                "cf_predicted": np.clip(pred, 1.0, 5.0),
+                "cf_predicted": self.clip_stars(pred),
                 "n_neighbours": n,
                 "content_cosine": cosine,
             }

@@ -270,7 +270,7 @@ class UserKNN(Recommender):
         cached = self._explained
         e = cached[1] if cached is not None and cached[0] is target else self._explain(target)
         columns = {
-            "predicted": np.clip(e.prediction[top], 1.0, 5.0),
+            "predicted": self.clip_stars(e.prediction[top]),
             "n_neighbours": e.n_neighbours[top],
             "neighbour_mean": e.neighbour_mean[top],
         }

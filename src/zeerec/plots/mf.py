@@ -67,7 +67,7 @@ def predicted_vs_actual(
     keep = np.arange(len(y_true))
     if len(keep) > max_points:
         keep = np.sort(np.random.default_rng(seed).choice(len(keep), max_points, replace=False))
-    stars = np.unique(y_true[keep]).astype(int)
+    stars = np.unique(y_true[keep])  # whole or half stars, as the data has them
     n = len(predictions)
     width = 0.8 / max(n, 1)
     fig, ax = _new_figure()
@@ -88,7 +88,7 @@ def predicted_vs_actual(
         for median in parts["medians"]:
             median.set(color="black")
         ax.plot([], [], color=_color(j), lw=8, label=model)
-    ax.set_xticks(np.arange(len(stars)), [f"{s}★" for s in stars])
+    ax.set_xticks(np.arange(len(stars)), [f"{s:g}★" for s in stars])
     ax.plot(np.arange(len(stars)), stars, color="black", ls="--", lw=1, label="perfect")
     ax.set_title(f"Predicted vs actual stars ({len(keep):,} ratings)")
     ax.set_xlabel("Actual rating (stars)")
