@@ -405,7 +405,7 @@ print(
     "highest movie bias (rated above what taste predicts, by everybody)."
 )
 top_list = mf_analysis.top_list_table(
-    rec, titles, movies, **{"movie bias percentile": bias_pct.round(0)}
+    rec, titles, movies, model.star_range_, **{"movie bias percentile": bias_pct.round(0)}
 )
 top_list
 
