@@ -30,7 +30,8 @@ rating, on the same rating pairs.
 
 The package: :mod:`~zeerec.evaluation.harness` (``evaluate``, ``rating_table``,
 ``build_models`` from the model registry), :mod:`~zeerec.evaluation.tuning`
-(``grid_search``, ``tune``: knobs chosen on validation carved from training) and
+(``grid_search``, ``coordinate_search``, ``tune``: knobs chosen on validation carved
+from training) and
 :mod:`~zeerec.evaluation.verdict` (``conclusions``: the best model for each job) and
 :mod:`~zeerec.evaluation.intervals` (paired bootstrap intervals over the judged users).
 """
@@ -54,7 +55,7 @@ from zeerec.evaluation.intervals import (
     rmse_difference,
     rmse_intervals,
 )
-from zeerec.evaluation.tuning import grid_search, tune
+from zeerec.evaluation.tuning import coordinate_search, grid_search, tune
 from zeerec.evaluation.verdict import conclusions
 
 __all__ = [
@@ -66,6 +67,7 @@ __all__ = [
     "build_models",
     "check_not_trained_on",
     "conclusions",
+    "coordinate_search",
     "evaluate",
     "grid_search",
     "metric_intervals",
