@@ -78,6 +78,22 @@ def test_registry_lines_build_their_models_with_their_knobs(data):
         registry.create("SVD++")
 
 
+def test_registry_models_start_from_their_tuned_values(data):
+    """A registry line's tuned values are what its model runs with unless a caller
+    overrides them; a tuned value outside the knob's search space is refused."""
+    _, movies = data
+    assert any(registry.spec(n).tuned for n in registry.MODELS), "nothing tuned"
+    for name in registry.MODELS:
+        spec = registry.spec(name)
+        model = spec.create(movies=movies)
+        for knob, value in spec.tuned.items():
+            assert getattr(model, knob) == value, (name, knob)
+            other = next(v for v in spec.knobs[knob] if v != value)
+            assert getattr(spec.create(movies=movies, **{knob: other}), knob) == other
+    with pytest.raises(ValueError, match="outside its search space"):
+        registry.ModelSpec("x", lambda context, **k: None, "x", {"a": (1, 2)}, {"a": 3})
+
+
 def test_unfitted_models_say_so(data):
     _, movies = data
     for name in registry.MODELS:

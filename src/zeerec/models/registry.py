@@ -2,8 +2,14 @@
 
 The evaluation (:func:`zeerec.evaluation.build_models`), notebook 07, the command line
 (``zeerec models``) and the benchmarks read this table; there is no second list of
-names. A line says how to build the model from its knobs and what each knob may be
-tuned over (on validation data carved from training, never on the test split).
+names. A line says how to build the model from its knobs, what each knob may be
+tuned over, and the values the one tuner chose (``tuned``): ``benchmarks/tune_all.py``
+runs :func:`zeerec.evaluation.tune` with a coordinate search over every line's space,
+on validation carvings of ML-100K's and the ML-1M slice's training splits, never on a
+test split. A value is written here when both data sets chose it; when both moved a
+knob the same way but not equally far, the smaller move; when they disagree, the class
+default stays (BENCHMARKS.md, "Every model's knobs"). A model built from the registry
+starts from those values; its class keeps the literature's defaults.
 
 ``create("EASE", lam=700)`` builds one model; ``MODELS`` lists the names in the order
 reports show them.
@@ -32,15 +38,22 @@ class ModelSpec:
         name: the name reports and the CLI use.
         build: ``build(context, **knobs)`` returns an unfitted model; ``context`` holds
             ``movies`` (the movies table, or None) and ``seed``.
-        knobs: knob → the values a tuner may try (its search space); the model's own
-            defaults are what it uses untuned.
+        knobs: knob → the values a tuner may try (its search space).
         summary: one line on what the model is.
+        tuned: knob → the value chosen on validation (module docstring); the knobs not
+            named keep the model class's own default.
     """
 
     name: str
     build: Callable[..., Recommender]
     summary: str
     knobs: Mapping[str, Sequence[Any]] = field(default_factory=dict)
+    tuned: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for knob, value in self.tuned.items():
+            if knob not in self.knobs or value not in self.knobs[knob]:
+                raise ValueError(f"{self.name}: tuned {knob}={value!r} is outside its search space")
 
     def create(
         self, movies: pd.DataFrame | None = None, seed: int = 42, **knobs: Any
@@ -50,7 +63,7 @@ class ModelSpec:
             raise ValueError(
                 f"{self.name} has no knob {unknown}; its knobs are {sorted(self.knobs) or 'none'}"
             )
-        return self.build({"movies": movies, "seed": seed}, **knobs)
+        return self.build({"movies": movies, "seed": seed}, **{**self.tuned, **knobs})
 
 
 def _needs_movies(context: Mapping[str, Any]) -> pd.DataFrame:
@@ -143,8 +156,8 @@ def _improved_mf(context, **knobs):
 
 
 _ITEM_KNN_KNOBS = {  # both item-kNN lines tune the same knobs
-    "n_neighbours": (20, 40, 80),
-    "shrinkage": (0, 25, 100),
+    "n_neighbours": (20, 40, 80, 160, 320),
+    "shrinkage": (0, 25, 100, 250),
     "rank_by": ("centred", "summed", "liked"),
 }
 
@@ -154,20 +167,23 @@ _LINES = (
         "bias baseline",
         _bias,
         "mu + b_u + b_i with shrunk biases (Surprise's BaselineOnly)",
-        {"reg_user": (5, 10, 15, 25), "reg_movie": (5, 10, 25)},
+        {"reg_user": (2, 5, 10, 15, 25), "reg_movie": (1, 2, 5, 10, 25)},
+        tuned={"reg_user": 5, "reg_movie": 2},
     ),
     ModelSpec("popularity", _popularity, "the movies most people rated"),
     ModelSpec(
         "item-kNN pearson",
         _item_knn("pearson"),
-        "summed co-rated Pearson similarity to the movies the user liked (rank_by knob)",
+        "summed co-rated Pearson similarity to the movies the user rated",
         _ITEM_KNN_KNOBS,
+        tuned={"rank_by": "summed", "shrinkage": 250},
     ),
     ModelSpec(
         "item-kNN cosine",
         _item_knn("cosine"),
-        "summed cosine similarity to the movies the user liked (rank_by knob)",
+        "summed cosine similarity to the movies the user rated",
         _ITEM_KNN_KNOBS,
+        tuned={"rank_by": "summed", "shrinkage": 0},
     ),
     ModelSpec(
         "user-kNN",
@@ -190,7 +206,8 @@ _LINES = (
         "hybrid",
         _hybrid,
         "user-kNN's vote where neighbours vouch for a movie, content elsewhere",
-        {"cf_weight": (0.25, 0.5, 0.75)},
+        {"cf_weight": (0.25, 0.5, 0.75, 0.9, 1.0)},
+        tuned={"cf_weight": 0.75},
     ),
     ModelSpec(
         "EASE",
@@ -209,6 +226,7 @@ _LINES = (
             "iterations": (15, 10, 25),
             "confidence": ("binary", "stars"),
         },
+        tuned={"factors": 64},
     ),
     ModelSpec(
         "RP3beta",
@@ -220,7 +238,8 @@ _LINES = (
         "Mult-VAE",
         _mult_vae,
         "Liang et al.'s variational autoencoder on who-rated-what, in Keras",
-        {"epochs": (20, 30, 40), "beta_cap": (0.2, 0.5)},
+        {"epochs": (20, 30, 40, 60), "beta_cap": (0.2, 0.5, 1.0)},
+        tuned={"epochs": 40, "beta_cap": 0.5},
     ),
     ModelSpec("seed MF", _seed_mf, "the seed notebook's Keras dot-product model"),
     ModelSpec(
@@ -280,6 +299,7 @@ def table() -> pd.DataFrame:
                     f"{k} {', '.join(map(str, v))}" for k, v in line.knobs.items()
                 )
                 or "-",
+                "tuned on validation": ", ".join(f"{k} {v}" for k, v in line.tuned.items()) or "-",
                 "what it is": line.summary,
             }
         )
