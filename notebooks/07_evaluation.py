@@ -120,6 +120,29 @@ if mf_epochs is not None:
 for name, why in unavailable.items():
     print(f"left out: {name} ({why})")
 
+# %% [markdown]
+# The knobs each model runs with. EASE's λ was chosen above, on this split's own
+# validation carving. Every other value is the registry's: one tuner searched every
+# model's knobs the same way, on validation carvings of ML-100K and the ML-1M slice
+# (never on a test split), and a value it chose on both is written into the registry
+# (`zeerec models` lists them); a knob without one keeps its class's default.
+# `benchmarks/tune_all.py` made the choice; its tables are in `BENCHMARKS.md`.
+
+# %%
+knob_table = pd.DataFrame(
+    [
+        {
+            "model": name,
+            "knobs used": ", ".join(
+                f"{knob} {getattr(model, knob)}" for knob in registry.spec(name).knobs
+            )
+            or "none",
+        }
+        for name, model in candidates.items()
+    ]
+).set_index("model")
+knob_table
+
 # %% tags=["log"]
 with timed() as t_eval:
     ev = evaluation.evaluate(
@@ -168,7 +191,7 @@ else:
     )
 rating_shown = rating_table.merge(rmse_ci[["model", "lo", "hi"]], on="model", how="left")
 rating_shown.insert(2, "RMSE 95 % interval", [
-    f"{lo:.3f}–{hi:.3f}" for lo, hi in zip(rating_shown.pop("lo"), rating_shown.pop("hi"))
+    f"{lo:.3f}–{hi:.3f}" for lo, hi in zip(rating_shown.pop("lo"), rating_shown.pop("hi"), strict=True)
 ])  # fmt: skip
 rating_shown.set_index("model").rename(
     columns={"n_ratings": "ratings", "fit_s": "fit s", "predict_s": "predict s"}
@@ -188,9 +211,10 @@ rating_shown.set_index("model").rename(
 # For each judged user, the model ranks every movie the user has not rated in training;
 # the top k are compared with the user's held-out movies. Precision: share of the list
 # that is relevant; Recall: share of the held-out movies found; NDCG and MAP also
-# reward putting the hits first (MAP@k divides each user's average precision by
-# min(k, their held-out movies), as microsoft/recommenders' `map_at_k`; its `map`
-# divides by all of them); HitRate: share of users with at least one hit. Coverage is
+# reward putting the hits first (MAP@k divides each user's sum of precisions at the hits
+# by min(k, their held-out movies), as microsoft/recommenders' `map_at_k`; the table's
+# reference column divides by all of them, as its `map` and the "MAP" of its published
+# tables); HitRate: share of users with at least one hit. Coverage is
 # the share of the movies rated in training that appear in any list; novelty the mean
 # self-information −log2(share of training ratings) of the recommended movies, in bits
 # (both as microsoft/recommenders) — higher means less obvious.
@@ -208,7 +232,10 @@ shown.insert(3, f"ndcg@{k} 95 % interval", [
     f"{ndcg_ci.loc[m, 'lo']:.3f}–{ndcg_ci.loc[m, 'hi']:.3f}" for m in shown.index
 ])  # fmt: skip
 shown["ranks by"] = [candidates[m].ranking_score for m in shown.index]
-shown = shown.rename(columns={"recommend_ms_per_user": "recommend ms/user", "fit_s": "fit s"})
+shown = shown.rename(columns={
+    "recommend_ms_per_user": "recommend ms/user", "fit_s": "fit s",
+    f"map@{k}": f"map@{k} ÷ min(k, relevant)", f"map_ref@{k}": "map ÷ relevant (reference)",
+})  # fmt: skip
 formats = {c: "{:.3f}" for c in shown.columns if c not in ("ranks by", f"ndcg@{k} 95 % interval")}
 formats.update({"novelty": "{:.2f} bits", "fit s": "{:.2f}", "recommend ms/user": "{:.2f}"})
 shown.style.format(formats)
