@@ -121,18 +121,20 @@ for name, why in unavailable.items():
     print(f"left out: {name} ({why})")
 
 # %% [markdown]
-# The knobs each model runs with. EASE's λ was chosen above, on this split's own
-# validation carving. Every other value is the registry's: one tuner searched every
-# model's knobs the same way, on validation carvings of ML-100K and the ML-1M slice
-# (never on a test split), and a value it chose on both is written into the registry
-# (`zeerec models` lists them); a knob without one keeps its class's default.
-# `benchmarks/tune_all.py` made the choice; its tables are in `BENCHMARKS.md`.
+# The score each model sorts a top-k list by, and the knobs it runs with. EASE's λ was
+# chosen above, on this split's own validation carving. Every other value is the
+# registry's: one tuner searched every model's knobs the same way, on validation
+# carvings of ML-100K and the ML-1M slice (never on a test split), and a value it chose
+# on both is written into the registry (`zeerec models` lists them); a knob without one
+# keeps its class's default. `benchmarks/tune_all.py` made the choice; its tables are in
+# `BENCHMARKS.md`.
 
 # %%
 knob_table = pd.DataFrame(
     [
         {
             "model": name,
+            "ranks by": model.ranking_score if model.ranks else "does not rank",
             "knobs used": ", ".join(
                 f"{knob} {getattr(model, knob)}" for knob in registry.spec(name).knobs
             )
@@ -141,7 +143,7 @@ knob_table = pd.DataFrame(
         for name, model in candidates.items()
     ]
 ).set_index("model")
-knob_table
+knob_table.style  # a Styler shows every knob; a plain frame cuts text at 50 characters
 
 # %% tags=["log"]
 with timed() as t_eval:
@@ -219,7 +221,7 @@ rating_shown.set_index("model").rename(
 # self-information −log2(share of training ratings) of the recommended movies, in bits
 # (both as microsoft/recommenders) — higher means less obvious.
 # The error bars and the interval column are 95 % bootstrap intervals over the judged
-# users; "ranks by" is the score each model sorts its list by.
+# users. What each model sorts its list by is in the knobs table above.
 
 # %% caption="Top-k metrics of every model on the same judged users, best NDCG first, with 95 % intervals." tags=["main-figure"]
 ranking_table = ev.ranking.sort_values(f"ndcg@{k}", ascending=False).reset_index(drop=True)
@@ -227,17 +229,17 @@ ranking_ci = evaluation.metric_intervals(ev.per_user, k, seed=seed)
 fig = plots.ranking_metrics(ranking_table, k=k, intervals=ranking_ci)
 plt.show()
 ndcg_ci = ranking_ci[ranking_ci["metric"] == f"ndcg@{k}"].set_index("model")
-shown = ranking_table.drop(columns=["n_users"]).set_index("model")
+# the costs have their own section below
+shown = ranking_table.drop(columns=["n_users", "fit_s", "recommend_ms_per_user"])
+shown = shown.set_index("model")
 shown.insert(3, f"ndcg@{k} 95 % interval", [
     f"{ndcg_ci.loc[m, 'lo']:.3f}–{ndcg_ci.loc[m, 'hi']:.3f}" for m in shown.index
 ])  # fmt: skip
-shown["ranks by"] = [candidates[m].ranking_score for m in shown.index]
 shown = shown.rename(columns={
-    "recommend_ms_per_user": "recommend ms/user", "fit_s": "fit s",
     f"map@{k}": f"map@{k} ÷ min(k, relevant)", f"map_ref@{k}": "map ÷ relevant (reference)",
 })  # fmt: skip
-formats = {c: "{:.3f}" for c in shown.columns if c not in ("ranks by", f"ndcg@{k} 95 % interval")}
-formats.update({"novelty": "{:.2f} bits", "fit s": "{:.2f}", "recommend ms/user": "{:.2f}"})
+formats = {c: "{:.3f}" for c in shown.columns if c != f"ndcg@{k} 95 % interval"}
+formats.update({"novelty": "{:.2f} bits"})
 shown.style.format(formats)
 
 # %%
