@@ -35,7 +35,7 @@ seed = 42  # split, user sample and validation carving
 top_n = 10  # k of the top-k metrics: the length of each recommended list
 models = None  # model names to compare (see zeerec.models.registry.MODELS); None: all
 n_users = 500  # test users judged (a seeded sample, the same for every model); None: all
-mf_epochs = 10  # cap on the Keras models' training epochs (None: their own, slow at 1M ratings)
+mf_epochs = 10  # cap on the Keras MF models' epochs, the blend's too (None: their own, slow)
 ease_lambdas = None  # EASE's λ candidates, chosen on validation; None: the registry's
 activity_edges = (30, 150)  # training ratings per user: cold ≤ 30 < medium ≤ 150 < heavy
 
@@ -111,11 +111,12 @@ candidates, unavailable = evaluation.build_models(
 )
 if mf_epochs is not None:
     print(
-        f"The Keras models train for at most {mf_epochs} epochs here, to keep the report "
-        "fast: the seed's model with batches of 1,024 at Adam 1e-3 (published: 128 at "
-        "1e-4, 20 epochs), so its figures here are not the published model's; the "
-        "improved model without its refit on all training ratings. Notebook 05 trains "
-        "both with their own settings."
+        f"The two Keras MF models (and the rating blend's) train for at most {mf_epochs} "
+        "epochs here, to keep the report fast: the seed's model with batches of 1,024 at "
+        "Adam 1e-3 (published: 128 at 1e-4, 20 epochs), so its figures here are not the "
+        "published model's; the improved model without its refit on all training ratings. "
+        "Notebook 05 trains both with their own settings. Mult-VAE trains for its own "
+        "(tuned) number of epochs."
     )
 for name, why in unavailable.items():
     print(f"left out: {name} ({why})")
