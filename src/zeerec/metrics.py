@@ -128,14 +128,14 @@ def per_user_metrics(hits: np.ndarray, n_relevant: np.ndarray) -> dict[str, np.n
     n_hits = hits.sum(axis=1)
     disc = _discounts(k)
     ideal = np.cumsum(disc)[np.clip(np.minimum(n_relevant, k), 1, None) - 1]
-    precision_at_i = np.cumsum(hits, axis=1) / np.arange(1, k + 1)
-    ap = (precision_at_i * hits).sum(axis=1) / np.minimum(denom_rel, k)
+    # Σ_i precision@i · rel_i, which both MAPs divide: by min(k, n_relevant) or n_relevant
+    precision_sum = (np.cumsum(hits, axis=1) / np.arange(1, k + 1) * hits).sum(axis=1)
     out = {
         "precision": n_hits / k,
         "recall": n_hits / denom_rel,
         "ndcg": (hits * disc).sum(axis=1) / ideal,
-        "map": ap,
-        "map_ref": (precision_at_i * hits).sum(axis=1) / denom_rel,
+        "map": precision_sum / np.minimum(denom_rel, k),
+        "map_ref": precision_sum / denom_rel,
         "hit_rate": (n_hits > 0).astype(np.float64),
     }
     return {name: np.where(judged, values, np.nan) for name, values in out.items()}
