@@ -125,9 +125,9 @@ for name, why in unavailable.items():
 # The score each model sorts a top-k list by, and the knobs it runs with. EASE's λ was
 # chosen above, on this split's own validation carving. Every other value is the
 # registry's: one tuner searched every model's knobs the same way, on validation
-# carvings of ML-100K and the ML-1M slice (never on a test split), and a value it chose
-# on both is written into the registry (`zeerec models` lists them); a knob without one
-# keeps its class's default. `benchmarks/tune_all.py` made the choice; its tables are in
+# carvings of ML-100K and the ML-1M slice (never on a test split), and a value both
+# chose, or the smaller of two moves the same way, is written into the registry
+# (`zeerec models` lists them); a knob without one keeps its class's default. `benchmarks/tune_all.py` made the choice; its tables are in
 # `BENCHMARKS.md`.
 
 # %%
