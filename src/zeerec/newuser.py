@@ -53,8 +53,8 @@ DEFAULT_METHOD = "user-kNN"
 DEFAULT_METHOD_EVIDENCE = (
     "tied with the best list for a user who rated four movies: on the ML-1M slice "
     "(new-user protocol, 500 held-out users, BENCHMARKS.md) its NDCG@10 is 0.353 against "
-    "0.363 for Mult-VAE, the highest (paired difference +0.010, 95-percent interval "
-    "-0.007 to +0.028), which trains a Keras model for a minute or more on every call"
+    "0.355 for Mult-VAE, the highest, whose paired 95-percent interval with it covers 0; "
+    "Mult-VAE trains a Keras model for a minute or more on every call"
 )
 
 
