@@ -140,12 +140,16 @@ class MultVAE(Recommender):
         return layers
 
     def _train(self, layers: dict) -> tuple[dict[str, list[float]], list[float]]:
-        """Adam over seeded user batches with β annealed; returns the history and seconds."""
-        x_all = tf.constant(self.X_.toarray(), dtype=tf.float32)
-        n_users = x_all.shape[0]
+        """Adam over seeded user batches with β annealed; returns the history and seconds.
+
+        Each batch goes in as its rated cells, so no dense users × movies matrix is ever
+        held (at ML-25M's size it would take 38 GB).
+        """
+        x_all = self.X_
+        n_users, n_movies = x_all.shape
         per_epoch = -(-n_users // self.batch_size)
         anneal = max(1.0, _ANNEAL_SHARE * per_epoch * self.epochs)
-        step_fn = _train_step(layers, self, keras.optimizers.Adam(self.learning_rate))
+        step_fn = _train_step(layers, self, keras.optimizers.Adam(self.learning_rate), n_movies)
         rng = np.random.default_rng(self.seed)
         history: dict[str, list[float]] = {"loss": [], "neg_ll": [], "kl": [], "beta": []}
         seconds, step = [], 0
@@ -153,12 +157,17 @@ class MultVAE(Recommender):
             tick, sums = time.perf_counter(), np.zeros(3)
             order = rng.permutation(n_users)
             for b in range(per_epoch):
-                rows = tf.constant(order[b * self.batch_size : (b + 1) * self.batch_size])
+                rows = order[b * self.batch_size : (b + 1) * self.batch_size]
+                batch = x_all[rows].tocoo()
+                cells = np.column_stack([batch.row, batch.col]).astype(np.int64)
                 beta = self.beta_cap * min(1.0, step / anneal)
                 out = step_fn(
-                    tf.gather(x_all, rows), tf.constant(beta, tf.float32), tf.constant(step)
+                    tf.constant(cells),
+                    tf.constant(len(rows), tf.int64),
+                    tf.constant(beta, tf.float32),
+                    tf.constant(step, tf.int64),
                 )
-                sums += np.array([float(v) for v in out]) * int(rows.shape[0])
+                sums += np.array([float(v) for v in out]) * len(rows)
                 step += 1
             for key, value in zip(("loss", "neg_ll", "kl"), sums / n_users, strict=True):
                 history[key].append(float(value))
@@ -168,11 +177,14 @@ class MultVAE(Recommender):
 
     # ---------------------------------------------------------------- scoring
 
-    def _logits(self, x: np.ndarray) -> np.ndarray:
-        """Decoder logits at ``z = mu`` for binary rows ``x`` (users × movies), in float64."""
+    def _logits(self, x) -> np.ndarray:
+        """Decoder logits at ``z = mu`` for binary rows ``x`` (users × movies, sparse or
+        dense), in float64."""
         w = self.weights_
-        norms = np.linalg.norm(x, axis=1, keepdims=True)
-        h = np.tanh((x / np.maximum(norms, 1e-12)) @ w["enc_hidden"][0] + w["enc_hidden"][1])
+        counts = np.asarray(x.sum(axis=1), dtype=np.float64).reshape(-1, 1)  # ‖x‖² of 0/1 rows
+        h = np.tanh(
+            (x @ w["enc_hidden"][0]) / np.sqrt(np.maximum(counts, 1e-24)) + w["enc_hidden"][1]
+        )
         mu = (h @ w["enc_out"][0] + w["enc_out"][1])[:, : self.latent]
         h = np.tanh(mu @ w["dec_hidden"][0] + w["dec_hidden"][1])
         return h @ w["dec_out"][0] + w["dec_out"][1]
@@ -187,20 +199,31 @@ class MultVAE(Recommender):
         out = np.empty((len(rows), len(self.ratings_.movie_ids)))
         for s in range(0, len(rows), _SCORE_BLOCK):
             block = rows[s : s + _SCORE_BLOCK]
-            out[s : s + len(block)] = self._logits(self.X_[block].toarray())
+            out[s : s + len(block)] = self._logits(self.X_[block])
         return out
 
 
-def _train_step(layers: dict, cfg: MultVAE, optimizer: keras.optimizers.Optimizer):
-    """One compiled Adam step on a batch of binary rows: ``(loss, neg_ll, kl)``."""
+def _train_step(layers: dict, cfg: MultVAE, optimizer: keras.optimizers.Optimizer, n_movies: int):
+    """One compiled Adam step on a batch of binary rows given as their rated cells
+    (``cells``: row in the batch, movie column): ``(loss, neg_ll, kl)``. The rows are
+    made dense inside the step: on CPU a dense product of a batch beat TensorFlow's
+    sparse one, and its gradient, by 4x at ML-1M's density."""
     enc_h, enc_o, dec_h, dec_o = (layers[k] for k in _LAYER_NAMES)
     variables = [v for layer in layers.values() for v in layer.trainable_variables]
     kernels = [layer.kernel for layer in layers.values()]
     optimizer.build(variables)
+    spec = [
+        tf.TensorSpec([None, 2], tf.int64),
+        tf.TensorSpec([], tf.int64),
+        tf.TensorSpec([], tf.float32),
+        tf.TensorSpec([], tf.int64),
+    ]
 
-    @tf.function(reduce_retracing=True)
-    def step(x, beta, step_no):
-        seed = tf.stack([tf.constant(cfg.seed, tf.int64), tf.cast(step_no, tf.int64)])
+    @tf.function(input_signature=spec)
+    def step(cells, n_rows, beta, step_no):
+        seed = tf.stack([tf.constant(cfg.seed, tf.int64), step_no])
+        shape = tf.stack([n_rows, tf.constant(n_movies, tf.int64)])
+        x = tf.scatter_nd(cells, tf.ones(tf.shape(cells)[:1], tf.float32), shape)
         with tf.GradientTape() as tape:
             h = tf.math.l2_normalize(x, axis=1)
             if cfg.dropout > 0:
