@@ -192,6 +192,13 @@ else:
         f"Lowest RMSE: {best_rating['model']}, {best_rating['rmse']:.3f} stars "
         f"(global mean: {mean_rmse:.3f}, {1 - best_rating['rmse'] / mean_rmse:.1%} lower)."
     )
+    for name, model in candidates.items():
+        if getattr(model, "reused_", None):
+            print(
+                f"{name}: its fit time covers its components' fits on its validation carving "
+                f"and its weights; on all training ratings it used this comparison's fits of "
+                f"{', '.join(model.reused_)} (their time is in their own rows)."
+            )
 rating_shown = rating_table.merge(rmse_ci[["model", "lo", "hi"]], on="model", how="left")
 rating_shown.insert(2, "RMSE 95 % interval", [
     f"{lo:.3f}–{hi:.3f}" for lo, hi in zip(rating_shown.pop("lo"), rating_shown.pop("hi"), strict=True)

@@ -81,3 +81,33 @@ def test_blend_never_fits_on_what_it_is_not_given(ratings, monkeypatch):
 def test_blend_refuses_bad_settings(ratings, kw):
     with pytest.raises(ValueError):
         RatingBlend(**kw).fit(ratings)
+
+
+def test_blend_takes_the_components_the_harness_fitted_on_the_same_split(ratings):
+    """evaluate() offers the blend what it already fitted on ``train``: each matching
+    component is used as it is (fitted once, not twice), and the predictions are the
+    ones a blend fitting everything itself gives."""
+    from zeerec import evaluation
+    from zeerec.models import registry
+
+    train, test = splits.stratified_split(ratings, test_size=0.25, seed=3)
+    models = {name: registry.create(name, seed=5) for name in QUICK[:2]}
+    models["user-kNN"] = registry.create("user-kNN", seed=5, n_neighbours=20)  # not the blend's
+    models["rating blend"] = RatingBlend(components=QUICK, seed=5)
+    evaluation.evaluate(models, train, test, k=5)
+    blend = models["rating blend"]
+    assert blend.reused_ == list(QUICK[:2])
+    for name in QUICK[:2]:
+        assert blend.components_[name] is models[name]
+    assert blend.components_["user-kNN"] is not models["user-kNN"]  # other settings: refitted
+    alone = RatingBlend(components=QUICK, seed=5).fit(train)
+    assert alone.reused_ == []
+    np.testing.assert_allclose(
+        blend.predict(test["user_id"], test["movie_id"]),
+        alone.predict(test["user_id"], test["movie_id"]),
+        rtol=0,
+        atol=1e-12,
+    )
+    # an offer holds for one fit: refitting alone fits every component again
+    blend.fit(train)
+    assert blend.reused_ == []

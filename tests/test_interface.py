@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from zeerec.models import registry
-from zeerec.models.base import NotFittedError, Recommender
+from zeerec.models.base import NotFittedError, Recommender, same_settings
 
 N_USERS, N_MOVIES = 60, 50
 # Small and quick settings for the slow models; every other model runs with its defaults.
@@ -105,6 +105,16 @@ def test_unfitted_models_say_so(data):
 def test_fit_returns_the_fitted_model(fitted):
     _, model = fitted
     assert model.is_fitted and len(model.ratings_.movie_ids) > 0
+
+
+def test_fitting_leaves_the_settings_as_built(fitted, data):
+    """Fitted state ends in ``_`` (or is private): ``init_settings`` is what the model was
+    built with, which is how the blend knows an offered component is its own."""
+    name, model = fitted
+    _, movies = data
+    fresh = _make(name, movies)
+    assert same_settings(model, fresh), name
+    assert not same_settings(model, _make("popularity", movies)) or name == "popularity"
 
 
 def test_predictions_are_stars_for_aligned_pairs(fitted, data):

@@ -282,7 +282,10 @@ def evaluate(
     seeded sample of that many test users instead of all of them (ranking and rating
     metrics alike) — the way to keep a full-size run with slow models short. Fitted
     models stay fitted in ``models``; a model passed in already fitted is used as it is
-    (``refit=True`` refits it), after checking it never saw a test rating.
+    (``refit=True`` refits it), after checking it never saw a test rating. Each model is
+    offered the ones fitted before it here (:meth:`Recommender.offer_fitted`), so the
+    rating blend does not fit its components a second time; its ``fit_s`` then counts
+    only what it fitted itself.
     """
     check_n(k, what="k")
     if not models:
@@ -291,9 +294,14 @@ def evaluate(
     j = _judged(train, test, n_users, seed, activity_edges)
     rating_rows, ranking_rows, per_user_frames = [], [], []
     not_ranked: dict[str, str] = {}
+    fitted_here: dict[str, Recommender] = {}  # fitted on ``train`` by this call
     for name, model in models.items():
         say(f"{name}: fitting")
+        if refit or not model.is_fitted:
+            model.offer_fitted(fitted_here)  # the blend takes its components from here
         fit_s = _fit(model, name, train, test, refit)
+        if not np.isnan(fit_s):
+            fitted_here[name] = model
         if model.predicts_ratings and len(j.pairs):
             say(f"{name}: predicting {len(j.pairs):,} test ratings")
             rating_rows.append(_rating_row(name, model, j.pairs, fit_s))

@@ -116,6 +116,26 @@ def aligned(users, movies) -> tuple[np.ndarray, np.ndarray]:
     return users, movies
 
 
+def same_settings(a: Recommender, b: Recommender) -> bool:
+    """Whether two models are of one class and built with equal settings (models inside
+    the settings, as the hybrid's, compared the same way; arrays and frames by value)."""
+    return type(a) is type(b) and _equal(a.init_settings(), b.init_settings())
+
+
+def _equal(x: Any, y: Any) -> bool:
+    if isinstance(x, Recommender) or isinstance(y, Recommender):
+        return isinstance(x, Recommender) and isinstance(y, Recommender) and same_settings(x, y)
+    if isinstance(x, Mapping) and isinstance(y, Mapping):
+        return x.keys() == y.keys() and all(_equal(x[key], y[key]) for key in x)
+    if isinstance(x, pd.DataFrame | pd.Series) or isinstance(y, pd.DataFrame | pd.Series):
+        return type(x) is type(y) and x.equals(y)
+    if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+        return np.array_equal(x, y)
+    if isinstance(x, list | tuple) and isinstance(y, list | tuple):
+        return type(x) is type(y) and len(x) == len(y) and all(map(_equal, x, y))
+    return bool(x == y)
+
+
 class Recommender:
     """Base of every model; see the module docstring for the hooks and capabilities."""
 
@@ -146,6 +166,24 @@ class Recommender:
         self._fit(ratings)
         self.star_range_ = star_scale(ratings)  # the data's scale
         return self
+
+    def offer_fitted(self, fitted: Mapping[str, Recommender]) -> None:
+        """Models already fitted on the ratings this model is about to be fitted on, by
+        registry name (the evaluation harness offers what it fitted on the same split).
+
+        A model built from other models (the rating blend) may use them instead of
+        fitting its own; every other model ignores the offer.
+        """
+
+    def init_settings(self) -> dict[str, Any]:
+        """What the model was built with: its attributes that are neither private nor
+        fitted (fitted ones end in ``_``). Two models of one class with equal settings
+        learn the same thing from the same ratings."""
+        return {
+            key: value
+            for key, value in vars(self).items()
+            if not key.startswith("_") and not key.endswith("_")
+        }
 
     def clip_stars(self, values) -> np.ndarray:
         """``values`` clipped to the star scale of the ratings the model learnt from."""

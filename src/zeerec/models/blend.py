@@ -19,7 +19,10 @@ The weights are learned where the models cannot have memorised the answers:
 3. ``w`` is the ridge least-squares fit of the held-out stars on those predictions
    (an intercept, penalty ``ridge`` on the other weights);
 4. every component is fitted again on all the training ratings, and the blend
-   predicts with those fits and the weights of step 3.
+   predicts with those fits and the weights of step 3. A component the caller has
+   already fitted on these ratings with the same settings (the evaluation harness
+   offers what it fitted on the same split, :meth:`offer_fitted`) is used as it is
+   instead of being fitted twice: the same fit, so the same predictions.
 
 The test split is never seen. The blend predicts stars only: it does not rank (a
 top-k list sorted by predicted stars is what the ranking models are for) and takes
@@ -28,12 +31,12 @@ no new-user profile.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from zeerec.models.base import Pairs, Recommender, star_scale
+from zeerec.models.base import Pairs, Recommender, same_settings, star_scale
 from zeerec.splits import stratified_split
 
 DEFAULT_COMPONENTS = ("bias baseline", "item-kNN pearson", "user-kNN", "improved MF")
@@ -53,6 +56,8 @@ class RatingBlend(Recommender):
     Attributes:
         weights_: the intercept and every feature's weight (a Series);
         components_: the components fitted on all training ratings;
+        reused_: the components of ``components_`` that were offered already fitted
+            (their fitting time is not in the blend's);
         validation_rmse_: each component's and the blend's RMSE on the carving.
     """
 
@@ -83,6 +88,12 @@ class RatingBlend(Recommender):
         self.components = tuple(components)
         self.validation_size, self.ridge = float(validation_size), float(ridge)
         self.seed, self.mf_epochs = int(seed), mf_epochs
+        self._offered: dict[str, Recommender] = {}
+
+    def offer_fitted(self, fitted: Mapping[str, Recommender]) -> None:
+        """Components already fitted on the ratings the blend is about to be fitted on;
+        each is used in step 4 when its class and settings are the blend's own."""
+        self._offered = {name: fitted[name] for name in self.components if name in fitted}
 
     def _make(self, name: str) -> Recommender:
         from zeerec.models import registry
@@ -113,7 +124,16 @@ class RatingBlend(Recommender):
             [*rmse, np.sqrt(((np.clip(fitted, *star_scale(ratings)) - truth) ** 2).mean())],
             index=[*self.components, "blend"],
         )
-        self.components_ = {n: self._make(n).fit(ratings) for n in self.components}
+        offered, self._offered = self._offered, {}  # an offer holds for one fit only
+        self.components_, self.reused_ = {}, []
+        for name in self.components:
+            fresh = self._make(name)
+            given = offered.get(name)
+            if given is not None and given.is_fitted and same_settings(given, fresh):
+                self.components_[name] = given
+                self.reused_.append(name)
+            else:
+                self.components_[name] = fresh.fit(ratings)
         self.ratings_ = next(iter(self.components_.values())).ratings_
 
     def _estimate(self, pairs: Pairs) -> np.ndarray:

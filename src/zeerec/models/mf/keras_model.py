@@ -36,6 +36,10 @@ class _KerasMF(Recommender):
     def __init__(self, **settings: Any):
         self.settings = settings
 
+    def init_settings(self) -> dict[str, Any]:
+        """The constructor's settings (the learned arrays are public attributes here)."""
+        return dict(self.settings)
+
     def __getattr__(self, item: str):
         settings = self.__dict__.get("settings", {})
         if item in settings:
