@@ -197,3 +197,18 @@ def test_summed_rules_match_brute_force(ratings, rule):
     np.testing.assert_allclose(recs["score"], expected.to_numpy()[:5], atol=1e-9)
     if rule == "liked":  # a disliked movie pulls nothing up
         assert model.recommend({20: 1}, n=5).empty
+
+
+@pytest.mark.parametrize("rule", ["summed", "liked", "centred"])
+def test_scores_pick_the_same_neighbours_as_the_sorted_path_under_ties(ratings, rule):
+    """``_score`` partitions instead of sorting; with similarities rounded to one decimal
+    (many exact ties at the n-th neighbour) it must still sum the neighbourhood that the
+    sorted ``_terms`` (used for the reasons) picks: ties to the lower movie_id."""
+    model = ItemKNN(n_neighbours=K, method="cosine", rank_by=rule).fit(ratings)
+    model.neighbour_sim_ = np.round(model.neighbour_sim_, 1)
+    every = np.arange(len(model.ratings_.movie_ids))
+    for user in model.ratings_.user_ids:
+        target = model.target(int(user))
+        rated, stars = model._rated(target)
+        sorted_path = model._terms(rated, stars, every)[0]
+        np.testing.assert_allclose(model._score(target), sorted_path, rtol=0, atol=1e-12)

@@ -198,9 +198,30 @@ class ItemKNN(Recommender):
         return out
 
     def _score(self, target: Target) -> np.ndarray:
-        """Ranking score of every movie; NaN where no rated movie is a neighbour."""
+        """Ranking score of every movie; NaN where no rated movie is a neighbour.
+
+        ``_terms`` over every movie, without sorting each movie's neighbours: the sum
+        over a neighbourhood needs only which rated movies are in it (a partition finds
+        the ``n_neighbours``-th largest similarity; ties at it go to the lower movie_id,
+        as in ``_neighbourhood``), not their order: 29 → 12 ms per user at ML-1M size.
+        """
         rated, stars = self._rated(target)
-        return self._terms(rated, stars, np.arange(len(self.ratings_.movie_ids)))[0]
+        block = self.neighbour_sim_[:, rated]
+        if self.rank_by == "summed":
+            weight = np.ones(len(rated))
+        elif self.rank_by == "liked":
+            weight = (stars >= self._baseline(stars)).astype(np.float64)
+        else:
+            weight = stars - self._baseline(stars)
+        n = min(self.n_neighbours, len(rated))
+        if n < len(rated):
+            nth = np.partition(block, len(rated) - n, axis=1)[:, len(rated) - n, None]
+            above, tied = block > nth, block == nth
+            room = n - above.sum(axis=1, keepdims=True)
+            block = np.where(above | (tied & (np.cumsum(tied, axis=1) <= room)), block, 0.0)
+        score = block @ weight
+        score[~(block > 0).any(axis=1)] = np.nan
+        return score
 
     def _rank_key(self, scores: np.ndarray) -> np.ndarray:
         return np.where(scores > 0, scores, np.nan)  # only movies the user's likes vouch for
