@@ -68,6 +68,18 @@ def test_recommend_prints_a_ranked_table(folder, capsys, method):
     assert not any(t.startswith("Ace Ventura") for t in shown)
 
 
+def test_registry_item_knn_gives_its_reasons_by_title(folder, capsys):
+    """The "because" column of a registry model lists the rated movies by title, not id."""
+    code = cli.main(
+        ["recommend", *SEED_RATES, "--method", "item-kNN cosine", "--data", str(folder)]
+    )
+    out = capsys.readouterr().out
+    assert code == 0 and "because" in out
+    reasons = out.split("because", 1)[1]
+    assert re.search(r"(Home Alone|Mrs. Doubtfire|Dumb & Dumber|Ace Ventura)", reasons)
+    assert not re.search(r"\(\d+, \d+|\(\d+,\)", reasons)  # no tuples of ids
+
+
 def test_recommend_reads_notebook_01_output(folder, tmp_path, capsys):
     processed = tmp_path / "processed"
     data.save_processed(data.load(folder), processed)

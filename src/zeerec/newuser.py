@@ -200,6 +200,8 @@ def list_table(method: str, rec: pd.DataFrame, movies: pd.DataFrame) -> pd.DataF
         return evidence_table(rec, method, movies)
     table = rec.drop(columns="movie_id")
     table.insert(0, "title", titles_of(rec["movie_id"], movies))
+    if "because" in table:  # item-kNN's reasons: rated movie ids, shown by title
+        table["because"] = [", ".join(titles_of(list(ids), movies)) for ids in table["because"]]
     return table.round(3)
 
 
