@@ -14,14 +14,16 @@ Run: .venv/bin/python benchmarks/bench_spark.py --part zeerec | --part spark --d
    (10: 10M ratings), top-10 lists judged for 2,000 seeded test users.
 
 Writes the "## Spark (issue 15)" section of BENCHMARKS.md (``--dry-run`` prints it).
-Each part keeps its results in /tmp/zeerec-bench-*.json; ``--part write`` (default)
-writes the section from them.
+Each part keeps its results in ``benchmarks/results/bench_spark.json`` (one entry per
+part, and per data set for ``spark``), so a part can be rerun alone; ``--part write``
+(default) writes the section from them.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -33,6 +35,7 @@ from common import ROOT, SHARED, log, markdown_table, write_section
 
 SECTION = "## Spark (issue 15)"
 K = 10
+RESULTS = Path(__file__).resolve().parent / "results" / "bench_spark.json"
 
 
 def zeerec_side(folder: Path, seed: int = 42) -> dict:
@@ -65,8 +68,6 @@ FIXED = ["--ranks", "10", "--regs", "0.1", "--implicit-ranks", "20", "--implicit
 
 def spark_env() -> dict:
     """spark-submit finds PySpark's own Spark and runs this environment's Python."""
-    import os
-
     import pyspark
 
     return {
@@ -87,12 +88,16 @@ def submit(folder: Path, master: str, settings: list[str], extra: tuple[str, ...
            str(ROOT / "src" / "zeerec" / "spark" / "job.py"), "--data", str(folder),
            *settings, *extra, "--out", str(target)]  # fmt: skip
     log(" ".join(cmd))
+    load_before = os.getloadavg()[0]
     start = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=spark_env())
     wall = time.perf_counter() - start
     values = json.loads(target.read_text())["notebooks"]["08_spark_als"]["metrics"]
     log(f"{folder.name} on {master}: {wall:.0f} s")
-    return {"wall_s": wall, **values}
+    # the 1-minute load average just before and at the end: ~1 per busy core of the run
+    # itself, more when other work shared the machine
+    return {"wall_s": wall, "loadavg_before": load_before, "loadavg_after": os.getloadavg()[0],
+            **values}  # fmt: skip
 
 
 def scale(factor: float, masters: tuple[str, ...]) -> dict:
@@ -215,17 +220,15 @@ def main() -> None:
         found = {args.data: submit(DATA[args.data], "local[2]", GRID)}
     elif args.part == "scale":
         found = scale(args.scale, ("local[1]", "local[2]"))
+    results = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
     if args.part != "write":
-        tag = args.part if args.part != "spark" else f"spark-{args.data.replace(' ', '')}"
-        Path(f"/tmp/zeerec-bench-{tag}.json").write_text(json.dumps(found, default=float))
+        if args.part == "spark":
+            results.setdefault("spark", {}).update(found)
+        else:
+            results[args.part] = found
+        RESULTS.write_text(json.dumps(results, indent=1, default=float) + "\n")
         return
-    results = {}
-    for part in ("zeerec", "scale"):
-        f = Path(f"/tmp/zeerec-bench-{part}.json")
-        results[part] = json.loads(f.read_text()) if f.is_file() else {}
-    results["spark"] = {}
-    for f in Path("/tmp").glob("zeerec-bench-spark-*.json"):
-        results["spark"].update(json.loads(f.read_text()))
+    results.setdefault("spark", {})
     text = section(results)
     print(text) if args.dry_run else write_section(SECTION, text)
 
