@@ -158,3 +158,39 @@ def test_protocol_never_fits_on_held_out_users(monkeypatch):
         assert not set(seen["user_id"]) & set(split.users)
         assert seen.merge(split.later, on=["user_id", "movie_id"]).empty
     assert set(res.table["model"]) == {"spy", "user-based CF", "content-based", "hybrid"}
+
+
+def test_new_user_tuning_never_reads_the_protocols_held_out_users(monkeypatch):
+    """validation_scorer holds validation users out of the protocol's training part:
+    every fit and every judged list stays clear of the protocol's own held-out users,
+    and the search picks the knob value with the best validation NDCG."""
+    from zeerec.evaluation import coordinate_search
+    from zeerec.models.base import Recommender
+    from zeerec.models.knn import ItemKNN
+
+    ratings = _ratings(60)
+    protocol = nup.new_user_split(ratings, n_profile=4, n_users=8, min_ratings=30, seed=42)
+    fitted, judged = [], []
+    fit = Recommender.fit
+    monkeypatch.setattr(Recommender, "fit", lambda self, r: fitted.append(r) or fit(self, r))
+    real_judge = nup._judge
+    monkeypatch.setattr(
+        nup,
+        "_judge",
+        lambda name, c, split, k: judged.append(split) or real_judge(name, c, split, k),
+    )
+    score = nup.validation_scorer(protocol.train, (4, 10), n_users=6, min_ratings=25, seed=43)
+    best, table = coordinate_search(
+        lambda **kw: ItemKNN(**kw), {"rank_by": ("summed", "liked", "centred")},
+        {"rank_by": "summed"}, None, scorer=score,
+    )  # fmt: skip
+    assert fitted and judged
+    for seen in fitted:
+        assert not set(seen["user_id"]) & set(protocol.users)
+        assert not set(seen["user_id"]) & set(judged[0].users)  # nor the validation users
+    for split in judged:
+        assert not set(split.users) & set(protocol.users)
+        assert not set(split.users) & set(split.train["user_id"])
+    assert {"ndcg@10", "ndcg@10 N=4", "ndcg@10 N=10", "precision@10"} <= set(table.columns)
+    np.testing.assert_allclose(table["ndcg@10"], (table["ndcg@10 N=4"] + table["ndcg@10 N=10"]) / 2)
+    assert best["rank_by"] == table.loc[table["ndcg@10"].idxmax(), "rank_by"]

@@ -186,7 +186,7 @@ def _registry_contenders(
     for name, model in chosen.items():
         say(f"{name}: fitting on {len(train):,} ratings")
         start = time.perf_counter()
-        model.fit(train)
+        model.fit(splits[0].train)
         shown = f"{name} (registry)" if name in taken else name
         out[shown] = _Contender(name, model, time.perf_counter() - start)
     return out, skipped
@@ -332,6 +332,45 @@ def protocol(
     }
     versus = _versus(table, per_user, k, resamples, seed)
     return ProtocolResult(k, table, per_user, versus, skipped, info)
+
+
+def validation_scorer(
+    train: pd.DataFrame,
+    n_profiles: Sequence[int] = (4, 10),
+    n_users: int = 300,
+    min_ratings: int = 30,
+    k: int = 10,
+    seed: int = 43,
+) -> Callable[[Callable[..., Recommender], Mapping[str, Any]], dict[str, float]]:
+    """A score function for the tuners (``coordinate_search(..., scorer=...)``) that
+    judges a setting the way :func:`protocol` judges a model, on validation users.
+
+    ``train`` is the protocol's training part (its held-out users are not in it): from
+    it, ``n_users`` validation users are held out the same way (seeded, at least
+    ``min_ratings`` ratings, first N by time as the profile, the rest relevant); the
+    model learns from the others once and makes a list for each validation user and
+    each profile size. The scores are NDCG@k and P@k per profile size
+    (``ndcg@10 N=4``, ...) and their mean over the sizes (``ndcg@10``, the column the
+    tuners maximise), and ``fit_s``.
+    """
+    splits = [new_user_split(train, n, n_users, min_ratings, seed) for n in n_profiles]
+
+    def score(make_model: Callable[..., Recommender], params: Mapping[str, Any]) -> dict:
+        model = make_model(**params)
+        start = time.perf_counter()
+        model.fit(splits[0].train)
+        c = _Contender(model.name, model, time.perf_counter() - start)
+        out: dict[str, float] = {}
+        for split in splits:
+            _, frame = _judge(model.name, c, split, k)
+            for metric in METRICS:
+                out[f"{metric}@{k} N={split.n_profile}"] = float(frame[metric].mean())
+        for metric in METRICS:
+            out[f"{metric}@{k}"] = float(np.mean([out[f"{metric}@{k} N={n}"] for n in n_profiles]))
+        out["fit_s"] = c.fit_s
+        return out
+
+    return score
 
 
 def standing(

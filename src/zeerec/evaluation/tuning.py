@@ -146,6 +146,7 @@ def coordinate_search(
     n_users: int | None = None,
     split_kind: str = "stratified",
     n_test: int = 10,
+    scorer: Callable[[Callable[..., Recommender], Mapping[str, Any]], dict] | None = None,
 ) -> tuple[dict[str, Any], pd.DataFrame]:
     """One knob at a time, from ``start`` (the model's defaults), on validation carvings.
 
@@ -155,15 +156,24 @@ def coordinate_search(
     (a repeat is looked up), so the cost is at most the sum of the knobs' sizes per
     pass. Carving and scoring as in :func:`grid_search`. Returns the best setting and
     one row per setting tried, in the order tried, with ``step`` (``"start"`` or the
-    knob being varied) and ``pass``.
+    knob being varied) and ``pass``. ``scorer(make_model, params)`` replaces the
+    carving and scoring for another task (the new-user protocol's
+    :func:`~zeerec.evaluation.newuser_protocol.validation_scorer`); ``train`` is then
+    not read.
     """
     if passes < 1:
         raise ValueError(f"passes must be at least 1, got {passes}")
     missing = sorted(set(space) - set(start))
     if missing:
         raise ValueError(f"no starting value for knobs {missing}")
-    carvings = _carvings(train, split_kind, validation_size, n_test, seed, repeats)
-    score = _scorer(make_model, carvings, k, n_users, seed)
+    if scorer is None:
+        carvings = _carvings(train, split_kind, validation_size, n_test, seed, repeats)
+        score = _scorer(make_model, carvings, k, n_users, seed)
+    else:
+
+        def score(params: Mapping[str, Any]) -> dict[str, float]:
+            return scorer(make_model, params)
+
     seen: dict[tuple, int] = {}
     rows: list[dict[str, Any]] = []
 

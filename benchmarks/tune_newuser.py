@@ -1,0 +1,115 @@
+"""Knobs for new users, chosen on validation users the way the new-user protocol judges.
+
+The registry's ``tuned`` values were chosen for warm users (``tune_all.py``: a carving
+of each user's own ratings). A person who has rated four or ten movies is another
+task: the same model may want other knobs (e.g. item-kNN's rule for a profile's
+disliked movies). This script runs the one tuner (:func:`zeerec.evaluation.tune`,
+coordinate search over each model's declared space, from its registry values) with
+the new-user protocol's own scoring
+(:func:`zeerec.evaluation.newuser_protocol.validation_scorer`):
+
+- the protocol's split of the data set (seed 42: 500 users with ≥ 30 ratings held out
+  entirely) is made and its held-out users are never read;
+- from the remaining users, 300 more (seed 43, ≥ 30 ratings) are held out as
+  validation users; every setting learns from the rest and makes a top 10 for each
+  validation user from their first 4 and first 10 ratings;
+- the score is NDCG@10, the mean of N = 4 and N = 10.
+
+Rows are kept in ``benchmarks/results/tune_newuser.json`` (per data set and model);
+``--write`` writes the BENCHMARKS.md section from every kept row.
+
+Run: .venv/bin/python benchmarks/tune_newuser.py [--data ml-100k ml-1m-slice]
+         [--models NAME ...] [--write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import pandas as pd
+from common import SHARED, log, markdown_table, write_section
+
+from zeerec import data, evaluation, newuser
+from zeerec.evaluation.newuser_protocol import new_user_split, validation_scorer
+from zeerec.models import registry
+
+SECTION = "## Knobs for new users, chosen on validation users (issue 11)"
+SEED = 42
+RESULTS = Path(__file__).resolve().parent / "results" / "tune_newuser.json"
+COLUMNS = ("ndcg@10", "ndcg@10 N=4", "ndcg@10 N=10")
+
+
+def keep(data_name: str, row: dict) -> dict:
+    kept = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
+    kept.setdefault(data_name, {})[row["model"]] = row
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(kept, indent=1, default=str) + "\n")
+    return kept
+
+
+def tune_one(name: str, ml, train: pd.DataFrame, score) -> dict:
+    began = time.perf_counter()
+    best, table = evaluation.tune(
+        name, train, movies=ml.movies, search="coordinate", metric="ndcg", k=10, passes=2,
+        scorer=score,
+    )  # fmt: skip
+    knobs = list(registry.spec(name).knobs)
+    start = {k: table.iloc[0][k] for k in knobs}
+    at = {tuple(str(r[k]) for k in knobs): r for _, r in table.iterrows()}
+    first, chosen = at[tuple(str(start[k]) for k in knobs)], at[tuple(str(best[k]) for k in knobs)]
+    row = {
+        "model": name,
+        "start": ", ".join(f"{k} {start[k]}" for k in knobs),
+        "chosen": ", ".join(f"{k} {best[k]}" for k in knobs if best[k] != start[k])
+        or "(the start)",
+        **{f"{c} at start": float(first[c]) for c in COLUMNS},
+        **{f"{c} at chosen": float(chosen[c]) for c in COLUMNS},
+        "settings tried": len(table),
+        "time_s": time.perf_counter() - began,
+        "best": {k: best[k] for k in knobs},
+    }
+    log(f"  {name}: {row}")
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", nargs="*", default=["ml-100k", "ml-1m-slice"])
+    parser.add_argument("--models", nargs="+", default=None)
+    parser.add_argument("--write", action="store_true")
+    args = parser.parse_args()
+    kept: dict = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
+    for data_name in args.data:
+        ml = data.load(SHARED / data_name)
+        protocol_train = new_user_split(ml.ratings, 4, 500, 30, SEED).train
+        score = validation_scorer(protocol_train, (4, 10), n_users=300, seed=SEED + 1)
+        able, _ = newuser.profile_models(None, ml.movies, SEED)
+        names = args.models or [n for n in able if registry.spec(n).knobs]
+        log(f"{data_name}: {len(protocol_train):,} ratings of the protocol's training users")
+        for name in names:
+            row = tune_one(name, ml, protocol_train, score)
+            kept = keep(data_name, {**row, "date": time.strftime("%Y-%m-%d")})
+    parts = [
+        f"{SECTION}\n\n`benchmarks/tune_newuser.py`: the coordinate search of "
+        "`tune_all.py`, from each model's registry values, scored the new-user protocol's "
+        "way on 300 validation users (seed 43, ≥ 30 ratings) held out from the protocol's "
+        "training users; the protocol's own 500 held-out users (seed 42) are never read. "
+        "NDCG@10 is the mean over profiles of the first 4 and the first 10 ratings; "
+        "time_s: wall seconds of the search.\n"
+    ]
+    for data_name, rows in kept.items():
+        table = pd.DataFrame([rows[n] for n in registry.MODELS if n in rows]).drop(
+            columns=["best", "date"], errors="ignore"
+        )
+        parts += [f"\n### {data_name}\n", markdown_table(table, digits=4, seconds_digits=0)]
+    text = "\n".join(parts) + "\n"
+    print(text)
+    if args.write:
+        write_section(SECTION, text)
+
+
+if __name__ == "__main__":
+    main()
