@@ -94,6 +94,31 @@ def test_registry_models_start_from_their_tuned_values(data):
         registry.ModelSpec("x", lambda context, **k: None, "x", {"a": (1, 2)}, {"a": 3})
 
 
+def test_new_user_models_start_from_their_profile_values(data):
+    """``for_profiles`` values apply to the models built for new users' profiles
+    (newuser.profile_models: the protocol and ``zeerec recommend``), never to the warm
+    comparison's; a knob without one keeps its ``tuned`` value."""
+    from zeerec import newuser
+
+    _, movies = data
+    lines = [registry.spec(n) for n in registry.MODELS if registry.spec(n).for_profiles]
+    assert lines, "nothing tuned for new users"
+    built, _ = newuser.profile_models([line.name for line in lines], movies)
+    for line in lines:
+        warm = line.create(movies=movies)
+        for knob, value in line.for_profiles.items():
+            assert getattr(built[line.name], knob) == value, (line.name, knob)
+            assert getattr(warm, knob) == line.tuned.get(knob, getattr(warm, knob))
+            assert getattr(warm, knob) != value or knob in line.tuned
+        for knob, value in line.tuned.items():
+            if knob not in line.for_profiles:
+                assert getattr(built[line.name], knob) == value
+    with pytest.raises(ValueError, match="for_profiles a=3 is outside its search space"):
+        registry.ModelSpec(
+            "x", lambda context, **k: None, "x", {"a": (1, 2)}, for_profiles={"a": 3}
+        )
+
+
 def test_unfitted_models_say_so(data):
     _, movies = data
     for name in registry.MODELS:

@@ -99,7 +99,8 @@ def fit_models(
 def profile_models(
     names: Sequence[str] | None = None, movies: pd.DataFrame | None = None, seed: int = 42
 ) -> tuple[dict[str, Recommender], dict[str, str]]:
-    """Unfitted registry models that rank and take a new user's profile, by name, and
+    """Unfitted registry models that rank and take a new user's profile, by name, with
+    the knob values chosen for profiles (``ModelSpec.for_profiles``), and
     ``{name: reason}`` for the others (``names`` None: the whole registry, read now).
 
     Building a Keras model's line imports TensorFlow: a few seconds, the first time.
@@ -107,7 +108,7 @@ def profile_models(
     models, skipped = {}, {}
     for name in registry.MODELS if names is None else names:
         try:
-            model = registry.create(name, movies, seed)
+            model = registry.create(name, movies, seed, profiles=True)
         except (ImportError, LookupError) as err:
             skipped[name] = str(err)
             continue

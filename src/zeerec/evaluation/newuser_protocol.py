@@ -186,7 +186,7 @@ def _registry_contenders(
     for name, model in chosen.items():
         say(f"{name}: fitting on {len(train):,} ratings")
         start = time.perf_counter()
-        model.fit(splits[0].train)
+        model.fit(train)
         shown = f"{name} (registry)" if name in taken else name
         out[shown] = _Contender(name, model, time.perf_counter() - start)
     return out, skipped
@@ -341,6 +341,7 @@ def validation_scorer(
     min_ratings: int = 30,
     k: int = 10,
     seed: int = 43,
+    repeats: int = 1,
 ) -> Callable[[Callable[..., Recommender], Mapping[str, Any]], dict[str, float]]:
     """A score function for the tuners (``coordinate_search(..., scorer=...)``) that
     judges a setting the way :func:`protocol` judges a model, on validation users.
@@ -349,25 +350,36 @@ def validation_scorer(
     it, ``n_users`` validation users are held out the same way (seeded, at least
     ``min_ratings`` ratings, first N by time as the profile, the rest relevant); the
     model learns from the others once and makes a list for each validation user and
-    each profile size. The scores are NDCG@k and P@k per profile size
-    (``ndcg@10 N=4``, ...) and their mean over the sizes (``ndcg@10``, the column the
-    tuners maximise), and ``fit_s``.
+    each profile size. ``repeats`` draws of validation users (seeds ``seed``,
+    ``seed + 1``, ...) each fit their own model, and their per-user scores are pooled:
+    more judged users without holding more of them out at once. The scores are NDCG@k
+    and P@k per profile size (``ndcg@10 N=4``, ...), their mean over the sizes
+    (``ndcg@10``, the column the tuners maximise), and ``fit_s`` (mean per draw).
     """
-    splits = [new_user_split(train, n, n_users, min_ratings, seed) for n in n_profiles]
+    draws = [
+        [new_user_split(train, n, n_users, min_ratings, seed + r) for n in n_profiles]
+        for r in range(repeats)
+    ]
 
     def score(make_model: Callable[..., Recommender], params: Mapping[str, Any]) -> dict:
-        model = make_model(**params)
-        start = time.perf_counter()
-        model.fit(splits[0].train)
-        c = _Contender(model.name, model, time.perf_counter() - start)
+        frames: dict[int, list[pd.DataFrame]] = {n: [] for n in n_profiles}
+        fit_s = []
+        for splits in draws:
+            model = make_model(**params)
+            start = time.perf_counter()
+            model.fit(splits[0].train)
+            c = _Contender(model.name, model, time.perf_counter() - start)
+            fit_s.append(c.fit_s)
+            for split in splits:
+                frames[split.n_profile].append(_judge(model.name, c, split, k)[1])
         out: dict[str, float] = {}
-        for split in splits:
-            _, frame = _judge(model.name, c, split, k)
+        for n, parts in frames.items():
+            pooled = pd.concat(parts, ignore_index=True)
             for metric in METRICS:
-                out[f"{metric}@{k} N={split.n_profile}"] = float(frame[metric].mean())
+                out[f"{metric}@{k} N={n}"] = float(pooled[metric].mean())
         for metric in METRICS:
             out[f"{metric}@{k}"] = float(np.mean([out[f"{metric}@{k} N={n}"] for n in n_profiles]))
-        out["fit_s"] = c.fit_s
+        out["fit_s"] = float(np.mean(fit_s))
         return out
 
     return score

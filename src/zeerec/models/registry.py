@@ -11,6 +11,12 @@ knob the same way but not equally far, the smaller move; when they disagree, the
 default stays (BENCHMARKS.md, "Every model's knobs"). A model built from the registry
 starts from those values; its class keeps the literature's defaults.
 
+New users are another task: ``for_profiles`` holds the values the same tuner chose
+for a person's first 4 and 10 ratings (``benchmarks/tune_newuser.py``: the new-user
+protocol's scoring on validation users held out from its training users), written by
+the same rule; :func:`zeerec.newuser.profile_models` (notebook 06's protocol, ``zeerec
+recommend --method``) builds with them (``create(..., profiles=True)``).
+
 ``create("EASE", lam=700)`` builds one model; ``MODELS`` lists the names in the order
 reports show them.
 """
@@ -42,6 +48,9 @@ class ModelSpec:
         summary: one line on what the model is.
         tuned: knob → the value chosen on validation (module docstring); the knobs not
             named keep the model class's own default.
+        for_profiles: knob → the value chosen for new users' profiles, over ``tuned``
+            (``benchmarks/tune_newuser.py``: the new-user protocol's scoring on
+            validation users, the same rule for writing a value).
     """
 
     name: str
@@ -49,21 +58,32 @@ class ModelSpec:
     summary: str
     knobs: Mapping[str, Sequence[Any]] = field(default_factory=dict)
     tuned: Mapping[str, Any] = field(default_factory=dict)
+    for_profiles: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for knob, value in self.tuned.items():
-            if knob not in self.knobs or value not in self.knobs[knob]:
-                raise ValueError(f"{self.name}: tuned {knob}={value!r} is outside its search space")
+        for kind, values in (("tuned", self.tuned), ("for_profiles", self.for_profiles)):
+            for knob, value in values.items():
+                if knob not in self.knobs or value not in self.knobs[knob]:
+                    raise ValueError(
+                        f"{self.name}: {kind} {knob}={value!r} is outside its search space"
+                    )
 
     def create(
-        self, movies: pd.DataFrame | None = None, seed: int = 42, **knobs: Any
+        self,
+        movies: pd.DataFrame | None = None,
+        seed: int = 42,
+        profiles: bool = False,
+        **knobs: Any,
     ) -> Recommender:
+        """The model with its tuned values (``profiles=True``: those chosen for new
+        users' profiles on top), then ``knobs``."""
         unknown = sorted(set(knobs) - set(self.knobs) - set(_EXTRA_SETTINGS.get(self.name, ())))
         if unknown:
             raise ValueError(
                 f"{self.name} has no knob {unknown}; its knobs are {sorted(self.knobs) or 'none'}"
             )
-        return self.build({"movies": movies, "seed": seed}, **{**self.tuned, **knobs})
+        chosen = {**self.tuned, **(self.for_profiles if profiles else {})}
+        return self.build({"movies": movies, "seed": seed}, **{**chosen, **knobs})
 
 
 def _needs_movies(context: Mapping[str, Any]) -> pd.DataFrame:
@@ -169,6 +189,7 @@ _LINES = (
         "mu + b_u + b_i with shrunk biases (Surprise's BaselineOnly)",
         {"reg_user": (2, 5, 10, 15, 25), "reg_movie": (1, 2, 5, 10, 25)},
         tuned={"reg_user": 5, "reg_movie": 2},
+        for_profiles={"reg_user": 15, "reg_movie": 25},
     ),
     ModelSpec("popularity", _popularity, "the movies most people rated"),
     ModelSpec(
@@ -201,6 +222,7 @@ _LINES = (
         _content,
         "cosine between genre/decade features and the user's centred taste",
         {"decade_weight": (0.0, 0.5, 1.0), "prior_ratings": (0.0, 5.0, 20.0)},
+        for_profiles={"decade_weight": 0.0},
     ),
     ModelSpec(
         "hybrid",
@@ -214,6 +236,7 @@ _LINES = (
         _ease,
         "Steck's closed-form item-item model on who-rated-what",
         {"lam": (250, 500, 1000, 2000)},
+        for_profiles={"lam": 1000},
     ),
     ModelSpec(
         "implicit ALS",
@@ -233,6 +256,7 @@ _LINES = (
         lambda context, **knobs: _implicit("rp3beta", "RP3beta", **knobs),
         "a three-step random walk item → user → item, popular items divided down",
         {"alpha": (0.75, 0.5, 1.0), "beta": (0.6, 0.3, 0.5, 0.7), "n_neighbours": (400, 200, 800)},
+        for_profiles={"n_neighbours": 200},
     ),
     ModelSpec(
         "Mult-VAE",
@@ -274,10 +298,15 @@ def spec(name: str) -> ModelSpec:
 
 
 def create(
-    name: str, movies: pd.DataFrame | None = None, seed: int = 42, **knobs: Any
+    name: str,
+    movies: pd.DataFrame | None = None,
+    seed: int = 42,
+    profiles: bool = False,
+    **knobs: Any,
 ) -> Recommender:
-    """An unfitted model by registry name, with any knobs set."""
-    return spec(name).create(movies=movies, seed=seed, **knobs)
+    """An unfitted model by registry name, with any knobs set (``profiles=True``: with
+    the values chosen for new users' profiles)."""
+    return spec(name).create(movies=movies, seed=seed, profiles=profiles, **knobs)
 
 
 def table() -> pd.DataFrame:
@@ -300,6 +329,8 @@ def table() -> pd.DataFrame:
                 )
                 or "-",
                 "tuned on validation": ", ".join(f"{k} {v}" for k, v in line.tuned.items()) or "-",
+                "tuned for new users": ", ".join(f"{k} {v}" for k, v in line.for_profiles.items())
+                or "-",
                 "what it is": line.summary,
             }
         )
