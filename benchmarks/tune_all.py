@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from common import SHARED, log, markdown_table, write_section
+from common import SHARED, log, markdown_table, publish
 
 from zeerec import data, evaluation, splits
 from zeerec.models import registry
@@ -124,10 +124,7 @@ def main() -> None:
             if registry.spec(n).tuned
         ),
     ]
-    text = "\n".join(parts) + "\n"
-    print(text)
-    if args.write:
-        write_section(SECTION, text)
+    publish(SECTION, parts, dry_run=not args.write)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import itertools
 import time
 
 import pandas as pd
-from common import SHARED, log, markdown_table, write_section
+from common import SHARED, log, markdown_table, publish
 
 from zeerec import data
 from zeerec.metrics import rmse
@@ -61,10 +61,7 @@ def main() -> None:
     for name in args.data:
         table = tune(name)
         parts += [f"\n### {name}\n", markdown_table(table, digits=4, seconds_digits=0)]
-    text = "\n".join(parts) + "\n"
-    print(text)
-    if args.write:
-        write_section(SECTION, text)
+    publish(SECTION, parts, dry_run=not args.write)
 
 
 if __name__ == "__main__":
