@@ -6,6 +6,7 @@ and they import it as ``common``.
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -61,6 +62,16 @@ def write_section(section: str, text: str, path: Path = BENCHMARKS_MD) -> None:
         tail = "" if nxt == -1 else current[nxt:]
         new = current[:start] + text.rstrip("\n") + "\n" + tail
     atomic_write(path, new if new.endswith("\n") else new + "\n")
+
+
+def keep(results: Path, data_name: str, row: dict) -> dict:
+    """Store ``row`` in the JSON file ``results`` under (data set, ``row["model"]``),
+    replacing an older one; returns every stored row."""
+    kept = json.loads(results.read_text()) if results.is_file() else {}
+    kept.setdefault(data_name, {})[row["model"]] = row
+    results.parent.mkdir(exist_ok=True)
+    results.write_text(json.dumps(kept, indent=1, default=str) + "\n")
+    return kept
 
 
 def publish(section: str, lines: list[str], dry_run: bool = False) -> None:

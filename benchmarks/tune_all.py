@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from common import SHARED, log, markdown_table, publish
+from common import SHARED, keep, log, markdown_table, publish
 
 from zeerec import data, evaluation, splits
 from zeerec.models import registry
@@ -40,15 +40,6 @@ from zeerec.models.base import PREDICTED_STARS
 SECTION = "## Every model's knobs, chosen on validation by one tuner (issues 11 and 12)"
 SEED = 42
 RESULTS = Path(__file__).resolve().parent / "results" / "tune_all.json"
-
-
-def keep(data_name: str, row: dict) -> dict:
-    """Store ``row`` under (data set, model), replacing an older one; every stored row."""
-    kept = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
-    kept.setdefault(data_name, {})[row["model"]] = row
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(kept, indent=1, default=str) + "\n")
-    return kept
 
 
 def metric_of(name: str, movies: pd.DataFrame) -> str:
@@ -111,7 +102,8 @@ def main() -> None:
         train, _test = splits.stratified_split(ml.ratings, test_size=0.25, seed=SEED)
         log(f"{data_name}: {len(train):,} training ratings")
         for name in names:
-            kept = keep(data_name, {**tune_one(name, ml, train), "date": time.strftime("%Y-%m-%d")})
+            row = {**tune_one(name, ml, train), "date": time.strftime("%Y-%m-%d")}
+            kept = keep(RESULTS, data_name, row)
     for data_name, rows in kept.items():
         table = pd.DataFrame([rows[n] for n in registry.MODELS if n in rows])
         parts += [f"\n### {data_name}\n", markdown_table(table, digits=4, seconds_digits=0)]

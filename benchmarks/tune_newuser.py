@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from common import SHARED, log, markdown_table, publish
+from common import SHARED, keep, log, markdown_table, publish
 
 from zeerec import data, evaluation, newuser
 from zeerec.evaluation.newuser_protocol import new_user_split, validation_scorer
@@ -53,14 +53,6 @@ NOTE = [
     "β cap 0.2; the slice: β cap 1.0). item-kNN pearson kept its values on both.",
 ]
 VALIDATION_USERS, REPEATS = 100, 3  # ML-100K's protocol leaves 443 users to learn from
-
-
-def keep(data_name: str, row: dict) -> dict:
-    kept = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
-    kept.setdefault(data_name, {})[row["model"]] = row
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(kept, indent=1, default=str) + "\n")
-    return kept
 
 
 def tune_one(name: str, ml, train: pd.DataFrame, score) -> dict:
@@ -106,7 +98,7 @@ def main() -> None:
         log(f"{data_name}: {len(protocol_train):,} ratings of the protocol's training users")
         for name in names:
             row = tune_one(name, ml, protocol_train, score)
-            kept = keep(data_name, {**row, "date": time.strftime("%Y-%m-%d")})
+            kept = keep(RESULTS, data_name, {**row, "date": time.strftime("%Y-%m-%d")})
     parts = [
         f"{SECTION}\n\n`benchmarks/tune_newuser.py`: the coordinate search of "
         "`tune_all.py`, from each model's registry values, scored the new-user protocol's "
