@@ -247,7 +247,8 @@ def main() -> None:
             results[args.part] = found
         RESULTS.write_text(json.dumps(results, indent=1, default=float) + "\n")
         return
-    results.setdefault("spark", {})
+    for part in ("zeerec", "spark", "scale"):
+        results.setdefault(part, {})
     text = section(results)
     print(text) if args.dry_run else write_section(SECTION, text)
 

@@ -194,10 +194,13 @@ else:
     )
     for name, model in candidates.items():
         if getattr(model, "reused_", None):
+            own = [c for c in model.components_ if c not in model.reused_]
             print(
-                f"{name}: its fit time covers its components' fits on its validation carving "
-                f"and its weights; on all training ratings it used this comparison's fits of "
-                f"{', '.join(model.reused_)} (their time is in their own rows)."
+                f"{name}: its fit time covers its components' fits on its validation carving, "
+                "its weights"
+                + (f" and its own fits of {', '.join(own)} on all training ratings" if own else "")
+                + f"; for {', '.join(model.reused_)} it used this comparison's fits on all "
+                "training ratings (their time is in their own rows)."
             )
 rating_shown = rating_table.merge(rmse_ci[["model", "lo", "hi"]], on="model", how="left")
 rating_shown.insert(2, "RMSE 95 % interval", [

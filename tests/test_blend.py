@@ -102,12 +102,23 @@ def test_blend_takes_the_components_the_harness_fitted_on_the_same_split(ratings
     assert blend.components_["user-kNN"] is not models["user-kNN"]  # other settings: refitted
     alone = RatingBlend(components=QUICK, seed=5).fit(train)
     assert alone.reused_ == []
-    np.testing.assert_allclose(
+    np.testing.assert_array_equal(
         blend.predict(test["user_id"], test["movie_id"]),
         alone.predict(test["user_id"], test["movie_id"]),
-        rtol=0,
-        atol=1e-12,
     )
     # an offer holds for one fit: refitting alone fits every component again
     blend.fit(train)
     assert blend.reused_ == []
+    # a model fitted on other ratings is not taken, even with the same settings
+    other = RatingBlend(components=QUICK, seed=5)
+    other.offer_fitted({QUICK[0]: registry.create(QUICK[0], seed=5).fit(test)})
+    other.fit(train)
+    assert other.reused_ == []
+    # an offer is for the next fit only: fitted on other ratings it is refused, and the
+    # fit after that is not offered it again
+    later = RatingBlend(components=QUICK, seed=5)
+    later.offer_fitted({QUICK[0]: models[QUICK[0]]})
+    later.fit(test)
+    assert later.reused_ == []
+    later.fit(train)
+    assert later.reused_ == []

@@ -140,6 +140,13 @@ def test_fitting_leaves_the_settings_as_built(fitted, data):
     fresh = _make(name, movies)
     assert same_settings(model, fresh), name
     assert not same_settings(model, _make("popularity", movies)) or name == "popularity"
+    for knob, values in registry.spec(name).knobs.items():  # one other value: not the same
+        other = next(v for v in values if v != getattr(fresh, knob))
+        changed = registry.create(
+            name, movies=movies, seed=3, **{**QUICK.get(name, {}), knob: other}
+        )
+        assert not same_settings(model, changed), (name, knob)
+        break
 
 
 def test_predictions_are_stars_for_aligned_pairs(fitted, data):

@@ -174,7 +174,8 @@ def recommend_with(
     settings: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """One top-n list by any profile method, fitted on ``ratings`` now: notebook 06's four
-    (``settings`` are :func:`fit_models`'s) or a registry model with its defaults."""
+    (``settings`` are :func:`fit_models`'s) or a registry model with the values chosen
+    for new users (``ModelSpec.for_profiles``, over its ``tuned`` values)."""
     if check_method(method) in METHODS:
         models = fit_models(ratings, movies, **dict(settings or {}))
         return recommend(models, method, profile, n=n)
@@ -202,7 +203,7 @@ def list_table(method: str, rec: pd.DataFrame, movies: pd.DataFrame) -> pd.DataF
     table = rec.drop(columns="movie_id")
     table.insert(0, "title", titles_of(rec["movie_id"], movies))
     if "because" in table:  # item-kNN's reasons: rated movie ids, shown by title
-        table["because"] = [", ".join(titles_of(list(ids), movies)) for ids in table["because"]]
+        table["because"] = ["; ".join(titles_of(list(ids), movies)) for ids in table["because"]]
     return table.round(3)
 
 

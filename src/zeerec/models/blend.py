@@ -57,7 +57,8 @@ class RatingBlend(Recommender):
         weights_: the intercept and every feature's weight (a Series);
         components_: the components fitted on all training ratings;
         reused_: the components of ``components_`` that were offered already fitted
-            (their fitting time is not in the blend's);
+            (their fitting time is not in the blend's). They are the caller's objects:
+            refitting one of them later changes the blend's predictions too.
         validation_rmse_: each component's and the blend's RMSE on the carving.
     """
 
@@ -107,6 +108,7 @@ class RatingBlend(Recommender):
         return model
 
     def _fit(self, ratings: pd.DataFrame) -> None:
+        offered, self._offered = self._offered, {}  # an offer holds for this fit only
         part, valid = stratified_split(ratings, test_size=self.validation_size, seed=self.seed)
         users, movies = valid["user_id"].to_numpy(), valid["movie_id"].to_numpy()
         truth = valid["rating"].to_numpy(np.float64)
@@ -124,12 +126,16 @@ class RatingBlend(Recommender):
             [*rmse, np.sqrt(((np.clip(fitted, *star_scale(ratings)) - truth) ** 2).mean())],
             index=[*self.components, "blend"],
         )
-        offered, self._offered = self._offered, {}  # an offer holds for one fit only
         self.components_, self.reused_ = {}, []
         for name in self.components:
             fresh = self._make(name)
             given = offered.get(name)
-            if given is not None and given.is_fitted and same_settings(given, fresh):
+            if (
+                given is not None
+                and given.is_fitted
+                and same_settings(given, fresh)
+                and _learnt_from(given, ratings)
+            ):
                 self.components_[name] = given
                 self.reused_.append(name)
             else:
@@ -172,3 +178,16 @@ def _ridge_with_intercept(X: np.ndarray, y: np.ndarray, ridge: float) -> np.ndar
     penalty = np.full(A.shape[1], ridge)
     penalty[0] = 0.0
     return np.linalg.solve(A.T @ A + np.diag(penalty), A.T @ y)
+
+
+def _learnt_from(model: Recommender, ratings: pd.DataFrame) -> bool:
+    """Whether ``model`` was fitted on these ratings: the same users, movies, number of
+    (user, movie) cells and sum of stars (a cheap check; the harness offers only fits it
+    made on the same table)."""
+    m = model.ratings_
+    return (
+        np.array_equal(m.user_ids, np.unique(ratings["user_id"]))
+        and np.array_equal(m.movie_ids, np.unique(ratings["movie_id"]))
+        and m.matrix.nnz == len(ratings.drop_duplicates(["user_id", "movie_id"]))
+        and bool(np.isclose(m.matrix.data.sum(), ratings["rating"].sum()))
+    )
