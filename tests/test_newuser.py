@@ -57,6 +57,8 @@ def test_split_holds_users_out_whole_and_profiles_their_first_ratings():
     again = nup.new_user_split(ratings, n_profile=10, n_users=10, min_ratings=30, seed=3)
     assert again.users.tolist() == split.users.tolist()  # same people for every N
     assert all(len(p) == 10 for p in again.profiles.values())
+    fewer = nup.new_user_split(ratings, n_profile=4, n_users=6, min_ratings=30, seed=3)
+    assert set(fewer.users) < set(split.users)  # a smaller draw is part of a larger one
     other = nup.new_user_split(ratings, n_profile=4, n_users=10, min_ratings=30, seed=4)
     assert other.users.tolist() != split.users.tolist()
     with pytest.raises(ValueError, match="n_profile"):

@@ -64,13 +64,18 @@ def held_out_users(
     ratings: pd.DataFrame, n_users: int = 500, min_ratings: int = 30, seed: int = 42
 ) -> tuple[np.ndarray, int]:
     """(held-out users sorted, number eligible): a seeded draw among users with
-    ``min_ratings`` ratings or more; all of them when fewer than ``n_users`` are."""
+    ``min_ratings`` ratings or more; all of them when fewer than ``n_users`` are.
+
+    The draw is the first ``n_users`` of one seeded shuffle of the eligible users, so
+    with one seed a smaller draw is part of a larger one: notebook 06's 100 users are
+    among the benchmarks' 500, and validation users carved from outside the 500
+    (:func:`validation_scorer`) are outside every smaller draw too."""
     counts = ratings.groupby("user_id").size()
     eligible = np.sort(counts.index[counts >= min_ratings].to_numpy())
     if n_users >= len(eligible):
         return eligible, len(eligible)
-    rng = np.random.default_rng(seed)
-    return np.sort(rng.choice(eligible, size=n_users, replace=False)), len(eligible)
+    order = np.random.default_rng(seed).permutation(eligible)
+    return np.sort(order[:n_users]), len(eligible)
 
 
 def new_user_split(

@@ -189,7 +189,7 @@ _LINES = (
         "mu + b_u + b_i with shrunk biases (Surprise's BaselineOnly)",
         {"reg_user": (2, 5, 10, 15, 25), "reg_movie": (1, 2, 5, 10, 25)},
         tuned={"reg_user": 5, "reg_movie": 2},
-        for_profiles={"reg_user": 15, "reg_movie": 25},
+        for_profiles={"reg_movie": 25},
     ),
     ModelSpec("popularity", _popularity, "the movies most people rated"),
     ModelSpec(
@@ -216,13 +216,13 @@ _LINES = (
             "similarity": ("pearson", "cosine"),
             "rank_by": ("resnick", "vote"),
         },
+        for_profiles={"min_support": 2},
     ),
     ModelSpec(
         "content",
         _content,
         "cosine between genre/decade features and the user's centred taste",
         {"decade_weight": (0.0, 0.5, 1.0), "prior_ratings": (0.0, 5.0, 20.0)},
-        for_profiles={"decade_weight": 0.0},
     ),
     ModelSpec(
         "hybrid",
@@ -236,7 +236,6 @@ _LINES = (
         _ease,
         "Steck's closed-form item-item model on who-rated-what",
         {"lam": (250, 500, 1000, 2000)},
-        for_profiles={"lam": 1000},
     ),
     ModelSpec(
         "implicit ALS",
@@ -250,13 +249,14 @@ _LINES = (
             "confidence": ("binary", "stars"),
         },
         tuned={"factors": 64},
+        for_profiles={"reg": 60},
     ),
     ModelSpec(
         "RP3beta",
         lambda context, **knobs: _implicit("rp3beta", "RP3beta", **knobs),
         "a three-step random walk item → user → item, popular items divided down",
         {"alpha": (0.75, 0.5, 1.0), "beta": (0.6, 0.3, 0.5, 0.7), "n_neighbours": (400, 200, 800)},
-        for_profiles={"n_neighbours": 200},
+        for_profiles={"alpha": 0.5},
     ),
     ModelSpec(
         "Mult-VAE",
@@ -264,6 +264,7 @@ _LINES = (
         "Liang et al.'s variational autoencoder on who-rated-what, in Keras",
         {"epochs": (20, 30, 40, 60), "beta_cap": (0.2, 0.5, 1.0)},
         tuned={"epochs": 40, "beta_cap": 0.5},
+        for_profiles={"epochs": 60},
     ),
     ModelSpec("seed MF", _seed_mf, "the seed notebook's Keras dot-product model"),
     ModelSpec(
