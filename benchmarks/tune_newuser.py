@@ -69,8 +69,8 @@ def tune_one(name: str, ml, train: pd.DataFrame, score) -> dict:
         scorer=score,
     )  # fmt: skip
     knobs = list(registry.spec(name).knobs)
-    start = {k: table.iloc[0][k] for k in knobs}
     first = table.iloc[0]
+    start = {k: first[k] for k in knobs}
     chosen = next(r for _, r in table.iterrows() if all(r[k] == best[k] for k in knobs))
     row = {
         "model": name,

@@ -297,10 +297,11 @@ def evaluate(
     fitted_here: dict[str, Recommender] = {}  # fitted on ``train`` by this call
     for name, model in models.items():
         say(f"{name}: fitting")
-        if refit or not model.is_fitted:
+        fits_here = refit or not model.is_fitted
+        if fits_here:
             model.offer_fitted(fitted_here)  # the blend takes its components from here
         fit_s = _fit(model, name, train, test, refit)
-        if not np.isnan(fit_s):
+        if fits_here:
             fitted_here[name] = model
         if model.predicts_ratings and len(j.pairs):
             say(f"{name}: predicting {len(j.pairs):,} test ratings")

@@ -159,17 +159,21 @@ class ItemKNN(Recommender):
         prior = self.user_prior * self.global_mean_
         return float((stars.sum() + prior) / (len(stars) + self.user_prior))
 
+    def _rank_weights(self, stars: np.ndarray) -> np.ndarray:
+        """What each rated movie's similarity is multiplied by in the ranking score:
+        1 ("summed"), 1 if rated at or above b_u else 0 ("liked"), r_ui − b_u ("centred")."""
+        if self.rank_by == "summed":
+            return np.ones(len(stars))
+        if self.rank_by == "liked":
+            return (stars >= self._baseline(stars)).astype(np.float64)
+        return stars - self._baseline(stars)
+
     def _terms(
         self, rated: np.ndarray, stars: np.ndarray, targets: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per target: summed score, neighbour positions, and each neighbour's term."""
         order, sims = self._neighbourhood(rated, targets)
-        if self.rank_by == "summed":
-            terms = sims.copy()
-        elif self.rank_by == "liked":  # summed over the movies rated at or above b_u
-            terms = sims * (stars >= self._baseline(stars))[order]
-        else:
-            terms = sims * (stars - self._baseline(stars))[order]
+        terms = sims * self._rank_weights(stars)[order]
         score = terms.sum(axis=1)
         score[~(sims > 0).any(axis=1)] = np.nan
         return score, order, terms
@@ -207,19 +211,13 @@ class ItemKNN(Recommender):
         """
         rated, stars = self._rated(target)
         block = self.neighbour_sim_[:, rated]
-        if self.rank_by == "summed":
-            weight = np.ones(len(rated))
-        elif self.rank_by == "liked":
-            weight = (stars >= self._baseline(stars)).astype(np.float64)
-        else:
-            weight = stars - self._baseline(stars)
         n = min(self.n_neighbours, len(rated))
         if n < len(rated):
             nth = np.partition(block, len(rated) - n, axis=1)[:, len(rated) - n, None]
             above, tied = block > nth, block == nth
             room = n - above.sum(axis=1, keepdims=True)
             block = np.where(above | (tied & (np.cumsum(tied, axis=1) <= room)), block, 0.0)
-        score = block @ weight
+        score = block @ self._rank_weights(stars)
         score[~(block > 0).any(axis=1)] = np.nan
         return score
 
