@@ -3,6 +3,7 @@
 #
 #   make report                      run notebooks 01..07 headless, write reports/
 #   make report DATA=sample          ... on the synthetic sample
+#   make report DATA=sample SCALE=25 ... on 25M synthetic ratings in ML-25M's shape (see README)
 #   make report DATA=/path/to/ml-1m  ... on the files in that folder
 #   make data DATASET=ml-25m         download a MovieLens release (default ml-1m) into data/raw
 #   make report PARAMS="-p movie='Toy Story' -p top_n=5"   pass notebook parameters
@@ -18,6 +19,8 @@ PY     := $(VENV)/bin/python
 UV     := $(VENV)/bin/uv
 DATA   ?= auto
 DATASET ?= ml-1m
+# millions of synthetic ratings for DATA=sample, in the shape of the nearest MovieLens release
+SCALE  ?= 1
 PARAMS ?=
 # notebook 08 (Spark): 1 runs it, 0 leaves it out, empty runs it when PySpark and Java are here
 SPARK  ?=
@@ -31,7 +34,7 @@ UPGRADE ?=
 .PHONY: help setup lock data report test lab sync lint format clean
 
 help:
-	@sed -n '1,13p' Makefile
+	@sed -n '1,14p' Makefile
 
 # Exactly the lock, nothing resolved on the day: --no-deps so that nothing outside the
 # lock comes in, pip check so that a dependency added to pyproject.toml without
@@ -71,7 +74,7 @@ data: $(STAMP)
 	$(PY) -m zeerec data --dataset $(DATASET) --dest data/raw
 
 report: $(STAMP)
-	ZEEREC_SPARK=$(SPARK) $(PY) -m zeerec report --data "$(DATA)" $(PARAMS)
+	ZEEREC_SPARK=$(SPARK) $(PY) -m zeerec report --data "$(DATA)" --scale $(SCALE) $(PARAMS)
 
 test: $(STAMP)
 	$(PY) -m pytest

@@ -91,6 +91,7 @@ def test_generate_writes_files_and_marker(small) -> None:
         "generator": "zeerec.synthetic",
         "scale": 0.05,
         "seed": 42,
+        "shape": "ml-1m",
         "n_users": len(data["users"]),
         "n_movies": len(data["movies"]),
         "n_ratings": len(data["ratings"]),
@@ -121,9 +122,9 @@ def test_ensure_sample_generates_only_when_needed(
     calls: list[tuple[float, int]] = []
     real_generate = synthetic.generate
 
-    def counting(folder, scale=1.0, seed=42):
+    def counting(folder, scale=1.0, seed=42, shape=None):
         calls.append((scale, seed))
-        return real_generate(folder, scale=scale, seed=seed)
+        return real_generate(folder, scale=scale, seed=seed, shape=shape)
 
     monkeypatch.setattr(synthetic, "generate", counting)
     folder = tmp_path / "sample"
@@ -333,3 +334,64 @@ def test_demographic_taste_tilt(mid) -> None:
         means = sel.groupby("gender")["rating"].mean()
         gap[genre] = means["F"] - means["M"]
     assert gap["Romance"] > gap["Action"]
+
+
+# --- Shapes of the larger releases ---------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("scale", "name"),
+    [(0.05, "ml-1m"), (1, "ml-1m"), (3, "ml-1m"), (5, "ml-10m"), (10, "ml-10m"), (20, "ml-20m"),
+     (25, "ml-25m"), (32, "ml-32m"), (200, "ml-32m")],
+)  # fmt: skip
+def test_scale_picks_the_release_nearest_in_size(scale: float, name: str) -> None:
+    assert synthetic.shape_for(scale).name == name
+
+
+@pytest.mark.parametrize("name", ["ml-10m", "ml-25m"])
+def test_release_shapes_load_as_that_release(tmp_path: pathlib.Path, name: str) -> None:
+    """Layout, half stars, no users file, quoted titles, proportions and time span of the
+    release, read back through zeerec.data (the loader the notebooks use)."""
+    from zeerec.data import load
+
+    shape = synthetic.SHAPES[name]
+    folder = generate(tmp_path, scale=0.4, seed=3, shape=name)
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*shape.files, SYNTHETIC_MARKER])
+    ml = load(folder)
+    assert ml.info["format"] == ("ml-10m" if name == "ml-10m" else "csv")
+    assert ml.quality.empty  # every line parsed, nothing dropped
+    assert (ml.rating_scale.low, ml.rating_scale.high, ml.rating_scale.step) == (0.5, 5.0, 0.5)
+    shares = ml.ratings["rating"].value_counts(normalize=True).sort_index()
+    assert shares.index.tolist() == [x / 2 for x in range(1, 11)]
+    np.testing.assert_allclose(shares, synthetic.HALF_STAR_SHARES, atol=0.01)
+    marker = json.loads((folder / SYNTHETIC_MARKER).read_text())
+    assert marker["shape"] == name
+    f = 0.4 * 1_000_209 / shape.ratings
+    assert marker["n_users"] == round(shape.users * f) == ml.ratings["user_id"].nunique()
+    assert len(ml.movies) == round(shape.movies * f)
+    first = pd.Timestamp(*shape.first)
+    last = pd.Timestamp(*shape.last) + pd.Timedelta(days=1)
+    assert first <= ml.ratings["timestamp"].min() and ml.ratings["timestamp"].max() < last
+    # Users join all along the release's years, not only in its first one.
+    years = ml.ratings.groupby("user_id")["timestamp"].min().dt.year
+    assert years.nunique() >= (last.year - first.year) // 2
+    if name != "ml-10m":  # titles with commas are quoted and come back whole
+        raw = (folder / "movies.csv").read_text(encoding="utf-8")
+        with_comma = [t for t in ml.movies["title"] if "," in t]
+        assert with_comma and all(f'"{t}"' in raw for t in with_comma)
+        assert "Children," not in raw and "Children's" not in raw
+
+
+def test_a_sample_of_another_layout_replaces_the_old_files(tmp_path: pathlib.Path) -> None:
+    from zeerec.data import load
+
+    ensure_sample(tmp_path, scale=0.05, seed=1)
+    assert (tmp_path / "zee-ratings.dat").is_file()
+    ensure_sample(tmp_path, scale=0.05, seed=1, shape="ml-25m")
+    assert not (tmp_path / "zee-ratings.dat").exists()
+    assert load(tmp_path).info["format"] == "csv"
+    unrelated = tmp_path / "notes.txt"
+    unrelated.write_text("mine")
+    ensure_sample(tmp_path, scale=0.05, seed=1)  # back to ML-1M's layout
+    assert not (tmp_path / "ratings.csv").exists() and unrelated.read_text() == "mine"
+    assert (tmp_path / "zee-users.dat").is_file() and len(load(tmp_path).users.columns) > 1
+    with pytest.raises(ValueError, match="unknown shape 'ml-7m'"):
+        generate(tmp_path, scale=0.05, shape="ml-7m")

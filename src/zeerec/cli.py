@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from zeerec.report import DEFAULT_SAMPLE_SCALE, DEFAULT_SEED
+from zeerec.synthetic import SHAPES
 
 HOW_TO_TRAIN = (
     "Notebook 05 trains the improved MF model and saves it there: run `make report` "
@@ -51,7 +52,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     from zeerec.synthetic import generate
 
     start = time.perf_counter()
-    folder = generate(args.out, scale=args.scale, seed=args.seed)
+    folder = generate(args.out, scale=args.scale, seed=args.seed, shape=args.shape)
     print(f"Synthetic sample written to {folder} in {time.perf_counter() - start:.1f} s.")
     return 0
 
@@ -365,7 +366,9 @@ def _add_report_parser(sub) -> None:
         "--scale",
         type=float,
         default=DEFAULT_SAMPLE_SCALE,
-        help="size of the synthetic sample relative to ML-1M (default: 1.0)",
+        help="size of the synthetic sample in millions of ratings, in the shape of the "
+        "MovieLens release nearest that size: 1 is ML-1M's, 10 ML-10M's, 25 ML-25M's "
+        "(default: 1.0)",
     )
     rep.add_argument("--notebooks", default="notebooks")
     rep.add_argument("--reports", default="reports")
@@ -393,9 +396,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     dat.set_defaults(func=_cmd_data)
 
-    sam = sub.add_parser("sample", help="write the synthetic sample in the zee format")
+    sam = sub.add_parser(
+        "sample", help="write a synthetic sample in the layout of a MovieLens release"
+    )
     sam.add_argument("--out", default="data/sample")
-    sam.add_argument("--scale", type=float, default=DEFAULT_SAMPLE_SCALE)
+    sam.add_argument(
+        "--scale",
+        type=float,
+        default=DEFAULT_SAMPLE_SCALE,
+        help="millions of ratings (default: 1.0, ML-1M's size)",
+    )
+    sam.add_argument(
+        "--shape",
+        choices=sorted(SHAPES),
+        default=None,
+        help="the release whose layout and proportions to copy (default: the one nearest in size)",
+    )
     sam.add_argument("--seed", type=int, default=DEFAULT_SEED)
     sam.set_defaults(func=_cmd_sample)
 
