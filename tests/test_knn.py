@@ -212,3 +212,51 @@ def test_scores_pick_the_same_neighbours_as_the_sorted_path_under_ties(ratings, 
         rated, stars = model._rated(target)
         sorted_path = model._terms(rated, stars, every)[0]
         np.testing.assert_allclose(model._score(target), sorted_path, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("rule", ["summed", "liked", "centred"])
+def test_sparse_similarity_keeping_every_movie_equals_the_dense_model(ratings, rule):
+    """keep_similar at least the catalogue: the sparse path (blocks, column slices,
+    scoring in chunks) gives the dense model's predictions, lists, scores and reasons."""
+    kw = dict(n_neighbours=K, method="adjusted_cosine", min_common=MIN_COMMON, rank_by=rule)
+    dense = ItemKNN(**kw).fit(ratings)
+    sparse = ItemKNN(**kw, keep_similar=1_000).fit(ratings)
+    assert dense.kept_similar_ is None and sparse.kept_similar_ == 1_000
+    assert not isinstance(sparse.neighbour_sim_, np.ndarray)
+    np.testing.assert_allclose(sparse.neighbour_sim_.toarray(), dense.neighbour_sim_, atol=1e-12)
+    pairs = ratings.sample(60, random_state=1)
+    np.testing.assert_allclose(
+        sparse.predict(pairs["user_id"], pairs["movie_id"]),
+        dense.predict(pairs["user_id"], pairs["movie_id"]),
+        atol=1e-12,
+    )
+    for user in dense.ratings_.user_ids[:15]:
+        a, b = dense.recommend(int(user), n=6), sparse.recommend(int(user), n=6)
+        pd.testing.assert_frame_equal(a, b, atol=1e-12)
+
+
+def test_a_large_catalogue_keeps_only_each_movies_most_similar(ratings, monkeypatch):
+    """Above DENSE_MOVIES movies the model keeps KEEP_SIMILAR neighbours per movie: a
+    candidate's neighbourhood is the user's movies among its kept ones, and scoring in
+    blocks of candidates gives the same scores as in one block."""
+    from zeerec.models import knn
+
+    monkeypatch.setattr(knn, "DENSE_MOVIES", 10)
+    monkeypatch.setattr(knn, "KEEP_SIMILAR", 3)
+    model = ItemKNN(n_neighbours=K, method="cosine", rank_by="summed").fit(ratings)
+    assert model.kept_similar_ == 3
+    S = model.neighbour_sim_
+    assert np.diff(S.indptr).max() <= 3
+    full = ItemKNN(n_neighbours=K, method="cosine", rank_by="summed", keep_similar=100)
+    full.fit(ratings)
+    for j in range(S.shape[0]):  # the kept ones are the 3 best of the full row
+        row = full.neighbour_sim_[j].toarray().ravel()
+        best = np.argsort(-row, kind="stable")[:3]
+        assert set(S.indices[S.indptr[j] : S.indptr[j + 1]]) == set(best[row[best] > 0])
+    target = model.target(int(model.ratings_.user_ids[0]))
+    one_block = model._score(target)
+    monkeypatch.setattr(knn, "SCORE_BLOCK_CELLS", 5)
+    np.testing.assert_array_equal(model._score(target), one_block)
+    rated, stars = model._rated(target)
+    every = np.arange(S.shape[0])
+    np.testing.assert_allclose(one_block, model._terms(rated, stars, every)[0], atol=1e-12)

@@ -303,3 +303,44 @@ def test_users_without_ratings_are_not_rows_of_the_seed_pivot():
         np.testing.assert_allclose(
             wide.scores(1, method, min_common=0), narrow.scores(1, method, min_common=0)
         )
+
+
+@pytest.mark.parametrize("method", zs.SIMILARITIES)
+def test_top_k_in_blocks_keeps_each_movies_k_best_of_the_dense_matrix(rnd, method):
+    """Blocks of 2 movies (several blocks, one short): each row holds exactly the k
+    largest positive off-diagonal entries of the dense matrix, at their dense values,
+    ties at the k-th going to the lower movie_id."""
+    _, sim = rnd
+    dense = sim.matrix(method, min_common=2, shrinkage=1.5)
+    np.fill_diagonal(dense, 0.0)
+    dense[~(dense > 0)] = 0.0
+    dense = np.round(dense, 1)  # many exact ties, to exercise the tie rule
+    m = dense.shape[0]
+    real = zs._apply_evidence
+
+    def rounded(score, n, min_common, shrinkage):
+        return np.round(real(score, n, min_common, shrinkage), 1)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(zs, "_apply_evidence", rounded)
+        for k in (1, 3, m + 5):
+            top = sim.top_k(k, method, min_common=2, shrinkage=1.5, block_cells=2 * m)
+            assert top.shape == (m, m)
+            for j in range(m):
+                order = np.argsort(-dense[j], kind="stable")[:k]
+                expected = order[dense[j, order] > 0]
+                got = top.indices[top.indptr[j] : top.indptr[j + 1]]
+                assert sorted(got) == sorted(expected), (method, k, j)
+                np.testing.assert_array_equal(top[j].toarray().ravel()[got], dense[j, got])
+
+
+def test_top_k_values_equal_the_matrix_entries(rnd):
+    _, sim = rnd
+    for method in zs.SIMILARITIES:
+        dense = sim.matrix(method, min_common=2, shrinkage=1.5)
+        np.fill_diagonal(dense, 0.0)
+        dense[~(dense > 0)] = 0.0
+        top = sim.top_k(10_000, method, min_common=2, shrinkage=1.5, block_cells=7)
+        np.testing.assert_allclose(top.toarray(), dense, atol=1e-12, rtol=0, err_msg=method)
+    with pytest.raises(ValueError, match="k"):
+        sim.top_k(0, "cosine")

@@ -27,9 +27,13 @@ def gram(A: sp.csr_matrix, B: sp.csr_matrix) -> np.ndarray:
     ``sparse_matmul_to_dense``, which accumulates straight into the dense output, is
     about twice as fast as scipy's sparse product followed by ``toarray``.
     """
-    At = A.T.tocsr()
+    return dense_product(A.T.tocsr(), B)
+
+
+def dense_product(At: sp.csr_matrix, B: sp.csr_matrix) -> np.ndarray:
+    """Dense ``At @ B`` for a movies × users and a users × movies sparse matrix."""
     if _matmul_to_dense is not None and At.dtype == B.dtype == np.float64:
-        return _matmul_to_dense(At, B)
+        return _matmul_to_dense(sp.csr_matrix(At), sp.csr_matrix(B))
     return (At @ B).toarray()
 
 

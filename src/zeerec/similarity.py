@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from zeerec.gram import corated_moments, count_and_dot, gram
+from zeerec.gram import corated_moments, count_and_dot, dense_product, gram
 from zeerec.matrix import RatingMatrix
 from zeerec.ranking import check_n, top_n
 
@@ -192,6 +192,74 @@ class ItemSimilarity:
             score = _ratio(self._Ct @ spread(c), (self._cnorm * self._cnorm[j]) ** 2)
         return score, n
 
+    def _against_block(self, cols: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`_against_all` for several columns at once: every movie × ``cols`` (dense),
+        the vectors becoming the sparse columns of the rating matrix."""
+        X = self._X
+        B = _like(X, np.ones_like(X.data))[:, cols]
+        n = np.rint(dense_product(self._Bt, B)).astype(np.int64)
+        if method == "seed_pearson":
+            N = float(self.n_users)
+            s, q = self._sum, self._sumsq
+            var = _zero_small(N * q - s * s, N * q)
+            dot = N * dense_product(self._Xt, X[:, cols]) - np.outer(s, s[cols])
+            score = _ratio(dot, np.outer(var, var[cols]))
+        elif method == "pearson":
+            Y = X[:, cols]
+            score = _pearson_from_moments(
+                n.astype(np.float64),
+                dense_product(self._Xt, B),
+                dense_product(self._Bt, Y),
+                dense_product(self._X2t, B),
+                dense_product(self._Bt, _like(Y, Y.data * Y.data)),
+                dense_product(self._Xt, Y),
+            )
+        elif method == "cosine":
+            dot = dense_product(self._Xt, X[:, cols])
+            score = _ratio(dot, np.outer(self._sumsq, self._sumsq[cols]))
+        else:
+            C = _like(X, self._centred)[:, cols]
+            norms = np.outer(self._cnorm, self._cnorm[cols])
+            score = _ratio(dense_product(self._Ct, C), norms * norms)
+        return score, n
+
+    def top_k(
+        self,
+        k: int,
+        method: str = "pearson",
+        min_common: int = 1,
+        shrinkage: float = 0.0,
+        block_cells: int = 20_000_000,
+    ) -> sp.csr_matrix:
+        """Each movie's ``k`` most similar other movies with a positive score, as a sparse
+        movies × movies matrix (row: the movie, stored: its neighbours' scores).
+
+        Computed ``block_cells // n_movies`` movies at a time, so memory stays at a few
+        dense blocks of that many cells whatever the number of movies: the movies × movies
+        matrix is never held densely. Each stored value equals the :meth:`matrix` entry;
+        ties at the k-th score go to the lower movie_id.
+        """
+        _check_method(method)
+        _check_evidence(min_common, shrinkage)
+        check_n(k, what="k")
+        m = self._X.shape[1]
+        step = max(1, block_cells // max(m, 1))
+        indptr, indices, data = [np.zeros(1, np.int64)], [], []
+        for start in range(0, m, step):
+            cols = np.arange(start, min(start + step, m))
+            score, n = self._against_block(cols, method)
+            block = _apply_evidence(score, n, min_common, shrinkage).T  # cols × all movies
+            block[np.arange(len(cols)), cols] = 0.0  # a movie is not its own neighbour
+            block[~(block > 0)] = 0.0  # NaN (no evidence) and non-positive: no neighbour
+            keep = _top_mask(block, k)
+            rows, where = np.nonzero(keep)
+            indices.append(where.astype(np.int32))
+            data.append(block[rows, where])
+            indptr.append(indptr[-1][-1] + np.cumsum(np.bincount(rows, minlength=len(cols))))
+        return sp.csr_matrix(
+            (np.concatenate(data), np.concatenate(indices), np.concatenate(indptr)), shape=(m, m)
+        )
+
     def scores(
         self, movie_id: int, method: str = "pearson", min_common: int = 1, shrinkage: float = 0.0
     ) -> pd.Series:
@@ -336,6 +404,21 @@ class ItemSimilarity:
         """Number of users who rated both movies, for every pair (``B.T @ B``), as int64."""
         B = self._sub(self._columns(movie_ids), np.ones_like(self._X.data))
         return np.rint(gram(B, B)).astype(np.int64)
+
+
+def _like(X: sp.csr_matrix, data: np.ndarray) -> sp.csr_matrix:
+    return sp.csr_matrix((data, X.indices, X.indptr), shape=X.shape)
+
+
+def _top_mask(block: np.ndarray, k: int) -> np.ndarray:
+    """Per row, the ``k`` largest positive entries (ties at the k-th go to the lower column)."""
+    positive = block > 0
+    if k >= block.shape[1]:
+        return positive
+    nth = np.partition(block, block.shape[1] - k, axis=1)[:, block.shape[1] - k, None]
+    above, tied = block > nth, block == nth
+    room = k - above.sum(axis=1, keepdims=True)
+    return positive & (above | (tied & (np.cumsum(tied, axis=1) <= room)))
 
 
 def _pearson_matrix(n: np.ndarray, sx: np.ndarray, sxx: np.ndarray, sxy: np.ndarray) -> np.ndarray:

@@ -37,6 +37,14 @@ from zeerec.similarity import SIMILARITIES, ItemSimilarity
 
 DEFAULT_NEIGHBOURS = 40
 """Neighbourhood size (scikit-surprise's default k)."""
+DENSE_MOVIES = 10_000
+"""Up to this many movies the whole movies × movies similarity is kept (10,000² float64 is
+0.8 GB); above it each movie keeps only its :data:`KEEP_SIMILAR` most similar movies."""
+KEEP_SIMILAR = 400
+"""Similar movies each movie keeps when the catalogue is too large for the dense matrix: ten
+times the default neighbourhood, so a neighbourhood of 40 rated movies is rarely cut short."""
+SCORE_BLOCK_CELLS = 20_000_000
+"""Candidate movies × rated movies scored at a time (160 MB of float64)."""
 RANK_RULES = ("centred", "summed", "liked")
 
 
@@ -52,6 +60,10 @@ class ItemKNN(Recommender):
             shrunk with, so a profile of one 5-star movie counts as "liked" rather
             than "average for this user".
         reasons: how many "because you liked" movies each recommendation lists.
+        keep_similar: how many most similar movies each movie keeps (a sparse matrix,
+            computed in blocks: :meth:`~zeerec.similarity.ItemSimilarity.top_k`); a
+            candidate's neighbourhood is then the user's movies among them. None: all
+            (dense) up to :data:`DENSE_MOVIES` movies, :data:`KEEP_SIMILAR` above.
         rank_by: the top-n rule: ``"liked"`` (the default: summed similarity over the
             movies rated at or above the user's mean), ``"summed"`` (over all the user's
             movies) or ``"centred"`` (stars relative to the user's mean weigh the
@@ -63,7 +75,9 @@ class ItemKNN(Recommender):
     Attributes:
         similarity_: the :class:`ItemSimilarity` of the training ratings.
         neighbour_sim_: movies × movies similarities that can make neighbours
-            (positive; zero elsewhere and on the diagonal).
+            (positive; zero elsewhere and on the diagonal): a dense array, or a sparse
+            matrix whose row j holds movie j's ``kept_similar_`` most similar movies.
+        kept_similar_: None when every pair is kept, else the similar movies kept per movie.
         movie_mean_, global_mean_: mean stars per movie and overall.
     """
 
@@ -81,6 +95,7 @@ class ItemKNN(Recommender):
         user_prior: float = 5.0,
         reasons: int = 3,
         rank_by: str = "liked",
+        keep_similar: int | None = None,
     ) -> None:
         if method not in SIMILARITIES:
             raise ValueError(f"unknown similarity method {method!r}; choose one of {SIMILARITIES}")
@@ -96,6 +111,9 @@ class ItemKNN(Recommender):
         self.user_prior = float(user_prior)
         self.reasons = int(reasons)
         self.rank_by = rank_by
+        if keep_similar is not None:
+            check_n(keep_similar, what="keep_similar")
+        self.keep_similar = keep_similar
 
     @property
     def ranking_score(self) -> str:  # type: ignore[override]
@@ -108,7 +126,9 @@ class ItemKNN(Recommender):
     def __repr__(self) -> str:
         return (
             f"ItemKNN(n_neighbours={self.n_neighbours}, method={self.method!r}, "
-            f"min_common={self.min_common}, shrinkage={self.shrinkage}, rank_by={self.rank_by!r})"
+            f"min_common={self.min_common}, shrinkage={self.shrinkage}, rank_by={self.rank_by!r}"
+            + ("" if self.keep_similar is None else f", keep_similar={self.keep_similar}")
+            + ")"
         )
 
     # ------------------------------------------------------------------ fitting
@@ -117,11 +137,20 @@ class ItemKNN(Recommender):
         """Build the rating matrix and the item × item similarity (the whole cost)."""
         self.ratings_ = RatingMatrix.from_ratings(ratings)
         self.similarity_ = ItemSimilarity(self.ratings_)
-        S = self.similarity_.matrix(self.method, self.min_common, self.shrinkage)
-        np.fill_diagonal(S, 0.0)
-        S[~(S > 0)] = 0.0  # only positive similarities make neighbours (NaN: no evidence)
-        self.neighbour_sim_ = S
         X = self.ratings_.matrix
+        keep = self.keep_similar
+        if keep is None and X.shape[1] > DENSE_MOVIES:
+            keep = KEEP_SIMILAR
+        self.kept_similar_ = keep
+        if keep is None:
+            S = self.similarity_.matrix(self.method, self.min_common, self.shrinkage)
+            np.fill_diagonal(S, 0.0)
+            S[~(S > 0)] = 0.0  # only positive similarities make neighbours (NaN: no evidence)
+            self.neighbour_sim_ = S
+        else:  # only positive similarities are kept: the same neighbours, fewer of them
+            S = self.similarity_.top_k(keep, self.method, self.min_common, self.shrinkage)
+            self.neighbour_sim_ = S
+            self._sim_by_column = S.tocsc()
         counts = np.bincount(X.indices, minlength=X.shape[1])
         sums = np.bincount(X.indices, X.data, minlength=X.shape[1])
         self.movie_mean_ = sums / np.maximum(counts, 1)
@@ -145,10 +174,19 @@ class ItemKNN(Recommender):
         """For each target column: positions (into ``rated``) and similarities of its
         ``n_neighbours`` most similar rated movies, best first; ties to the lower
         movie_id. Zero similarity marks an empty slot."""
-        block = self.neighbour_sim_[np.ix_(targets, rated)]
+        block = self._sims(targets, rated)
         n = min(self.n_neighbours, len(rated))
         order = np.argsort(-block, axis=1, kind="stable")[:, :n]
         return order, np.take_along_axis(block, order, axis=1)
+
+    def _sims(self, rows: np.ndarray | slice, cols: np.ndarray) -> np.ndarray:
+        """Dense similarities of the ``rows`` movies (candidates) to the ``cols`` movies."""
+        S = self.neighbour_sim_
+        if isinstance(S, np.ndarray):
+            return S[rows, :][:, cols] if isinstance(rows, slice) else S[np.ix_(rows, cols)]
+        if isinstance(rows, slice):
+            return self._sim_by_column[:, cols][rows].toarray()
+        return S[rows][:, cols].toarray()
 
     def baseline(self, user: int | Profile) -> float:
         """The rating the user's stars are compared with: "liked" means above this."""
@@ -210,15 +248,22 @@ class ItemKNN(Recommender):
         as in ``_neighbourhood``), not their order: 29 → 12 ms per user at ML-1M size.
         """
         rated, stars = self._rated(target)
-        block = self.neighbour_sim_[:, rated]
+        weights = self._rank_weights(stars)
+        n_movies = len(self.movie_mean_)
         n = min(self.n_neighbours, len(rated))
-        if n < len(rated):
-            nth = np.partition(block, len(rated) - n, axis=1)[:, len(rated) - n, None]
-            above, tied = block > nth, block == nth
-            room = n - above.sum(axis=1, keepdims=True)
-            block = np.where(above | (tied & (np.cumsum(tied, axis=1) <= room)), block, 0.0)
-        score = block @ self._rank_weights(stars)
-        score[~(block > 0).any(axis=1)] = np.nan
+        score = np.empty(n_movies)
+        step = max(1, SCORE_BLOCK_CELLS // len(rated))  # one block at ML-1M size
+        for start in range(0, n_movies, step):
+            rows = slice(start, min(start + step, n_movies))
+            block = self._sims(rows, rated)
+            if n < len(rated):
+                nth = np.partition(block, len(rated) - n, axis=1)[:, len(rated) - n, None]
+                above, tied = block > nth, block == nth
+                room = n - above.sum(axis=1, keepdims=True)
+                block = np.where(above | (tied & (np.cumsum(tied, axis=1) <= room)), block, 0.0)
+            part = block @ weights
+            part[~(block > 0).any(axis=1)] = np.nan
+            score[rows] = part
         return score
 
     def _rank_key(self, scores: np.ndarray) -> np.ndarray:

@@ -1,0 +1,250 @@
+"""Cost curve of the whole report (issue 14): wall time and peak memory per notebook.
+
+Run: .venv/bin/python benchmarks/bench_scale.py --scale 1 [--scale 5 ...]
+     then .venv/bin/python benchmarks/bench_scale.py [--dry-run]
+
+For each ``--scale`` (millions of synthetic ratings, in the shape of the MovieLens release
+nearest that size: 1 is ML-1M's, 5 and 10 ML-10M's, 25 ML-25M's) this generates the sample
+(timed apart) and runs ``python -m zeerec report`` on it as ``make report DATA=sample
+SCALE=…`` would, without Spark, in a scratch folder (``--work``), leaving ``reports/``
+alone. While it runs, every Jupyter kernel below it is polled twice a second for its peak
+resident memory (``VmHWM`` in ``/proc/PID/status``, the kernel's own high-water mark, so a
+peak between two polls is not missed); the runner starts one kernel per notebook, in
+order, so the n-th kernel is the n-th notebook. Wall times are the runner's own.
+
+Each run is kept in ``benchmarks/results/bench_scale.json`` under its scale (a rerun
+replaces it), with the one-minute load average before it started. Without ``--scale``
+the script writes the "## Cost curve (issue 14)" section of BENCHMARKS.md and the log-log
+chart ``benchmarks/results/bench_scale.png`` from the kept runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+from common import ROOT, log, markdown_table, publish
+
+SECTION = "## Cost curve (issue 14)"
+RESULTS = Path(__file__).resolve().parent / "results" / "bench_scale.json"
+CHART = RESULTS.with_suffix(".png")
+POLL_S = 0.5
+DONE = re.compile(r"\[\d+/\d+\] (\S+) done in ([\d.]+) s")
+FAILED = re.compile(r"\[\d+/\d+\] (\S+) FAILED")
+
+
+def _children(pid: int) -> list[int]:
+    """Every process below ``pid`` (Linux /proc; a vanished process is skipped)."""
+    kids: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        kids.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [pid]
+    while todo:
+        for child in kids.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def _kernel_peak(pid: int) -> int | None:
+    """The kernel's peak resident memory in bytes, or None when ``pid`` is not a kernel."""
+    try:
+        if b"ipykernel" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+            return None
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.M)
+    return int(match.group(1)) * 1024 if match else None
+
+
+def run_report(folder: Path, work: Path) -> dict:
+    """``zeerec report`` on ``folder``; per notebook: wall seconds and the kernel's peak RSS."""
+    cmd = [
+        sys.executable, "-m", "zeerec", "report", "--data", str(folder),
+        "--processed", str(work / "processed"), "--models", str(work / "models"),
+        "--reports", str(work / "reports"), "--notebooks", str(ROOT / "notebooks"),
+    ]  # fmt: skip
+    env = {**os.environ, "ZEEREC_SPARK": "0"}
+    log_path = work / "report.log"
+    start = time.perf_counter()
+    with log_path.open("w") as sink:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
+        peaks: dict[int, int] = {}  # kernel pid -> peak bytes, in order of first sight
+        while proc.poll() is None:
+            for pid in _children(proc.pid):
+                peak = _kernel_peak(pid)
+                if peak is not None:
+                    peaks[pid] = max(peaks.get(pid, 0), peak)
+            time.sleep(POLL_S)
+    total = time.perf_counter() - start
+    text = log_path.read_text()
+    walls = [(name, float(s)) for name, s in DONE.findall(text)]
+    failed = FAILED.findall(text)
+    rows = [
+        {"notebook": name, "wall_s": wall, "peak_rss_gb": peak / 2**30}
+        for (name, wall), peak in zip(walls, peaks.values(), strict=False)
+    ]
+    if failed:
+        tail = text.strip().splitlines()[-12:]
+        rows.append({"notebook": failed[0], "wall_s": None, "peak_rss_gb": None})
+        log(f"{failed[0]} failed:\n" + "\n".join(tail))
+    return {
+        "ok": proc.returncode == 0,
+        "returncode": proc.returncode,
+        "failed": failed[0] if failed else None,
+        "total_s": total,
+        "notebooks": rows,
+    }
+
+
+def measure(scale: float, work_root: Path, seed: int) -> dict:
+    from zeerec.synthetic import ensure_sample, shape_for
+
+    work = work_root / f"scale-{scale:g}"
+    work.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    folder = ensure_sample(work / "sample", scale=scale, seed=seed)
+    generate_s = time.perf_counter() - start
+    marker = json.loads((folder / "zeerec-synthetic.json").read_text())
+    load = os.getloadavg()[0]
+    log(f"scale {scale:g}: {marker['n_ratings']:,} ratings ({marker['shape']} shape); load {load}")
+    result = run_report(folder, work)
+    log(
+        f"scale {scale:g}: report {'ok' if result['ok'] else 'FAILED'} in {result['total_s']:.0f} s"
+    )
+    return {
+        "scale": scale,
+        "shape": shape_for(scale).name,
+        "seed": seed,
+        "n_ratings": marker["n_ratings"],
+        "n_users": marker["n_users"],
+        "n_movies": marker["n_movies"],
+        "generate_s": generate_s,
+        "loadavg_before": load,
+        "cpus": os.cpu_count(),
+        "when": time.strftime("%Y-%m-%d %H:%M"),
+        **result,
+    }
+
+
+def _table(runs: list[dict]) -> pd.DataFrame:
+    rows = []
+    for run in runs:
+        for nb in run["notebooks"]:
+            rows.append({"ratings": run["n_ratings"], **nb})
+    return pd.DataFrame(rows)
+
+
+def chart(runs: list[dict], path: Path = CHART) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    table = _table(runs).dropna(subset=["wall_s"])
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    for name, part in table.groupby("notebook"):
+        part = part.sort_values("ratings")
+        axes[0].plot(part["ratings"], part["wall_s"], "o-", label=name)
+        axes[1].plot(part["ratings"], part["peak_rss_gb"], "o-", label=name)
+    for ax, label in zip(axes, ("wall time (s)", "kernel peak RSS (GB)"), strict=True):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("synthetic ratings")
+        ax.set_ylabel(label)
+        ax.grid(True, which="both", alpha=0.3)
+    axes[1].legend(fontsize=8, loc="upper left")
+    fig.suptitle("zeerec report: cost per notebook against data size (2 cores)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def section(runs: list[dict]) -> list[str]:
+    runs = sorted(runs, key=lambda r: r["n_ratings"])
+    lines = [
+        SECTION,
+        "",
+        "`benchmarks/bench_scale.py --scale S` runs the whole report (notebooks 01–07, no "
+        "Spark) on S million synthetic ratings in the shape of the nearest MovieLens release, "
+        "on this 2-core, 24 GB machine, and records each notebook's wall time (the runner's) "
+        "and its kernel's peak resident memory (VmHWM, polled twice a second).",
+        "",
+    ]
+    summary = pd.DataFrame(
+        [
+            {
+                "scale": r["scale"],
+                "shape": r["shape"],
+                "ratings": r["n_ratings"],
+                "users": r["n_users"],
+                "movies": r["n_movies"],
+                "sample s": r["generate_s"],
+                "report s": r["total_s"],
+                "peak GB": max((nb["peak_rss_gb"] or 0) for nb in r["notebooks"]) or None,
+                "outcome": "ok" if r["ok"] else f"failed in {r['failed']}",
+                "load before": r["loadavg_before"],
+                "when": r["when"],
+            }
+            for r in runs
+        ]
+    )
+    lines += [markdown_table(summary, digits=2, seconds_digits=0), ""]
+    table = _table(runs)
+    wall = table.pivot(index="notebook", columns="ratings", values="wall_s")
+    rss = table.pivot(index="notebook", columns="ratings", values="peak_rss_gb")
+    for frame in (wall, rss):
+        frame.columns = [f"{c / 1e6:g}M" for c in frame.columns]
+    lines += [
+        "Wall time per notebook (s):",
+        "",
+        markdown_table(wall.reset_index(), digits=0),
+        "",
+        "Kernel peak RSS per notebook (GB):",
+        "",
+        markdown_table(rss.reset_index(), digits=2),
+        "",
+        f"![cost per notebook, log-log]({CHART.relative_to(ROOT / 'benchmarks').as_posix()})",
+        "",
+    ]
+    return lines
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--scale", type=float, action="append", help="millions of ratings; repeatable")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--work", type=Path, default=Path("/tmp/zeerec-bench-scale"))
+    p.add_argument("--dry-run", action="store_true")
+    args = p.parse_args()
+    kept = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
+    for scale in args.scale or []:
+        kept[f"{scale:g}"] = measure(scale, args.work, args.seed)
+        RESULTS.write_text(json.dumps(kept, indent=2) + "\n")
+    if args.scale:
+        return
+    runs = list(kept.values())
+    if not runs:
+        sys.exit(f"no runs kept in {RESULTS}: run with --scale first")
+    if not args.dry_run:
+        chart(runs)
+    publish(SECTION, section(runs), dry_run=args.dry_run)
+
+
+if __name__ == "__main__":
+    main()
