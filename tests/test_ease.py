@@ -110,3 +110,39 @@ def test_popularity_counts_ratings_not_stars():
         model.scores(999)
     with pytest.raises(NotImplementedError, match="no movie-to-movie similarity"):
         model.similar_movies(1)
+
+
+def test_a_catalogue_above_the_cap_learns_on_the_most_rated_movies():
+    """max_movies: EASE is the uncapped EASE of the most-rated movies' columns (the
+    users' other ratings dropped); the rest score NaN, are never recommended, and
+    left_out_ counts them and their ratings."""
+    ratings = _blocks()
+    raters = ratings.groupby("movie_id").size()
+    cap = 12
+    kept_ids = raters.sort_index().sort_values(ascending=False, kind="stable").index[:cap]
+    model = EASE(lam=5.0, max_movies=cap).fit(ratings)
+    assert sorted(model.ratings_.movie_ids[model.kept_]) == sorted(kept_ids)
+    inner = EASE(lam=5.0, max_movies=None).fit(ratings[ratings["movie_id"].isin(kept_ids)])
+    np.testing.assert_allclose(model.B_, inner.B_, atol=1e-12)
+    left = raters.drop(kept_ids)
+    assert model.left_out_ == {
+        "movies": len(left),
+        "ratings": int(left.sum()),
+        "share_of_ratings": left.sum() / raters.sum(),
+    }
+    for user in (1, 20, 45):
+        scores = model.scores(user)
+        kept = np.isin(model.ratings_.movie_ids, kept_ids)
+        assert np.isnan(scores[~kept]).all() and np.isfinite(scores[kept]).all()
+        expected = inner.scores(user) if user in set(inner.ratings_.user_ids) else None
+        if expected is not None:
+            np.testing.assert_allclose(scores[kept], expected, atol=1e-12)
+        np.testing.assert_allclose(model.scores_many([user])[0], scores, equal_nan=True)
+        assert set(model.recommend(user, n=20)["movie_id"]) <= set(kept_ids)
+    profile = {int(m): 4.0 for m in raters.index[:3]}
+    assert set(model.recommend(profile, n=5)["movie_id"]) <= set(kept_ids)
+    out_id = int(left.index[0])
+    with pytest.raises(ValueError, match="not among the 12 most-rated movies"):
+        model.similar_movies(out_id)
+    assert set(model.similar_movies(int(kept_ids[0]), n=3)["movie_id"]) <= set(kept_ids)
+    assert EASE(lam=5.0).fit(ratings).left_out_["movies"] == 0

@@ -16,7 +16,10 @@ weights B may hold (unlike kNN similarities) let one movie argue *against* anoth
 
 Cost: one dense items × items inverse — 1,682² on ML-100K (< 1 s), ~3,700² on
 ML-1M (a few seconds) — and no iterations, no learning rate, one knob: λ, tuned on a
-validation split carved from the training data (a few hundred on ML-100K).
+validation split carved from the training data (a few hundred on ML-100K). The inverse
+grows with the cube of the catalogue (ML-25M's 59,000 rated movies would need a 28 GB
+matrix), so above ``max_movies`` EASE learns on the most-rated movies only and never
+recommends the others; ``left_out_`` says how many movies and ratings that leaves out.
 """
 
 from __future__ import annotations
@@ -27,7 +30,12 @@ import scipy.linalg
 
 from zeerec.matrix import RatingMatrix
 from zeerec.models.base import Recommender, Target
-from zeerec.ranking import top_n
+from zeerec.ranking import check_n, top_n
+
+MAX_MOVIES = 12_000
+"""Default cap on EASE's catalogue: a 12,000² float64 Gram matrix is 1.15 GB and its
+Cholesky inverse takes about a minute on two cores; every MovieLens release up to ML-10M
+(10,681 movies) fits under it whole."""
 
 
 def ease_weights(X, lam: float) -> np.ndarray:
@@ -60,36 +68,77 @@ class EASE(Recommender):
     Args:
         lam: the L2 penalty λ on B (tuned on validation carved from training; larger
             values trust co-occurrence less and lean towards popular movies).
+        max_movies: learn on at most this many movies, the most rated (ties: lower
+            movie_id); None: every movie.
 
     Attributes:
-        X_: the binary users × movies matrix (sparse); B_: the movies × movies weights.
+        X_: the binary users × kept movies matrix (sparse); B_: kept × kept weights.
+        kept_: column positions (into ``ratings_.movie_ids``) of the movies EASE learnt
+            on, or None when it kept them all.
+        left_out_: ``{"movies": …, "ratings": …, "share_of_ratings": …}`` of the movies
+            the cap left out (zeros when none).
     """
 
     name = "EASE"
     has_similar_movies = True
     ranking_score = "x·B over who-rated-what"
 
-    def __init__(self, lam: float = 500.0):
+    def __init__(self, lam: float = 500.0, max_movies: int | None = MAX_MOVIES):
         self.lam = float(lam)
+        if max_movies is not None:
+            check_n(max_movies, what="max_movies")
+        self.max_movies = max_movies
 
     def _fit(self, ratings: pd.DataFrame) -> None:
         self.ratings_ = RatingMatrix.from_ratings(ratings)
-        self.X_ = self.ratings_.binary().tocsr()
+        X = self.ratings_.binary().tocsr()
+        raters = np.bincount(X.indices, minlength=X.shape[1])
+        self.kept_ = None
+        self.left_out_ = {"movies": 0, "ratings": 0, "share_of_ratings": 0.0}
+        if self.max_movies is not None and X.shape[1] > self.max_movies:
+            self.kept_ = np.sort(np.argsort(-raters, kind="stable")[: self.max_movies])
+            out = int(raters.sum() - raters[self.kept_].sum())
+            self.left_out_ = {
+                "movies": int(X.shape[1] - len(self.kept_)),
+                "ratings": out,
+                "share_of_ratings": out / max(int(raters.sum()), 1),
+            }
+            X = X[:, self.kept_].tocsr()
+        self.X_ = X
         self.B_ = ease_weights(self.X_, self.lam)
+
+    def _full(self, scores: np.ndarray) -> np.ndarray:
+        """Scores over the kept movies spread to every movie (NaN: never recommended)."""
+        if self.kept_ is None:
+            return scores
+        out = np.full((*scores.shape[:-1], len(self.ratings_.movie_ids)), np.nan)
+        out[..., self.kept_] = scores
+        return out
 
     def _score(self, target: Target) -> np.ndarray:
         if target.row is not None:
-            return np.asarray(self.X_[target.row] @ self.B_).ravel()
+            return self._full(np.asarray(self.X_[target.row] @ self.B_).ravel())
         x = np.zeros(len(self.ratings_.movie_ids))
         x[target.cols] = 1.0
-        return x @ self.B_
+        if self.kept_ is not None:
+            x = x[self.kept_]
+        return self._full(x @ self.B_)
 
     def _score_rows(self, rows: np.ndarray) -> np.ndarray:
-        return np.asarray(self.X_[rows] @ self.B_)
+        return self._full(np.asarray(self.X_[rows] @ self.B_))
 
     def _similar(self, col: int, n: int) -> pd.DataFrame:
         """Movies whose score rises most when a user has seen the movie (its row of B)."""
-        w = self.B_[col].copy()
+        pos = col
+        if self.kept_ is not None:
+            pos = int(np.searchsorted(self.kept_, col))
+            if pos >= len(self.kept_) or self.kept_[pos] != col:
+                raise ValueError(
+                    f"movie_id {int(self.ratings_.movie_ids[col])} is not among the "
+                    f"{len(self.kept_):,} most-rated movies EASE learnt on (max_movies="
+                    f"{self.max_movies}), so it has no weights; ask about a more rated movie"
+                )
+        w = self._full(self.B_[pos].copy())
         w[col] = -np.inf
-        top = top_n(w, n)
+        top = top_n(w, n)  # NaN (not kept) never makes the list
         return pd.DataFrame({"movie_id": self.ratings_.movie_ids[top], "weight": w[top]})
