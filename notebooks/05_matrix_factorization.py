@@ -33,6 +33,8 @@ processed_dir = "../data/processed"  # tables written by notebook 01
 model_dir = "../data/models"  # the improved model is saved here for notebooks 06 and 07
 seed = 42  # one seed for the split, the validation carving and Keras
 test_size = 0.2  # held-out share of the ratings (the seed's 80/20)
+max_ratings = 1_500_000  # learn from at most this many ratings: whole users, seeded (None: all)
+max_movies = 10_000  # ... of the most-rated movies only, above this many (None: all)
 factors = 32  # improved model: factors per member
 n_members = 4  # improved model: independent models trained side by side and averaged
 epochs = 60  # improved model: at most; early stopping on the validation set ends sooner
@@ -62,11 +64,13 @@ from zeerec.lookup import TitleIndex, pick_movie, typical_user
 from zeerec.models import mf
 from zeerec.models.baseline import BiasBaseline, GlobalMean
 from zeerec.report import findings, record
-from zeerec.splits import random_split
+from zeerec.splits import random_split, working_set
 
 pd.set_option("display.precision", 3)
 ml = zd.load_processed(processed_dir)
-ratings, movies = ml.ratings, ml.movies
+work = working_set(ml.ratings, max_ratings, max_movies, seed=seed)
+print(work.sentence())
+ratings, movies = work.ratings, ml.movies
 titles = TitleIndex(movies)
 train, test = random_split(ratings, test_size, seed=seed)
 cold = mf_analysis.cold_pairs(train, test)

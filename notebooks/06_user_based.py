@@ -42,13 +42,16 @@ fallback_epochs = 8  # epochs of the small MF trained here only if model_dir has
 protocol_users = 100  # new-user protocol: users held out and scored (BENCHMARKS.md uses 500)
 protocol_models = []  # registry models scored too ([]: popularity only; None: all that can)
 protocol_seed = 42  # new-user protocol: which users are held out
+max_ratings = 1_500_000  # learn from at most this many ratings: whole users, seeded (None: all)
+max_movies = 10_000  # ... of the most-rated movies only, above this many (None: all)
+seed = 42  # which users the working set takes (notebook 05's seed gives 05's set)
 protocol_mf = True  # new-user protocol: score MF fold-in too (its small MF is the slow step)
 
 # %%
 import pandas as pd
 
 from zeerec import data as zd
-from zeerec import newuser
+from zeerec import newuser, splits
 from zeerec.display import (
     evidence_table,
     list_traits,
@@ -64,7 +67,9 @@ from zeerec.report import findings, record
 pd.set_option("display.precision", 2)
 pd.set_option("display.max_colwidth", 48)
 ml = zd.load_processed(processed_dir)
-ratings, movies = ml.ratings, ml.movies
+work = splits.working_set(ml.ratings, max_ratings, max_movies, seed=seed)
+print(work.sentence())
+ratings, movies = work.ratings, ml.movies
 titles = movies.set_index("movie_id")["title"]
 print(f"{len(ratings):,} ratings by {ratings['user_id'].nunique():,} users "
       f"of {ratings['movie_id'].nunique():,} movies")

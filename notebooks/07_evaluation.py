@@ -31,6 +31,8 @@ model_dir = "../data/models"  # the evaluation tables are saved here (evaluation
 split_kind = "stratified"  # "stratified" (per user 75/25), "temporal" (latest n), "random"
 test_size = 0.25  # stratified and random splits: share of ratings held out
 n_test = 10  # temporal split: each user's latest n ratings held out
+max_ratings = 1_500_000  # learn from at most this many ratings: whole users, seeded (None: all)
+max_movies = 10_000  # ... of the most-rated movies only, above this many (None: all)
 seed = 42  # split, user sample and validation carving
 top_n = 10  # k of the top-k metrics: the length of each recommended list
 models = None  # model names to compare (see zeerec.models.registry.MODELS); None: all
@@ -59,14 +61,17 @@ from zeerec.report import HEADLINE_KEY, findings, record
 pd.set_option("display.precision", 3)
 k = int(top_n)
 ml = zd.load_processed(processed_dir)
+work = splits.working_set(ml.ratings, max_ratings, max_movies, seed=seed)
+print(work.sentence())
+ratings = work.ratings
 train, test = splits.make_split(
-    ml.ratings, kind=split_kind, seed=seed, test_size=test_size, n_test=n_test
+    ratings, kind=split_kind, seed=seed, test_size=test_size, n_test=n_test
 )
 split_table = splits.split_summary(train, test)
 leaked = split_table.attrs["shared_pairs"]
 assert leaked == 0, f"{leaked} (user, movie) pairs are on both sides of the split"
 print(
-    f"{split_kind} split, seed {seed}: {len(test) / len(ml.ratings):.1%} of the ratings held "
+    f"{split_kind} split, seed {seed}: {len(test) / len(ratings):.1%} of the ratings held "
     f"out; {split_table.attrs['shared_users']:,} users are on both sides; no (user, movie) "
     "pair is on both."
 )

@@ -169,3 +169,38 @@ def test_split_summary_counts_each_side_and_the_overlap():
     assert table.attrs == {"shared_users": 1, "shared_pairs": 0}
     leaky = pd.concat([test, train.iloc[:1]])
     assert split_summary(train, leaky).attrs["shared_pairs"] == 1
+
+
+def test_working_set_takes_the_most_rated_movies_and_whole_users():
+    rng = np.random.default_rng(5)
+    n = 6_000
+    ratings = pd.DataFrame(
+        {
+            "user_id": rng.integers(1, 400, n),
+            "movie_id": (rng.pareto(1.2, n) * 10).astype(int) + 1,
+            "rating": rng.integers(1, 6, n),
+        }
+    ).drop_duplicates(["user_id", "movie_id"], ignore_index=True)
+    whole = splits.working_set(ratings, max_ratings=len(ratings), max_movies=10_000)
+    assert whole.whole and whole.ratings is ratings
+    assert f"all {len(ratings):,} ratings" in whole.sentence()
+
+    ws = splits.working_set(ratings, max_ratings=2_000, max_movies=30, seed=3)
+    raters = ratings["movie_id"].value_counts()
+    top = raters.sort_index().sort_values(ascending=False, kind="stable").index[:30]
+    assert set(ws.ratings["movie_id"]) <= set(top)
+    assert len(ws.ratings) <= 2_000 and ws.n_ratings == len(ws.ratings) and not ws.whole
+    kept_movies = ratings[ratings["movie_id"].isin(top)]
+    for user, part in ws.ratings.groupby("user_id"):  # whole users: every kept-movie rating
+        assert len(part) == (kept_movies["user_id"] == user).sum()
+    # the next user in the seeded order would not have fitted
+    assert ws.n_ratings > 2_000 - kept_movies["user_id"].value_counts().max()
+    again = splits.working_set(ratings, max_ratings=2_000, max_movies=30, seed=3)
+    pd.testing.assert_frame_equal(again.ratings, ws.ratings)
+    other = splits.working_set(ratings, max_ratings=2_000, max_movies=30, seed=4)
+    assert set(other.ratings["user_id"]) != set(ws.ratings["user_id"])
+    text = ws.sentence()
+    assert f"the 30 most-rated of the {ratings['movie_id'].nunique():,} rated movies" in text
+    assert f"{ws.users:,} of {ratings['user_id'].nunique():,} users" in text
+    with pytest.raises(ValueError, match="max_ratings must be a whole number"):
+        splits.working_set(ratings, max_ratings=0)

@@ -13,9 +13,15 @@ row per pair). The same input and seed always give the same split.
   order and Spark (:mod:`zeerec.spark.splits`) draws exactly the same one.
 - :func:`temporal_split` — each user's latest ``n_test`` ratings held out: "what did
   they watch next?", with no peeking at the future of that user.
+
+:func:`working_set` takes what the notebooks' models learn from when the table is larger
+than they can train on in minutes (the larger MovieLens releases): the most-rated movies
+and a seeded sample of whole users. At ML-1M's size it is the whole table.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -185,3 +191,84 @@ def split_summary(train: pd.DataFrame, test: pd.DataFrame) -> pd.DataFrame:
     table.attrs["shared_users"] = len(set(train["user_id"]) & set(test["user_id"]))
     table.attrs["shared_pairs"] = len(train.merge(test, on=["user_id", "movie_id"]))
     return table
+
+
+@dataclass(frozen=True)
+class WorkingSet:
+    """The ratings a notebook's models learn from, and how they were taken from the table.
+
+    ``ratings`` is the input itself when neither limit was reached (:attr:`whole`).
+    """
+
+    ratings: pd.DataFrame
+    users: int
+    all_users: int
+    movies: int
+    all_movies: int
+    n_ratings: int
+    all_ratings: int
+    max_ratings: int | None
+    max_movies: int | None
+
+    @property
+    def whole(self) -> bool:
+        return self.n_ratings == self.all_ratings
+
+    def sentence(self) -> str:
+        """What the working set is, in one sentence for the notebook."""
+        limits = f"max_ratings = {self.max_ratings}, max_movies = {self.max_movies}"
+        if self.whole:
+            return f"The models learn from all {self.all_ratings:,} ratings ({limits})."
+        movies = (
+            f"the {self.movies:,} most-rated of the {self.all_movies:,} rated movies"
+            if self.movies < self.all_movies
+            else f"all {self.all_movies:,} rated movies"
+        )
+        return (
+            f"The models learn from a working set: {movies} and, of their raters, a seeded "
+            f"sample of {self.users:,} of {self.all_users:,} users — {self.n_ratings:,} of the "
+            f"{self.all_ratings:,} ratings ({self.n_ratings / self.all_ratings:.1%}), so that "
+            f"every model here trains in minutes on two cores ({limits}; None lifts a limit). "
+            "Every figure below is about this working set."
+        )
+
+
+def working_set(
+    ratings: pd.DataFrame,
+    max_ratings: int | None = None,
+    max_movies: int | None = None,
+    seed: int = 42,
+) -> WorkingSet:
+    """At most ``max_movies`` movies (the most rated; ties: lower movie_id), then whole
+    users in a seeded random order while their ratings still fit in ``max_ratings``.
+
+    A user is taken with all their ratings of the kept movies or not at all, so per-user
+    splits, activity buckets and profiles stay those of real users. The same table and
+    seed give the same set; a table within both limits comes back unchanged.
+    """
+    _check_columns(ratings, ("user_id", "movie_id"))
+    for name, value in (("max_ratings", max_ratings), ("max_movies", max_movies)):
+        if value is not None and (isinstance(value, bool) or int(value) != value or value < 1):
+            raise ValueError(f"{name} must be a whole number >= 1 or None, got {value!r}")
+    raters = ratings["movie_id"].value_counts(sort=False)
+    all_users, all_movies = int(ratings["user_id"].nunique()), len(raters)
+    out = ratings
+    if max_movies is not None and all_movies > max_movies:
+        ranked = raters.sort_index().sort_values(ascending=False, kind="stable")
+        out = out[out["movie_id"].isin(ranked.index[: int(max_movies)])]
+    if max_ratings is not None and len(out) > max_ratings:
+        counts = out["user_id"].value_counts(sort=False).sort_index()
+        order = np.random.default_rng(seed).permutation(len(counts))
+        fits = np.cumsum(counts.to_numpy()[order]) <= max_ratings
+        out = out[out["user_id"].isin(counts.index[order[fits]])]
+    return WorkingSet(
+        ratings=out,
+        users=int(out["user_id"].nunique()),
+        all_users=all_users,
+        movies=int(out["movie_id"].nunique()),
+        all_movies=all_movies,
+        n_ratings=len(out),
+        all_ratings=len(ratings),
+        max_ratings=max_ratings,
+        max_movies=max_movies,
+    )
