@@ -344,3 +344,22 @@ def test_top_k_values_equal_the_matrix_entries(rnd):
         np.testing.assert_allclose(top.toarray(), dense, atol=1e-12, rtol=0, err_msg=method)
     with pytest.raises(ValueError, match="k"):
         sim.top_k(0, "cosine")
+
+
+def test_seed_cross_check_on_fewer_columns_gives_the_whole_pivots_values(rnd):
+    """Too big a pivot: pandas computes only the most-rated movies' columns, every user
+    still a row, so each value equals the whole pivot's (and zeerec's)."""
+    ratings, sim = rnd
+    movie = int(sim.ratings.movie_ids[4])
+    whole = seed_corrwith(ratings, movie)
+    assert zs.seed_check_movies(sim.ratings, movie) is None  # small: the whole pivot
+    n_users = ratings["user_id"].nunique()
+    ids = zs.seed_check_movies(sim.ratings, movie, max_cells=n_users * 6)
+    raters = ratings["movie_id"].value_counts()
+    best = raters.sort_index().sort_values(ascending=False, kind="stable").index[:5]
+    assert sorted(ids) == sorted({*best, movie})
+    part = seed_corrwith(ratings, movie, ids)
+    assert sorted(part.index) == sorted(ids)
+    np.testing.assert_allclose(part, whole[part.index], atol=1e-12, rtol=0)
+    zeerec = sim.scores(movie, "seed_pearson", min_common=0)
+    np.testing.assert_allclose(part, zeerec[part.index], atol=1e-9, rtol=0)

@@ -445,18 +445,46 @@ def _apply_evidence(
 # --------------------------------------------------------------------------- the seed's way
 
 
-def seed_corrwith(ratings: pd.DataFrame, movie_id: int) -> pd.Series:
+def seed_corrwith(
+    ratings: pd.DataFrame, movie_id: int, movie_ids: Sequence[int] | None = None
+) -> pd.Series:
     """The seed's method, verbatim in pandas: zero-filled pivot, then ``corrwith``.
 
     Materialises the dense users × movies pivot (every user with a rating × every rated
     movie), so it is slow and memory-hungry; it is here to show, test and time what
     ``ItemSimilarity.scores(movie_id, "seed_pearson", min_common=0)`` reproduces.
+    ``movie_ids`` restricts the pivot's columns to those movies (and ``movie_id``), every
+    user still a row, so each value is unchanged: for tables whose whole pivot would not
+    fit in memory (:func:`seed_check_movies`).
     """
-    mat = pd.pivot_table(ratings, index="user_id", columns="movie_id", values="rating")
+    sub = ratings
+    if movie_ids is not None:
+        sub = ratings[ratings["movie_id"].isin({*map(int, movie_ids), int(movie_id)})]
+    mat = pd.pivot_table(sub, index="user_id", columns="movie_id", values="rating")
+    if movie_ids is not None:  # users who rated none of these movies are zero rows
+        mat = mat.reindex(index=np.unique(ratings["user_id"].to_numpy()))
     mat = mat.fillna(0)
     if movie_id not in mat.columns:
         raise UnratedMovieError(f"movie_id {movie_id} has no ratings in this table")
     return mat.corrwith(mat[movie_id]).rename("seed_pearson")
+
+
+def seed_check_movies(
+    ratings: RatingMatrix, movie_id: int, max_cells: int = 50_000_000
+) -> np.ndarray | None:
+    """Which movies the pandas cross-check of seed mode can afford: None (all of them)
+    when the dense pivot has at most ``max_cells`` cells (400 MB of float64), else
+    ``movie_id`` and the most-rated movies (ties: lower movie_id) that fill that many."""
+    X = ratings.matrix
+    n_users = int(np.count_nonzero(np.diff(X.indptr)))
+    raters = np.bincount(X.indices, minlength=X.shape[1])
+    rated = np.flatnonzero(raters)
+    if n_users * len(rated) <= max_cells:
+        return None
+    n = max(1, max_cells // max(n_users, 1) - 1)
+    best = rated[np.argsort(-raters[rated], kind="stable")[:n]]
+    ids = ratings.movie_ids[best]
+    return np.unique(np.append(ids, movie_id))
 
 
 def describe_pivot(ratings: RatingMatrix) -> pd.Series:
