@@ -142,6 +142,16 @@ shared.rename(f"movies shared with the {k} nearest neighbours").to_frame()
 model = ItemKNN(n_neighbours=neighbours, method=method, min_common=min_common, shrinkage=shrinkage)
 with timed() as t_fit:
     model.fit(ml.ratings)
+n_movies = len(model.movie_mean_)
+if model.kept_similar_ is None:
+    print(f"The model holds all {n_movies:,}² movie pairs ({n_movies**2 * 8 / 1e9:.2f} GB).")
+else:
+    print(
+        f"{n_movies:,} movies: the dense {n_movies:,}² matrix would take "
+        f"{n_movies**2 * 8 / 1e9:.1f} GB, so each movie keeps only its {model.kept_similar_} "
+        f"most similar movies ({model.neighbour_sim_.nnz:,} pairs, computed a block of movies "
+        "at a time); a candidate's neighbourhood is the user's movies among them."
+    )
 rated = model.rated(user)
 print(
     f"User {user} rated {len(rated):,} movies, {rated.mean():.2f}★ on average "

@@ -33,8 +33,8 @@ processed_dir = "../data/processed"  # tables written by notebook 01
 model_dir = "../data/models"  # the improved model is saved here for notebooks 06 and 07
 seed = 42  # one seed for the split, the validation carving and Keras
 test_size = 0.2  # held-out share of the ratings (the seed's 80/20)
-max_ratings = 1_500_000  # learn from at most this many ratings: whole users, seeded (None: all)
-max_movies = 10_000  # ... of the most-rated movies only, above this many (None: all)
+max_users = 10_000  # models learn from at most this many users, a seeded sample (None: all)
+max_movies = 5_000  # ... and the most-rated movies only, above this many (None: all)
 factors = 32  # improved model: factors per member
 n_members = 4  # improved model: independent models trained side by side and averaged
 epochs = 60  # improved model: at most; early stopping on the validation set ends sooner
@@ -68,7 +68,7 @@ from zeerec.splits import random_split, working_set
 
 pd.set_option("display.precision", 3)
 ml = zd.load_processed(processed_dir)
-work = working_set(ml.ratings, max_ratings, max_movies, seed=seed)
+work = working_set(ml.ratings, max_users, max_movies, seed=seed)
 print(work.sentence())
 ratings, movies = work.ratings, ml.movies
 titles = TitleIndex(movies)
@@ -431,6 +431,8 @@ print(f"Saved the improved model to {saved} (model.keras, meta.json, ids.npz).")
 
 # %% findings=["rmse_improved=RMSE of the improved MF (stars)", "improved_vs_seed:%=lower RMSE than the seed's model", "rmse_bias_baseline=RMSE of the bias baseline", "rmse_seed=RMSE of the seed's model as published", "best_epoch=epoch kept by early stopping"]
 key = record(
+    working_ratings=work.n_ratings,
+    working_whole=work.whole,
     n_train=len(train),
     n_test=len(test),
     rmse_global_mean=float(table.loc["global mean", "rmse"]),

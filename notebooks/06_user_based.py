@@ -42,8 +42,8 @@ fallback_epochs = 8  # epochs of the small MF trained here only if model_dir has
 protocol_users = 100  # new-user protocol: users held out and scored (BENCHMARKS.md uses 500)
 protocol_models = []  # registry models scored too ([]: popularity only; None: all that can)
 protocol_seed = 42  # new-user protocol: which users are held out
-max_ratings = 1_500_000  # learn from at most this many ratings: whole users, seeded (None: all)
-max_movies = 10_000  # ... of the most-rated movies only, above this many (None: all)
+max_users = 10_000  # models learn from at most this many users, a seeded sample (None: all)
+max_movies = 5_000  # ... and the most-rated movies only, above this many (None: all)
 seed = 42  # which users the working set takes (notebook 05's seed gives 05's set)
 protocol_mf = True  # new-user protocol: score MF fold-in too (its small MF is the slow step)
 
@@ -67,7 +67,7 @@ from zeerec.report import findings, record
 pd.set_option("display.precision", 2)
 pd.set_option("display.max_colwidth", 48)
 ml = zd.load_processed(processed_dir)
-work = splits.working_set(ml.ratings, max_ratings, max_movies, seed=seed)
+work = splits.working_set(ml.ratings, max_users, max_movies, seed=seed)
 print(work.sentence())
 ratings, movies = work.ratings, ml.movies
 titles = movies.set_index("movie_id")["title"]
@@ -395,6 +395,8 @@ print(sentence)
 
 # %% findings=["top_hybrid=hybrid list starts with", "top_user=user-based list starts with", "foldin_top10_shared=movies of the top 10 shared by a folded-in and a trained user (median)", "foldin_rmse_vs_trained=folded-in vs trained predictions, RMSE (median)", "hybrid_mode=hybrid mode", "protocol_best=best list for a new user (held-out users, NDCG@10)", "protocol_best_ndcg=its NDCG@10"]
 key = record(
+    working_ratings=work.n_ratings,
+    working_whole=work.whole,
     profile={titles[m]: s for m, s in profile.items()},
     stand_in_profile=note is not None,
     n_common_raters=len(common),

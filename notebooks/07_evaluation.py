@@ -31,8 +31,8 @@ model_dir = "../data/models"  # the evaluation tables are saved here (evaluation
 split_kind = "stratified"  # "stratified" (per user 75/25), "temporal" (latest n), "random"
 test_size = 0.25  # stratified and random splits: share of ratings held out
 n_test = 10  # temporal split: each user's latest n ratings held out
-max_ratings = 1_500_000  # learn from at most this many ratings: whole users, seeded (None: all)
-max_movies = 10_000  # ... of the most-rated movies only, above this many (None: all)
+max_users = 10_000  # models learn from at most this many users, a seeded sample (None: all)
+max_movies = 5_000  # ... and the most-rated movies only, above this many (None: all)
 seed = 42  # split, user sample and validation carving
 top_n = 10  # k of the top-k metrics: the length of each recommended list
 models = None  # model names to compare (see zeerec.models.registry.MODELS); None: all
@@ -61,7 +61,7 @@ from zeerec.report import HEADLINE_KEY, findings, record
 pd.set_option("display.precision", 3)
 k = int(top_n)
 ml = zd.load_processed(processed_dir)
-work = splits.working_set(ml.ratings, max_ratings, max_movies, seed=seed)
+work = splits.working_set(ml.ratings, max_users, max_movies, seed=seed)
 print(work.sentence())
 ratings = work.ratings
 train, test = splits.make_split(
@@ -396,6 +396,8 @@ headline.insert(4, f"ndcg@{k} 95 % interval", [
 ])  # fmt: skip
 headline = headline.rename(columns={"fit_s": "fit s", "recommend_ms_per_user": "ms/user"})
 key = record(
+    working_ratings=work.n_ratings,
+    working_whole=work.whole,
     best_ranking_model=best_model,
     best_ndcg=float(rank.loc[best_model, f"ndcg@{k}"]),
     best_precision=float(rank.loc[best_model, f"precision@{k}"]),

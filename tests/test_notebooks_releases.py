@@ -81,3 +81,29 @@ def test_eda_leaves_out_the_demographics_and_says_why(run):
     page = (out / "reports" / "02_eda.html").read_text()
     assert "this data set has no users file" in page
     assert "Traceback" not in page
+
+
+@pytest.mark.notebooks
+def test_the_model_notebooks_learn_from_a_working_set_on_larger_data(tmp_path):
+    """A sample in ML-25M's layout (CSV, half stars, no users file) with limits below its
+    size: 05, 06 and 07 run on the most-rated movies and a sample of whole users, say so,
+    and agree on which ratings those are."""
+    sample = generate(tmp_path / "sample", scale=0.3, seed=5, shape="ml-25m")
+    limits = {"max_users": 400, "max_movies": 300}
+    fast = {"factors": 4, "n_members": 1, "epochs": 2, "seed_epochs": 1, "batch_size": 2048,
+            "ablation_ratings": 0, "fallback_epochs": 1, "protocol_users": 20,
+            "models": ["popularity", "EASE", "item-kNN cosine"], "n_users": 100,
+            "mf_epochs": 1, "top_n": 5}  # fmt: skip
+    metrics = run_notebooks(sample, tmp_path / "run", {**limits, **fast}, ["01", "05", "06", "07"])
+    n_ratings = len(zd.load(sample).ratings)
+    working = set()
+    for name in ("05_matrix_factorization", "06_user_based", "07_evaluation"):
+        entry = metrics["notebooks"][name]
+        assert entry["status"] == "ok", name
+        m = entry["metrics"]
+        assert m["working_whole"] is False and 0 < m["working_ratings"] < n_ratings
+        working.add(m["working_ratings"])
+        page = (tmp_path / "run" / "reports" / f"{name}.html").read_text(encoding="utf-8")
+        assert "The models learn from a working set: the 300 most-rated" in page
+        assert f"of the {n_ratings:,} ratings" in page
+    assert len(working) == 1  # the same seed and limits: the same working set

@@ -181,26 +181,27 @@ def test_working_set_takes_the_most_rated_movies_and_whole_users():
             "rating": rng.integers(1, 6, n),
         }
     ).drop_duplicates(["user_id", "movie_id"], ignore_index=True)
-    whole = splits.working_set(ratings, max_ratings=len(ratings), max_movies=10_000)
+    n_users, n_movies = ratings["user_id"].nunique(), ratings["movie_id"].nunique()
+    whole = splits.working_set(ratings, max_users=n_users, max_movies=n_movies)
     assert whole.whole and whole.ratings is ratings
     assert f"all {len(ratings):,} ratings" in whole.sentence()
 
-    ws = splits.working_set(ratings, max_ratings=2_000, max_movies=30, seed=3)
+    ws = splits.working_set(ratings, max_users=50, max_movies=30, seed=3)
     raters = ratings["movie_id"].value_counts()
     top = raters.sort_index().sort_values(ascending=False, kind="stable").index[:30]
-    assert set(ws.ratings["movie_id"]) <= set(top)
-    assert len(ws.ratings) <= 2_000 and ws.n_ratings == len(ws.ratings) and not ws.whole
+    assert set(ws.ratings["movie_id"]) <= set(top) and ws.movies == 30
+    assert ws.users == ws.ratings["user_id"].nunique() == 50 and not ws.whole
     kept_movies = ratings[ratings["movie_id"].isin(top)]
     for user, part in ws.ratings.groupby("user_id"):  # whole users: every kept-movie rating
         assert len(part) == (kept_movies["user_id"] == user).sum()
-    # the next user in the seeded order would not have fitted
-    assert ws.n_ratings > 2_000 - kept_movies["user_id"].value_counts().max()
-    again = splits.working_set(ratings, max_ratings=2_000, max_movies=30, seed=3)
+    again = splits.working_set(ratings, max_users=50, max_movies=30, seed=3)
     pd.testing.assert_frame_equal(again.ratings, ws.ratings)
-    other = splits.working_set(ratings, max_ratings=2_000, max_movies=30, seed=4)
+    other = splits.working_set(ratings, max_users=50, max_movies=30, seed=4)
     assert set(other.ratings["user_id"]) != set(ws.ratings["user_id"])
     text = ws.sentence()
-    assert f"the 30 most-rated of the {ratings['movie_id'].nunique():,} rated movies" in text
-    assert f"{ws.users:,} of {ratings['user_id'].nunique():,} users" in text
-    with pytest.raises(ValueError, match="max_ratings must be a whole number"):
-        splits.working_set(ratings, max_ratings=0)
+    assert f"the 30 most-rated of the {n_movies:,} rated movies" in text
+    raters_of_top = kept_movies["user_id"].nunique()
+    assert f"a seeded sample of 50 of the {raters_of_top:,} users who rated them" in text
+    assert f"{ws.n_ratings:,} of the {len(ratings):,} ratings" in text
+    with pytest.raises(ValueError, match="max_users must be a whole number"):
+        splits.working_set(ratings, max_users=0)

@@ -373,6 +373,12 @@ def test_release_shapes_load_as_that_release(tmp_path: pathlib.Path, name: str) 
     # Users join all along the release's years, not only in its first one.
     years = ml.ratings.groupby("user_id")["timestamp"].min().dt.year
     assert years.nunique() >= (last.year - first.year) // 2
+    # The files run by user, then movie, as GroupLens ships these releases.
+    raw = pd.read_csv(
+        folder / shape.files[1], sep="::" if name == "ml-10m" else ",", engine="python",
+        header=None if name == "ml-10m" else 0, names=["u", "m", "r", "t"],
+    )  # fmt: skip
+    assert raw.equals(raw.sort_values(["u", "m"]))
     if name != "ml-10m":  # titles with commas are quoted and come back whole
         raw = (folder / "movies.csv").read_text(encoding="utf-8")
         with_comma = [t for t in ml.movies["title"] if "," in t]

@@ -27,7 +27,9 @@ raters are packed into one exact product). Ties in every ranking are broken by m
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -81,6 +83,17 @@ def _ratio(num: np.ndarray, den_sq: np.ndarray) -> np.ndarray:
     ok = den_sq > 0
     np.divide(num, np.sqrt(den_sq, where=ok, out=np.zeros_like(out)), out=out, where=ok)
     return np.clip(out, -1.0, 1.0, out=out)
+
+
+def _divide_outer(dot: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``dot / (a_i · b_j)`` in place, clipped to [-1, 1]; NaN where ``a_i · b_j`` is 0 (a
+    zero norm: then ``dot`` is 0 too). Two passes instead of :func:`_ratio`'s several
+    temporary arrays, for the blocks of :meth:`ItemSimilarity.top_k`; equal to it up to
+    the last bits."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dot /= a[:, np.newaxis]
+        dot /= b[np.newaxis, :]
+    return np.clip(dot, -1.0, 1.0, out=dot)
 
 
 def _zero_small(var: np.ndarray, scale: np.ndarray) -> np.ndarray:
@@ -192,35 +205,38 @@ class ItemSimilarity:
             score = _ratio(self._Ct @ spread(c), (self._cnorm * self._cnorm[j]) ** 2)
         return score, n
 
-    def _against_block(self, cols: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`_against_all` for several columns at once: every movie × ``cols`` (dense),
-        the vectors becoming the sparse columns of the rating matrix."""
+    def _against_block(
+        self, cols: np.ndarray, method: str, among: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`_against_all` for several columns at once: the ``among`` movies × ``cols``
+        (dense), the vectors becoming the sparse columns of the rating matrix."""
         X = self._X
+        Bt, Xt = self._Bt[among], self._Xt[among]
         B = _like(X, np.ones_like(X.data))[:, cols]
-        n = np.rint(dense_product(self._Bt, B)).astype(np.int64)
+        n = np.rint(dense_product(Bt, B)).astype(np.int64)
         if method == "seed_pearson":
             N = float(self.n_users)
             s, q = self._sum, self._sumsq
             var = _zero_small(N * q - s * s, N * q)
-            dot = N * dense_product(self._Xt, X[:, cols]) - np.outer(s, s[cols])
-            score = _ratio(dot, np.outer(var, var[cols]))
+            dot = N * dense_product(Xt, X[:, cols]) - np.outer(s[among], s[cols])
+            score = _ratio(dot, np.outer(var[among], var[cols]))
         elif method == "pearson":
             Y = X[:, cols]
             score = _pearson_from_moments(
                 n.astype(np.float64),
-                dense_product(self._Xt, B),
-                dense_product(self._Bt, Y),
-                dense_product(self._X2t, B),
-                dense_product(self._Bt, _like(Y, Y.data * Y.data)),
-                dense_product(self._Xt, Y),
+                dense_product(Xt, B),
+                dense_product(Bt, Y),
+                dense_product(self._X2t[among], B),
+                dense_product(Bt, _like(Y, Y.data * Y.data)),
+                dense_product(Xt, Y),
             )
         elif method == "cosine":
-            dot = dense_product(self._Xt, X[:, cols])
-            score = _ratio(dot, np.outer(self._sumsq, self._sumsq[cols]))
+            score = dense_product(Xt, X[:, cols])
+            norm = np.sqrt(self._sumsq)
+            _divide_outer(score, norm[among], norm[cols])
         else:
-            C = _like(X, self._centred)[:, cols]
-            norms = np.outer(self._cnorm, self._cnorm[cols])
-            score = _ratio(dense_product(self._Ct, C), norms * norms)
+            score = dense_product(self._Ct[among], _like(X, self._centred)[:, cols])
+            _divide_outer(score, self._cnorm[among], self._cnorm[cols])
         return score, n
 
     def top_k(
@@ -234,31 +250,40 @@ class ItemSimilarity:
         """Each movie's ``k`` most similar other movies with a positive score, as a sparse
         movies × movies matrix (row: the movie, stored: its neighbours' scores).
 
-        Computed ``block_cells // n_movies`` movies at a time, so memory stays at a few
-        dense blocks of that many cells whatever the number of movies: the movies × movies
-        matrix is never held densely. Each stored value equals the :meth:`matrix` entry;
-        ties at the k-th score go to the lower movie_id.
+        Only movies with at least ``min_common`` raters (one, at least) can have a score,
+        so only they are compared. They go ``block_cells // n_compared`` at a time against
+        all the others, so memory stays at a few dense blocks of that many cells whatever
+        the number of movies: the movies × movies matrix is never held densely. Each
+        stored value equals the :meth:`matrix` entry; ties at the k-th score go to the
+        lower movie_id.
         """
         _check_method(method)
         _check_evidence(min_common, shrinkage)
         check_n(k, what="k")
         m = self._X.shape[1]
-        step = max(1, block_cells // max(m, 1))
-        indptr, indices, data = [np.zeros(1, np.int64)], [], []
-        for start in range(0, m, step):
-            cols = np.arange(start, min(start + step, m))
-            score, n = self._against_block(cols, method)
-            block = _apply_evidence(score, n, min_common, shrinkage).T  # cols × all movies
-            block[np.arange(len(cols)), cols] = 0.0  # a movie is not its own neighbour
+        among = np.flatnonzero(self.n_raters >= max(min_common, 1))
+        step = max(1, block_cells // max(len(among), 1))
+        blocks = [np.arange(a, min(a + step, len(among))) for a in range(0, len(among), step)]
+
+        def best(block_pos: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            score, n = self._against_block(among[block_pos], method, among)
+            block = _apply_evidence(score, n, min_common, shrinkage).T  # block × among
+            block[np.arange(len(block_pos)), block_pos] = 0.0  # not its own neighbour
             block[~(block > 0)] = 0.0  # NaN (no evidence) and non-positive: no neighbour
-            keep = _top_mask(block, k)
-            rows, where = np.nonzero(keep)
-            indices.append(where.astype(np.int32))
-            data.append(block[rows, where])
-            indptr.append(indptr[-1][-1] + np.cumsum(np.bincount(rows, minlength=len(cols))))
-        return sp.csr_matrix(
-            (np.concatenate(data), np.concatenate(indices), np.concatenate(indptr)), shape=(m, m)
-        )
+            rows, where = np.nonzero(_top_mask(block, k))
+            counts = np.zeros(m, dtype=np.int64)
+            counts[among[block_pos]] = np.bincount(rows, minlength=len(block_pos))
+            return among[where].astype(np.int32), block[rows, where], counts
+
+        # Two blocks at a time: numpy's array work releases the GIL, so one block's
+        # arithmetic overlaps the other's sparse product. Results come back in order.
+        with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+            parts = list(pool.map(best, blocks))
+        counts = sum((c for _, _, c in parts), np.zeros(m, dtype=np.int64))
+        indptr = np.concatenate([[0], np.cumsum(counts)])
+        data = np.concatenate([np.empty(0), *(d for _, d, _ in parts)])
+        indices = np.concatenate([np.empty(0, np.int32), *(i for i, _, _ in parts)])
+        return sp.csr_matrix((data, indices, indptr), shape=(m, m))
 
     def scores(
         self, movie_id: int, method: str = "pearson", min_common: int = 1, shrinkage: float = 0.0
@@ -412,13 +437,17 @@ def _like(X: sp.csr_matrix, data: np.ndarray) -> sp.csr_matrix:
 
 def _top_mask(block: np.ndarray, k: int) -> np.ndarray:
     """Per row, the ``k`` largest positive entries (ties at the k-th go to the lower column)."""
-    positive = block > 0
-    if k >= block.shape[1]:
-        return positive
-    nth = np.partition(block, block.shape[1] - k, axis=1)[:, block.shape[1] - k, None]
-    above, tied = block > nth, block == nth
-    room = k - above.sum(axis=1, keepdims=True)
-    return positive & (above | (tied & (np.cumsum(tied, axis=1) <= room)))
+    keep = block > 0
+    m = block.shape[1]
+    if k >= m:
+        return keep
+    nth = np.partition(block, m - k, axis=1)[:, m - k, None]
+    keep &= block >= nth  # every tie at the k-th score is in: too many in a few rows
+    for r in np.flatnonzero(np.count_nonzero(keep, axis=1) > k):
+        tied = np.flatnonzero(block[r] == nth[r, 0])
+        room = k - int(np.count_nonzero(block[r] > nth[r, 0]))
+        keep[r, tied[room:]] = False  # the lower columns keep their place
+    return keep
 
 
 def _pearson_matrix(n: np.ndarray, sx: np.ndarray, sxx: np.ndarray, sxy: np.ndarray) -> np.ndarray:

@@ -203,11 +203,12 @@ class WorkingSet:
     ratings: pd.DataFrame
     users: int
     all_users: int
+    raters: int  # users who rated the kept movies: the pool the sample is drawn from
     movies: int
     all_movies: int
     n_ratings: int
     all_ratings: int
-    max_ratings: int | None
+    max_users: int | None
     max_movies: int | None
 
     @property
@@ -216,7 +217,7 @@ class WorkingSet:
 
     def sentence(self) -> str:
         """What the working set is, in one sentence for the notebook."""
-        limits = f"max_ratings = {self.max_ratings}, max_movies = {self.max_movies}"
+        limits = f"max_users = {self.max_users}, max_movies = {self.max_movies}"
         if self.whole:
             return f"The models learn from all {self.all_ratings:,} ratings ({limits})."
         movies = (
@@ -224,30 +225,35 @@ class WorkingSet:
             if self.movies < self.all_movies
             else f"all {self.all_movies:,} rated movies"
         )
+        users = (
+            f"a seeded sample of {self.users:,} of the {self.raters:,} users who rated them"
+            if self.users < self.raters
+            else f"the {self.users:,} users who rated them"
+        )
         return (
-            f"The models learn from a working set: {movies} and, of their raters, a seeded "
-            f"sample of {self.users:,} of {self.all_users:,} users — {self.n_ratings:,} of the "
-            f"{self.all_ratings:,} ratings ({self.n_ratings / self.all_ratings:.1%}), so that "
-            f"every model here trains in minutes on two cores ({limits}; None lifts a limit). "
-            "Every figure below is about this working set."
+            f"The models learn from a working set: {movies} and {users} — {self.n_ratings:,} "
+            f"of the {self.all_ratings:,} ratings ({self.n_ratings / self.all_ratings:.1%}), "
+            f"so that every model here trains in minutes on two cores ({limits}; None lifts "
+            "a limit). Every figure below is about this working set."
         )
 
 
 def working_set(
     ratings: pd.DataFrame,
-    max_ratings: int | None = None,
+    max_users: int | None = None,
     max_movies: int | None = None,
     seed: int = 42,
 ) -> WorkingSet:
-    """At most ``max_movies`` movies (the most rated; ties: lower movie_id), then whole
-    users in a seeded random order while their ratings still fit in ``max_ratings``.
+    """At most ``max_movies`` movies (the most rated; ties: lower movie_id) and
+    ``max_users`` of the users who rated them (a seeded sample), each with all their
+    ratings of those movies.
 
-    A user is taken with all their ratings of the kept movies or not at all, so per-user
-    splits, activity buckets and profiles stay those of real users. The same table and
-    seed give the same set; a table within both limits comes back unchanged.
+    Users are whole, so per-user splits, activity buckets and profiles stay those of real
+    users. The same table and seed give the same set; a table within both limits comes
+    back unchanged.
     """
     _check_columns(ratings, ("user_id", "movie_id"))
-    for name, value in (("max_ratings", max_ratings), ("max_movies", max_movies)):
+    for name, value in (("max_users", max_users), ("max_movies", max_movies)):
         if value is not None and (isinstance(value, bool) or int(value) != value or value < 1):
             raise ValueError(f"{name} must be a whole number >= 1 or None, got {value!r}")
     raters = ratings["movie_id"].value_counts(sort=False)
@@ -256,19 +262,19 @@ def working_set(
     if max_movies is not None and all_movies > max_movies:
         ranked = raters.sort_index().sort_values(ascending=False, kind="stable")
         out = out[out["movie_id"].isin(ranked.index[: int(max_movies)])]
-    if max_ratings is not None and len(out) > max_ratings:
-        counts = out["user_id"].value_counts(sort=False).sort_index()
-        order = np.random.default_rng(seed).permutation(len(counts))
-        fits = np.cumsum(counts.to_numpy()[order]) <= max_ratings
-        out = out[out["user_id"].isin(counts.index[order[fits]])]
+    users = np.unique(out["user_id"].to_numpy())
+    if max_users is not None and len(users) > max_users:
+        chosen = np.random.default_rng(seed).choice(users, size=int(max_users), replace=False)
+        out = out[out["user_id"].isin(chosen)]
     return WorkingSet(
         ratings=out,
         users=int(out["user_id"].nunique()),
         all_users=all_users,
+        raters=len(users),
         movies=int(out["movie_id"].nunique()),
         all_movies=all_movies,
         n_ratings=len(out),
         all_ratings=len(ratings),
-        max_ratings=max_ratings,
+        max_users=max_users,
         max_movies=max_movies,
     )

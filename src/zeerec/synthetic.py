@@ -256,7 +256,10 @@ def _make_ratings(
         stars = stars / 2
 
     ts = _timestamps(rng, counts, u, shape)
-    order = np.lexsort((movies.ids[m], ts, u))
+    if shape.layout == "zee":  # ML-1M's files run by user, then time
+        order = np.lexsort((movies.ids[m], ts, u))
+    else:  # the later releases' by user, then movie
+        order = np.lexsort((movies.ids[m], u))
     return users.ids[u][order], movies.ids[m][order], stars[order], ts[order]
 
 
