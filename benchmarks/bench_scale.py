@@ -95,9 +95,13 @@ def run_report(folder: Path, work: Path) -> dict:
     text = log_path.read_text()
     walls = [(name, float(s)) for name, s in DONE.findall(text)]
     failed = FAILED.findall(text)
+    kernels = list(peaks.values())
+    if len(kernels) < len(walls):  # a kernel came and went between two polls: no pairing
+        log(f"saw {len(kernels)} kernels for {len(walls)} notebooks: peaks left out")
+        kernels = [None] * len(walls)
     rows = [
-        {"notebook": name, "wall_s": wall, "peak_rss_gb": peak / 2**30}
-        for (name, wall), peak in zip(walls, peaks.values(), strict=False)
+        {"notebook": name, "wall_s": wall, "peak_rss_gb": None if peak is None else peak / 2**30}
+        for (name, wall), peak in zip(walls, kernels, strict=False)
     ]
     if failed:
         tail = text.strip().splitlines()[-12:]
@@ -110,6 +114,24 @@ def run_report(folder: Path, work: Path) -> dict:
         "total_s": total,
         "notebooks": rows,
     }
+
+
+def _commit() -> str | None:
+    """The commit measured (None outside a git checkout), with "+" if the tree was dirty."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain"], cwd=ROOT, check=True, capture_output=True, text=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head + ("+" if dirty else "")  # fmt: skip
 
 
 def measure(scale: float, work_root: Path, seed: int) -> dict:
@@ -138,6 +160,7 @@ def measure(scale: float, work_root: Path, seed: int) -> dict:
         "loadavg_before": load,
         "cpus": os.cpu_count(),
         "when": time.strftime("%Y-%m-%d %H:%M"),
+        "commit": _commit(),
         **result,
     }
 

@@ -84,15 +84,17 @@ pivot.to_frame("value").style.format(lambda v: f"{v:,.0f}" if v == int(v) else f
 #
 # zeerec's fast path computes the seed's correlation from column sums and one sparse
 # product, without building the dense table. To show it is the seed's number, the
-# seed's own pandas code (`pivot_table(...).fillna(0)` then `corrwith`) runs next to it.
+# seed's own pandas code (`pivot_table(...).fillna(0)` then `corrwith`) runs next to it,
+# on every column when the dense table fits in memory, else on the most-rated movies'.
 
 # %%
 checked = seed_check_movies(R, movie_id)  # None: the whole pivot fits in memory
 if checked is not None:
     print(
         f"The whole pivot would hold {pivot['users (rows)'] * pivot['movies (columns)']:,.0f} "
-        f"cells, too many for memory: pandas computes the {len(checked):,} most-rated movies' "
-        "columns (every user a row, so every value is the one the whole pivot gives)."
+        f"cells, too many for memory: pandas computes the columns of {title} and the "
+        f"{len(checked) - 1:,} most-rated other movies (every user a row, so every value is "
+        "the one the whole pivot gives)."
     )
 with timed() as t_pandas:
     seed_pandas = seed_corrwith(ml.ratings, movie_id, checked)

@@ -171,6 +171,14 @@ print(
 )
 for name, why in ev.info["not_ranked"].items():
     print(f"not ranked: {name} ({why})")
+for name, model in candidates.items():  # EASE on a catalogue above its cap
+    left = getattr(model, "left_out_", {}).get("movies", 0)
+    if left:
+        print(
+            f"{name} learnt on the {model.max_movies:,} most-rated movies only: the other "
+            f"{left:,} movies ({model.left_out_['share_of_ratings']:.1%} of the training "
+            "ratings) it never recommends."
+        )
 
 # %% [markdown]
 # ## Predicting stars

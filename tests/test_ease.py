@@ -146,3 +146,13 @@ def test_a_catalogue_above_the_cap_learns_on_the_most_rated_movies():
         model.similar_movies(out_id)
     assert set(model.similar_movies(int(kept_ids[0]), n=3)["movie_id"]) <= set(kept_ids)
     assert EASE(lam=5.0).fit(ratings).left_out_["movies"] == 0
+    # Nothing EASE kept to go on: no arbitrary list, and a profile says what to do.
+    outside = {int(m): 5.0 for m in left.index}
+    with pytest.raises(ValueError, match="none of the profile's movies is among the 12"):
+        model.recommend(outside, n=3)
+    extra = pd.DataFrame({"user_id": [99], "movie_id": [21], "rating": [4]})
+    extra["timestamp"] = np.datetime64("2000-01-01", "s")
+    lone = EASE(lam=5.0, max_movies=cap).fit(pd.concat([ratings, extra], ignore_index=True))
+    assert 21 not in set(lone.ratings_.movie_ids[lone.kept_])  # rated twice: left out
+    assert lone.recommend(99, n=3).empty and np.isnan(lone.scores(99)).all()
+    assert np.isfinite(lone.scores_many([1, 99])[0][lone.kept_]).all()

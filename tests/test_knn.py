@@ -217,7 +217,8 @@ def test_scores_pick_the_same_neighbours_as_the_sorted_path_under_ties(ratings, 
 @pytest.mark.parametrize("rule", ["summed", "liked", "centred"])
 def test_sparse_similarity_keeping_every_movie_equals_the_dense_model(ratings, rule):
     """keep_similar at least the catalogue: the sparse path (blocks, column slices,
-    scoring in chunks) gives the dense model's predictions, lists, scores and reasons."""
+    scoring in chunks) gives the dense model's predictions, lists, scores and reasons
+    (its similarities agree to the last bits, so an exact tie could fall otherwise)."""
     kw = dict(n_neighbours=K, method="adjusted_cosine", min_common=MIN_COMMON, rank_by=rule)
     dense = ItemKNN(**kw).fit(ratings)
     sparse = ItemKNN(**kw, keep_similar=1_000).fit(ratings)
@@ -233,6 +234,11 @@ def test_sparse_similarity_keeping_every_movie_equals_the_dense_model(ratings, r
     for user in dense.ratings_.user_ids[:15]:
         a, b = dense.recommend(int(user), n=6), sparse.recommend(int(user), n=6)
         pd.testing.assert_frame_equal(a, b, atol=1e-12)
+        if len(a):  # the reasons read the similarities the same way
+            first = int(a["movie_id"].iloc[0])
+            why = sparse.explain(int(user), first)
+            assert why["similarity"].dtype == np.float64
+            pd.testing.assert_frame_equal(why, dense.explain(int(user), first), atol=1e-12)
 
 
 def test_a_large_catalogue_keeps_only_each_movies_most_similar(ratings, monkeypatch):

@@ -203,5 +203,10 @@ def test_working_set_takes_the_most_rated_movies_and_whole_users():
     raters_of_top = kept_movies["user_id"].nunique()
     assert f"a seeded sample of 50 of the {raters_of_top:,} users who rated them" in text
     assert f"{ws.n_ratings:,} of the {len(ratings):,} ratings" in text
+    users_only = splits.working_set(ratings, max_users=20, seed=3)  # no movie limit
+    text = users_only.sentence()
+    assert f"all {n_movies:,} rated movies and a seeded sample of 20 of the {n_users:,}" in text
+    assert f"whose ratings touch {users_only.movies:,} of those movies" in text
+    assert "most-rated" not in text
     with pytest.raises(ValueError, match="max_users must be a whole number"):
         splits.working_set(ratings, max_users=0)

@@ -205,14 +205,28 @@ class ItemSimilarity:
             score = _ratio(self._Ct @ spread(c), (self._cnorm * self._cnorm[j]) ** 2)
         return score, n
 
+    def _sides(self, among: np.ndarray) -> dict[str, sp.csr_matrix]:
+        """The ``among`` movies' rows of the movies × users matrices (sliced once per
+        :meth:`top_k`, not per block) and the users × movies patterns blocks are cut from."""
+        X = self._X
+        full = len(among) == X.shape[1]
+        return {
+            "Bt": self._Bt if full else self._Bt[among],
+            "Xt": self._Xt if full else self._Xt[among],
+            "X2t": self._X2t if full else self._X2t[among],
+            "Ct": self._Ct if full else self._Ct[among],
+            "B": _like(X, np.ones_like(X.data)),
+            "C": _like(X, self._centred),
+        }
+
     def _against_block(
-        self, cols: np.ndarray, method: str, among: np.ndarray
+        self, cols: np.ndarray, method: str, among: np.ndarray, sides: dict[str, sp.csr_matrix]
     ) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`_against_all` for several columns at once: the ``among`` movies × ``cols``
         (dense), the vectors becoming the sparse columns of the rating matrix."""
         X = self._X
-        Bt, Xt = self._Bt[among], self._Xt[among]
-        B = _like(X, np.ones_like(X.data))[:, cols]
+        Bt, Xt = sides["Bt"], sides["Xt"]
+        B = sides["B"][:, cols]
         n = np.rint(dense_product(Bt, B)).astype(np.int64)
         if method == "seed_pearson":
             N = float(self.n_users)
@@ -226,7 +240,7 @@ class ItemSimilarity:
                 n.astype(np.float64),
                 dense_product(Xt, B),
                 dense_product(Bt, Y),
-                dense_product(self._X2t[among], B),
+                dense_product(sides["X2t"], B),
                 dense_product(Bt, _like(Y, Y.data * Y.data)),
                 dense_product(Xt, Y),
             )
@@ -235,7 +249,7 @@ class ItemSimilarity:
             norm = np.sqrt(self._sumsq)
             _divide_outer(score, norm[among], norm[cols])
         else:
-            score = dense_product(self._Ct[among], _like(X, self._centred)[:, cols])
+            score = dense_product(sides["Ct"], sides["C"][:, cols])
             _divide_outer(score, self._cnorm[among], self._cnorm[cols])
         return score, n
 
@@ -254,8 +268,8 @@ class ItemSimilarity:
         so only they are compared. They go ``block_cells // n_compared`` at a time against
         all the others, so memory stays at a few dense blocks of that many cells whatever
         the number of movies: the movies × movies matrix is never held densely. Each
-        stored value equals the :meth:`matrix` entry; ties at the k-th score go to the
-        lower movie_id.
+        stored value equals the :meth:`matrix` entry (to the last bits); ties at the k-th
+        score go to the lower movie_id. Two blocks are computed at a time, on two threads.
         """
         _check_method(method)
         _check_evidence(min_common, shrinkage)
@@ -264,9 +278,10 @@ class ItemSimilarity:
         among = np.flatnonzero(self.n_raters >= max(min_common, 1))
         step = max(1, block_cells // max(len(among), 1))
         blocks = [np.arange(a, min(a + step, len(among))) for a in range(0, len(among), step)]
+        sides = self._sides(among)
 
         def best(block_pos: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-            score, n = self._against_block(among[block_pos], method, among)
+            score, n = self._against_block(among[block_pos], method, among, sides)
             block = _apply_evidence(score, n, min_common, shrinkage).T  # block × among
             block[np.arange(len(block_pos)), block_pos] = 0.0  # not its own neighbour
             block[~(block > 0)] = 0.0  # NaN (no evidence) and non-positive: no neighbour

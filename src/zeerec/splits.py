@@ -204,7 +204,8 @@ class WorkingSet:
     users: int
     all_users: int
     raters: int  # users who rated the kept movies: the pool the sample is drawn from
-    movies: int
+    kept_movies: int  # movies the movie limit kept (the most rated)
+    movies: int  # of those, movies the sampled users rated
     all_movies: int
     n_ratings: int
     all_ratings: int
@@ -221,8 +222,8 @@ class WorkingSet:
         if self.whole:
             return f"The models learn from all {self.all_ratings:,} ratings ({limits})."
         movies = (
-            f"the {self.movies:,} most-rated of the {self.all_movies:,} rated movies"
-            if self.movies < self.all_movies
+            f"the {self.kept_movies:,} most-rated of the {self.all_movies:,} rated movies"
+            if self.kept_movies < self.all_movies
             else f"all {self.all_movies:,} rated movies"
         )
         users = (
@@ -231,8 +232,14 @@ class WorkingSet:
             else f"the {self.users:,} users who rated them"
         )
         return (
-            f"The models learn from a working set: {movies} and {users} — {self.n_ratings:,} "
-            f"of the {self.all_ratings:,} ratings ({self.n_ratings / self.all_ratings:.1%}), "
+            f"The models learn from a working set: {movies} and {users}"
+            + (
+                f" (whose ratings touch {self.movies:,} of those movies)"
+                if self.movies < self.kept_movies
+                else ""
+            )
+            + f" — {self.n_ratings:,} of the {self.all_ratings:,} ratings "
+            f"({self.n_ratings / self.all_ratings:.1%}), "
             f"so that every model here trains in minutes on two cores ({limits}; None lifts "
             "a limit). Every figure below is about this working set."
         )
@@ -271,6 +278,7 @@ def working_set(
         users=int(out["user_id"].nunique()),
         all_users=all_users,
         raters=len(users),
+        kept_movies=min(all_movies, all_movies if max_movies is None else int(max_movies)),
         movies=int(out["movie_id"].nunique()),
         all_movies=all_movies,
         n_ratings=len(out),

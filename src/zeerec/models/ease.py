@@ -117,15 +117,26 @@ class EASE(Recommender):
 
     def _score(self, target: Target) -> np.ndarray:
         if target.row is not None:
-            return self._full(np.asarray(self.X_[target.row] @ self.B_).ravel())
+            return self._score_rows(np.array([target.row]))[0]
         x = np.zeros(len(self.ratings_.movie_ids))
         x[target.cols] = 1.0
         if self.kept_ is not None:
             x = x[self.kept_]
+            if not x.any():
+                raise ValueError(
+                    f"none of the profile's movies is among the {len(self.kept_):,} most-rated "
+                    f"movies EASE learnt on (max_movies={self.max_movies}), so it has nothing "
+                    "to go on: add some more widely seen movies to the profile, or fit EASE "
+                    "with a larger max_movies"
+                )
         return self._full(x @ self.B_)
 
     def _score_rows(self, rows: np.ndarray) -> np.ndarray:
-        return self._full(np.asarray(self.X_[rows] @ self.B_))
+        """Users none of whose movies EASE kept get NaN: no list rather than an arbitrary one."""
+        x = self.X_[rows]
+        out = self._full(np.asarray(x @ self.B_))
+        out[np.diff(x.indptr) == 0] = np.nan
+        return out
 
     def _similar(self, col: int, n: int) -> pd.DataFrame:
         """Movies whose score rises most when a user has seen the movie (its row of B)."""

@@ -179,13 +179,11 @@ class ItemKNN(Recommender):
         order = np.argsort(-block, axis=1, kind="stable")[:, :n]
         return order, np.take_along_axis(block, order, axis=1)
 
-    def _sims(self, rows: np.ndarray | slice, cols: np.ndarray) -> np.ndarray:
+    def _sims(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Dense similarities of the ``rows`` movies (candidates) to the ``cols`` movies."""
         S = self.neighbour_sim_
         if isinstance(S, np.ndarray):
-            return S[rows, :][:, cols] if isinstance(rows, slice) else S[np.ix_(rows, cols)]
-        if isinstance(rows, slice):
-            return self._sim_by_column[:, cols][rows].toarray()
+            return S[np.ix_(rows, cols)]
         return S[rows][:, cols].toarray()
 
     def baseline(self, user: int | Profile) -> float:
@@ -253,9 +251,11 @@ class ItemKNN(Recommender):
         n = min(self.n_neighbours, len(rated))
         score = np.empty(n_movies)
         step = max(1, SCORE_BLOCK_CELLS // len(rated))  # one block at ML-1M size
+        S = self.neighbour_sim_
+        sub = None if isinstance(S, np.ndarray) else self._sim_by_column[:, rated].tocsr()
         for start in range(0, n_movies, step):
             rows = slice(start, min(start + step, n_movies))
-            block = self._sims(rows, rated)
+            block = S[rows, :][:, rated] if sub is None else sub[rows].toarray()
             if n < len(rated):
                 nth = np.partition(block, len(rated) - n, axis=1)[:, len(rated) - n, None]
                 above, tied = block > nth, block == nth
@@ -316,7 +316,7 @@ class ItemKNN(Recommender):
             {
                 "movie_id": self.ratings_.movie_ids[rated[cols]],
                 "rating": stars[cols],
-                "similarity": self.neighbour_sim_[col[0], rated[cols]],
+                "similarity": self._sims(col, rated[cols])[0],
                 "contribution": terms[0][keep],
             }
         )
