@@ -29,6 +29,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from common import ROOT, log, markdown_table, publish
 
@@ -139,6 +140,7 @@ def measure(scale: float, work_root: Path, seed: int) -> dict:
 
     work = work_root / f"scale-{scale:g}"
     work.mkdir(parents=True, exist_ok=True)
+    reused = (work / "sample" / "zeerec-synthetic.json").is_file()
     start = time.perf_counter()
     folder = ensure_sample(work / "sample", scale=scale, seed=seed)
     generate_s = time.perf_counter() - start
@@ -157,6 +159,7 @@ def measure(scale: float, work_root: Path, seed: int) -> dict:
         "n_users": marker["n_users"],
         "n_movies": marker["n_movies"],
         "generate_s": generate_s,
+        "sample_reused": reused and generate_s < 5,  # an earlier run's sample, not timed here
         "loadavg_before": load,
         "cpus": os.cpu_count(),
         "when": time.strftime("%Y-%m-%d %H:%M"),
@@ -198,6 +201,34 @@ def chart(runs: list[dict], path: Path = CHART) -> None:
     plt.close(fig)
 
 
+def _reading(runs: list[dict], table: pd.DataFrame) -> list[str]:
+    """What dominates at the largest size, and how each notebook's time grows (the slope of
+    log time against log ratings between the smallest and the largest complete run)."""
+    done = [r for r in runs if r["ok"]]
+    if len(done) < 2:
+        return []
+    small, big = done[0], done[-1]
+    walls = {nb["notebook"]: nb["wall_s"] for nb in big["notebooks"]}
+    top = max(walls, key=walls.get)
+    peak = max(big["notebooks"], key=lambda nb: nb["peak_rss_gb"] or 0)
+    ratio = np.log(big["n_ratings"] / small["n_ratings"])
+    slopes = []
+    for nb in small["notebooks"]:
+        name = nb["notebook"]
+        if name in walls and nb["wall_s"] and walls[name]:
+            slopes.append(f"{name} {np.log(walls[name] / nb['wall_s']) / ratio:.2f}")
+    return [
+        f"At {big['n_ratings']:,} ratings the report took {big['total_s']:,.0f} s; "
+        f"{top} took the largest share ({walls[top]:,.0f} s, "
+        f"{walls[top] / sum(walls.values()):.0%} of the notebooks' time) and "
+        f"{peak['notebook']} the most memory ({peak['peak_rss_gb']:.1f} GB). Growth of each "
+        f"notebook's time with the data, as the log-log slope from "
+        f"{small['n_ratings'] / 1e6:.0f}M to {big['n_ratings'] / 1e6:.0f}M ratings (1: "
+        f"proportional, 0: flat): {', '.join(slopes)}.",
+        "",
+    ]
+
+
 def section(runs: list[dict]) -> list[str]:
     runs = sorted(runs, key=lambda r: r["n_ratings"])
     lines = [
@@ -212,27 +243,43 @@ def section(runs: list[dict]) -> list[str]:
     summary = pd.DataFrame(
         [
             {
-                "scale": r["scale"],
+                "scale": f"{r['scale']:g}",
                 "shape": r["shape"],
                 "ratings": r["n_ratings"],
                 "users": r["n_users"],
                 "movies": r["n_movies"],
-                "sample s": r["generate_s"],
-                "report s": r["total_s"],
+                "sample s": (
+                    f"{r['sample_timed_apart']['seconds']:.0f} (apart)"
+                    if r.get("sample_timed_apart")
+                    else "reused"
+                    if r.get("sample_reused")
+                    else f"{r['generate_s']:.0f}"
+                ),
+                "report s": round(r["total_s"]),
                 "peak GB": max((nb["peak_rss_gb"] or 0) for nb in r["notebooks"]) or None,
                 "outcome": "ok" if r["ok"] else f"failed in {r['failed']}",
                 "load before": r["loadavg_before"],
-                "when": r["when"],
+                "finished": r["when"],
+                "commit": r.get("commit") or "–",
             }
             for r in runs
         ]
     )
     lines += [markdown_table(summary, digits=2, seconds_digits=0), ""]
+    for r in runs:
+        apart = r.get("sample_timed_apart")
+        if apart:
+            lines += [
+                f"The {r['n_ratings']:,}-rating sample was generated before its run: "
+                f"{apart['seconds']:.0f} s, peak {apart['peak_rss_gb']:.1f} GB ({apart['how']}).",
+                "",
+            ]
     table = _table(runs)
+    lines += _reading(runs, table)
     wall = table.pivot(index="notebook", columns="ratings", values="wall_s")
     rss = table.pivot(index="notebook", columns="ratings", values="peak_rss_gb")
     for frame in (wall, rss):
-        frame.columns = [f"{c / 1e6:g}M" for c in frame.columns]
+        frame.columns = [f"{c / 1e6:.0f}M" for c in frame.columns]
     lines += [
         "Wall time per notebook (s):",
         "",
