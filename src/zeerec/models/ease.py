@@ -117,7 +117,7 @@ class EASE(Recommender):
 
     def _score(self, target: Target) -> np.ndarray:
         if target.row is not None:
-            return self._score_rows(np.array([target.row]))[0]
+            return self._rows(np.array([target.row]))[0]
         x = np.zeros(len(self.ratings_.movie_ids))
         x[target.cols] = 1.0
         if self.kept_ is not None:
@@ -132,6 +132,9 @@ class EASE(Recommender):
         return self._full(x @ self.B_)
 
     def _score_rows(self, rows: np.ndarray) -> np.ndarray:
+        return self._rows(rows)
+
+    def _rows(self, rows: np.ndarray) -> np.ndarray:
         """Users none of whose movies EASE kept get NaN: no list rather than an arbitrary one."""
         x = self.X_[rows]
         out = self._full(np.asarray(x @ self.B_))
