@@ -57,3 +57,20 @@ def top_n_rows(scores: np.ndarray, n: int) -> np.ndarray:
     if nn < n:
         top = np.hstack([top, np.full((rows, n - nn), -1)])
     return top
+
+
+def top_k_mask(block: np.ndarray, k: int) -> np.ndarray:
+    """Per row of ``block``, which entries are its ``k`` largest positive ones; ties at the
+    k-th value go to the lower column, as in :func:`top_n`. Non-positive entries and NaN
+    are never in."""
+    keep = block > 0
+    m = block.shape[1]
+    if k >= m:
+        return keep
+    nth = np.partition(block, m - k, axis=1)[:, m - k, None]
+    keep &= block >= nth  # every tie at the k-th value is in: too many in a few rows
+    for r in np.flatnonzero(np.count_nonzero(keep, axis=1) > k):
+        tied = np.flatnonzero(block[r] == nth[r, 0])
+        room = k - int(np.count_nonzero(block[r] > nth[r, 0]))
+        keep[r, tied[room:]] = False  # the lower columns keep their place
+    return keep

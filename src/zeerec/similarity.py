@@ -37,7 +37,7 @@ import scipy.sparse as sp
 
 from zeerec.gram import corated_moments, count_and_dot, dense_product, gram
 from zeerec.matrix import RatingMatrix
-from zeerec.ranking import check_n, top_n
+from zeerec.ranking import check_n, top_k_mask, top_n
 
 SIMILARITIES: tuple[str, ...] = ("seed_pearson", "pearson", "cosine", "adjusted_cosine")
 """The similarity measures :class:`ItemSimilarity` computes (see the module docstring)."""
@@ -215,8 +215,9 @@ class ItemSimilarity:
             "Xt": self._Xt if full else self._Xt[among],
             "X2t": self._X2t if full else self._X2t[among],
             "Ct": self._Ct if full else self._Ct[among],
-            "B": _like(X, np.ones_like(X.data)),
-            "C": _like(X, self._centred),
+            "B": self._sub(None, np.ones_like(X.data)),
+            "X2": self._sub(None, X.data * X.data),
+            "C": self._sub(None, self._centred),
         }
 
     def _against_block(
@@ -241,7 +242,7 @@ class ItemSimilarity:
                 dense_product(Xt, B),
                 dense_product(Bt, Y),
                 dense_product(sides["X2t"], B),
-                dense_product(Bt, _like(Y, Y.data * Y.data)),
+                dense_product(Bt, sides["X2"][:, cols]),
                 dense_product(Xt, Y),
             )
         elif method == "cosine":
@@ -285,16 +286,18 @@ class ItemSimilarity:
             block = _apply_evidence(score, n, min_common, shrinkage).T  # block × among
             block[np.arange(len(block_pos)), block_pos] = 0.0  # not its own neighbour
             block[~(block > 0)] = 0.0  # NaN (no evidence) and non-positive: no neighbour
-            rows, where = np.nonzero(_top_mask(block, k))
-            counts = np.zeros(m, dtype=np.int64)
-            counts[among[block_pos]] = np.bincount(rows, minlength=len(block_pos))
-            return among[where].astype(np.int32), block[rows, where], counts
+            rows, where = np.nonzero(top_k_mask(block, k))
+            return among[where].astype(np.int32), block[rows, where], rows
 
         # Two blocks at a time: numpy's array work releases the GIL, so one block's
         # arithmetic overlaps the other's sparse product. Results come back in order.
         with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
             parts = list(pool.map(best, blocks))
-        counts = sum((c for _, _, c in parts), np.zeros(m, dtype=np.int64))
+        counts = np.zeros(m, dtype=np.int64)  # stored per movie; blocks run in `among` order
+        counts[among] = np.concatenate(
+            [np.bincount(r, minlength=len(b)) for (_, _, r), b in zip(parts, blocks, strict=True)]
+            or [np.zeros(0, dtype=np.int64)]
+        )
         indptr = np.concatenate([[0], np.cumsum(counts)])
         data = np.concatenate([np.empty(0), *(d for _, d, _ in parts)])
         indices = np.concatenate([np.empty(0, np.int32), *(i for i, _, _ in parts)])
@@ -444,25 +447,6 @@ class ItemSimilarity:
         """Number of users who rated both movies, for every pair (``B.T @ B``), as int64."""
         B = self._sub(self._columns(movie_ids), np.ones_like(self._X.data))
         return np.rint(gram(B, B)).astype(np.int64)
-
-
-def _like(X: sp.csr_matrix, data: np.ndarray) -> sp.csr_matrix:
-    return sp.csr_matrix((data, X.indices, X.indptr), shape=X.shape)
-
-
-def _top_mask(block: np.ndarray, k: int) -> np.ndarray:
-    """Per row, the ``k`` largest positive entries (ties at the k-th go to the lower column)."""
-    keep = block > 0
-    m = block.shape[1]
-    if k >= m:
-        return keep
-    nth = np.partition(block, m - k, axis=1)[:, m - k, None]
-    keep &= block >= nth  # every tie at the k-th score is in: too many in a few rows
-    for r in np.flatnonzero(np.count_nonzero(keep, axis=1) > k):
-        tied = np.flatnonzero(block[r] == nth[r, 0])
-        room = k - int(np.count_nonzero(block[r] > nth[r, 0]))
-        keep[r, tied[room:]] = False  # the lower columns keep their place
-    return keep
 
 
 def _pearson_matrix(n: np.ndarray, sx: np.ndarray, sxx: np.ndarray, sxy: np.ndarray) -> np.ndarray:

@@ -32,7 +32,7 @@ from sklearn.neighbors import NearestNeighbors
 
 from zeerec.matrix import RatingMatrix
 from zeerec.models.base import Pairs, Profile, Recommender, Target
-from zeerec.ranking import check_n
+from zeerec.ranking import check_n, top_k_mask
 from zeerec.similarity import SIMILARITIES, ItemSimilarity
 
 DEFAULT_NEIGHBOURS = 40
@@ -256,11 +256,7 @@ class ItemKNN(Recommender):
         for start in range(0, n_movies, step):
             rows = slice(start, min(start + step, n_movies))
             block = S[rows, :][:, rated] if sub is None else sub[rows].toarray()
-            if n < len(rated):
-                nth = np.partition(block, len(rated) - n, axis=1)[:, len(rated) - n, None]
-                above, tied = block > nth, block == nth
-                room = n - above.sum(axis=1, keepdims=True)
-                block = np.where(above | (tied & (np.cumsum(tied, axis=1) <= room)), block, 0.0)
+            block = np.where(top_k_mask(block, n), block, 0.0)  # the neighbourhoods
             part = block @ weights
             part[~(block > 0).any(axis=1)] = np.nan
             score[rows] = part
