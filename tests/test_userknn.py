@@ -180,3 +180,31 @@ def test_defaults_rank_by_a_cosine_vote(ratings):
     )
     assert default.ranking_score == "neighbours' weighted vote"
     assert resnick().ranking_score == "predicted stars"
+
+
+@pytest.mark.parametrize("similarity", ["cosine", "pearson"])
+def test_predict_weighs_blocks_of_users_as_similarities_does_one(similarity, monkeypatch):
+    """predict computes the neighbours' weights for a block of users at once; they are
+    the weights similarities() gives user by user (self and non-candidates at 0), and
+    splitting the users into blocks of one changes no prediction."""
+    rng = np.random.default_rng(3)
+    cells = rng.random((40, 25)) < 0.35
+    users, movies = np.nonzero(cells)
+    stars = rng.integers(1, 6, len(users)).astype(float)
+    train = pd.DataFrame({"user_id": users + 1, "movie_id": movies + 1, "rating": stars})
+    model = UserKNN(similarity=similarity, min_common=2, n_neighbours=5).fit(train)
+    rows = np.arange(model.ratings_.shape[0])
+    block = model._weights(rows)
+    for row in rows:
+        sims = model.similarities(int(model.ratings_.user_ids[row]))
+        ok = (sims["n_common"] >= 2) & (sims["weight"] > 0)
+        expected = np.zeros(len(rows))
+        expected[model.ratings_.user_index(sims.loc[ok, "user_id"].to_numpy())] = sims.loc[
+            ok, "weight"
+        ]
+        np.testing.assert_allclose(block[row], expected, rtol=1e-12, atol=1e-15)
+    assert np.all(np.diag(block) == 0)
+    pairs_u, pairs_m = np.repeat(np.arange(1, 41), 25), np.tile(np.arange(1, 26), 40)
+    together = model.predict(pairs_u, pairs_m)
+    monkeypatch.setattr("zeerec.models.userknn.ESTIMATE_BLOCK_CELLS", 1)
+    assert model.predict(pairs_u, pairs_m).tolist() == together.tolist()

@@ -46,6 +46,8 @@ from zeerec.matrix import RatingMatrix
 from zeerec.models.base import PREDICTED_STARS, Pairs, Profile, Recommender, Target
 from zeerec.ranking import check_n
 
+ESTIMATE_BLOCK_CELLS = 2_000_000  # predict: users × training users per block of weights
+
 
 @dataclass(frozen=True)
 class Explanation:
@@ -127,6 +129,7 @@ class UserKNN(Recommender):
         self._b_csc = self._binary.tocsc()
         sq = x.copy()
         sq.data = sq.data**2
+        self._sq = sq
         self._sq_csc = sq.tocsc()
         self._counts = counts.astype(np.float64)
         self._explained: tuple[Target, Explanation] | None = None
@@ -291,18 +294,46 @@ class UserKNN(Recommender):
         unknown ones) get the user's mean. A user is never their own neighbour.
         """
         out = np.full(pairs.users.shape, self.global_mean_, dtype=np.float64)
-        weight = np.zeros(self.ratings_.shape[0])
-        known = pairs.user_known
-        for row in pd.unique(pairs.user_pos[known]):
-            idx = np.flatnonzero(known & (pairs.user_pos == row))
-            t = self.target(int(self.ratings_.user_ids[row]))
-            sims = self._similarities(t)
-            ok = (sims["n_common"] >= self.min_common) & (sims["weight"] > 0)
-            rows = self.ratings_.user_index(sims.loc[ok, "user_id"].to_numpy())
-            weight[rows] = sims.loc[ok, "weight"].to_numpy()
-            out[idx] = self._resnick(idx, pairs, weight, self.mean_of(t))
-            weight[rows] = 0.0
+        known = np.flatnonzero(pairs.user_known)
+        order = known[np.argsort(pairs.user_pos[known], kind="stable")]  # pairs by user
+        users, starts = np.unique(pairs.user_pos[order], return_index=True)
+        ends = np.append(starts[1:], len(order))
+        block = max(1, ESTIMATE_BLOCK_CELLS // self.ratings_.shape[0])
+        for b in range(0, len(users), block):
+            weights = self._weights(users[b : b + block])
+            for i, u in enumerate(range(b, min(b + block, len(users)))):
+                idx = order[starts[u] : ends[u]]
+                out[idx] = self._resnick(idx, pairs, weights[i], float(self.user_mean_[users[u]]))
         return out
+
+    def _weights(self, rows: np.ndarray) -> np.ndarray:
+        """Every training user's weight as a neighbour of each user in ``rows`` (training
+        rows), 0 where they are not a candidate (fewer than ``min_common`` co-rated movies,
+        weight ≤ 0, or the user themself): the values :meth:`similarities` gives, for a
+        block of users at once as sparse products (co-rated counts and the Pearson sums
+        over the co-rated movies), instead of one user at a time."""
+        b, x, sq = self._binary, self._x, self._sq
+        b_u = b[rows]
+        n = (b_u @ b.T).toarray()
+        if self.similarity == "cosine":
+            weight = n / np.sqrt(self._counts[rows][:, None] * self._counts[None, :])
+        else:
+            x_u = x[rows]
+            sx, sxx = (b_u @ x.T).toarray(), (b_u @ sq.T).toarray()
+            sy, syy = (x_u @ b.T).toarray(), (sq[rows] @ b.T).toarray()
+            sxy = (x_u @ x.T).toarray()
+            with np.errstate(divide="ignore", invalid="ignore"):
+                cov = sxy - sx * sy / n
+                var_x = np.maximum(sxx - sx * sx / n, 0.0)
+                var_y = np.maximum(syy - sy * sy / n, 0.0)
+                denom = np.sqrt(var_x * var_y)
+            ok = (n >= 2) & (denom > 1e-9)
+            pearson = np.zeros_like(n)
+            pearson[ok] = np.clip(cov[ok] / denom[ok], -1.0, 1.0)
+            weight = pearson * np.minimum(n, self.significance) / self.significance
+        keep = (n >= self.min_common) & (weight > 0)
+        keep[np.arange(len(rows)), rows] = False  # never their own neighbour
+        return np.where(keep, weight, 0.0)
 
     def _resnick(self, idx: np.ndarray, pairs: Pairs, weight: np.ndarray, mean: float):
         """One user's predictions for the pairs ``idx``, given every user's weight."""
