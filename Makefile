@@ -8,6 +8,7 @@
 #   make data DATASET=ml-25m         download a MovieLens release (default ml-1m) into data/raw
 #   make report PARAMS="-p movie='Toy Story' -p top_n=5"   pass notebook parameters
 #   make report SPARK=1              ... and 08 on Spark (Java 17 + '.[spark]'); SPARK=0 skips it
+#   make report JOBS=1               ... one notebook at a time (default: two side by side)
 #   make test                        unit tests + notebook smoke runs on a small sample
 #   make lab                         JupyterLab on notebooks/ (project kernel, jupytext pairs)
 #   make lock                        re-pin requirements-lock.txt after editing dependencies
@@ -22,6 +23,8 @@ DATASET ?= ml-1m
 # millions of synthetic ratings for DATA=sample, in the shape of the nearest MovieLens release
 SCALE  ?= 1
 PARAMS ?=
+# notebooks run side by side (each once those it reads from are done); 1: one at a time
+JOBS   ?= 2
 # notebook 08 (Spark): 1 runs it, 0 leaves it out, empty runs it when PySpark and Java are here
 SPARK  ?=
 STAMP  := $(VENV)/.installed
@@ -34,7 +37,7 @@ UPGRADE ?=
 .PHONY: help setup lock data report test lab sync lint format clean
 
 help:
-	@sed -n '1,14p' Makefile
+	@sed -n '1,15p' Makefile
 
 # Exactly the lock, nothing resolved on the day: --no-deps so that nothing outside the
 # lock comes in, pip check so that a dependency added to pyproject.toml without
@@ -74,7 +77,7 @@ data: $(STAMP)
 	$(PY) -m zeerec data --dataset $(DATASET) --dest data/raw
 
 report: $(STAMP)
-	ZEEREC_SPARK=$(SPARK) $(PY) -m zeerec report --data "$(DATA)" --scale $(SCALE) $(PARAMS)
+	ZEEREC_SPARK=$(SPARK) $(PY) -m zeerec report --data "$(DATA)" --scale $(SCALE) --jobs $(JOBS) $(PARAMS)
 
 test: $(STAMP)
 	$(PY) -m pytest

@@ -7,10 +7,13 @@ For each ``--scale`` (millions of synthetic ratings, in the shape of the MovieLe
 nearest that size: 1 is ML-1M's, 5 and 10 ML-10M's, 25 ML-25M's) this generates the sample
 (timed apart) and runs ``python -m zeerec report`` on it as ``make report DATA=sample
 SCALE=…`` would, without Spark, in a scratch folder (``--work``), leaving ``reports/``
-alone. While it runs, every Jupyter kernel below it is polled twice a second for its peak
-resident memory (``VmHWM`` in ``/proc/PID/status``, the kernel's own high-water mark, so a
-peak between two polls is not missed); the runner starts one kernel per notebook, in
-order, so the n-th kernel is the n-th notebook. Wall times are the runner's own.
+alone, with the runner's ``--jobs`` (default: its own, two notebooks side by side). While
+it runs, every Jupyter kernel below it is polled twice a second for its peak resident
+memory (``VmHWM`` in ``/proc/PID/status``, the kernel's own high-water mark, so a peak
+between two polls is not missed), named by the notebook the runner puts in its
+environment (``ZEEREC_NOTEBOOK``); the sum of the kernels' resident memory at each poll
+gives the machine's peak when notebooks run side by side. Wall times are the runner's:
+per notebook, and the whole run's.
 
 Each run is kept in ``benchmarks/results/bench_scale.json`` under its scale (a rerun
 replaces it), with the one-minute load average before it started. Without ``--scale``
@@ -33,12 +36,15 @@ import numpy as np
 import pandas as pd
 from common import ROOT, log, markdown_table, publish
 
+from zeerec.report import DEFAULT_JOBS
+
 SECTION = "## Cost curve (issue 14)"
 RESULTS = Path(__file__).resolve().parent / "results" / "bench_scale.json"
 CHART = RESULTS.with_suffix(".png")
 POLL_S = 0.5
 DONE = re.compile(r"\[\d+/\d+\] (\S+) done in ([\d.]+) s")
 FAILED = re.compile(r"\[\d+/\d+\] (\S+) FAILED")
+NOTEBOOK = b"ZEEREC_NOTEBOOK="  # the runner names each kernel's notebook in its environment
 
 
 def _children(pid: int) -> list[int]:
@@ -61,48 +67,64 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-def _kernel_peak(pid: int) -> int | None:
-    """The kernel's peak resident memory in bytes, or None when ``pid`` is not a kernel."""
+def _kernel_memory(pid: int) -> tuple[str, int, int] | None:
+    """A kernel's notebook, peak and current resident memory in bytes; None when ``pid``
+    is not a kernel the runner started."""
     try:
         if b"ipykernel" not in Path(f"/proc/{pid}/cmdline").read_bytes():
             return None
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
         return None
-    match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.M)
-    return int(match.group(1)) * 1024 if match else None
+    name = next((v[len(NOTEBOOK) :] for v in environ if v.startswith(NOTEBOOK)), None)
+    peak = re.search(r"^VmHWM:\s+(\d+) kB", status, re.M)
+    now = re.search(r"^VmRSS:\s+(\d+) kB", status, re.M)
+    if name is None or peak is None or now is None:
+        return None
+    return name.decode(), int(peak.group(1)) * 1024, int(now.group(1)) * 1024
 
 
-def run_report(folder: Path, work: Path) -> dict:
-    """``zeerec report`` on ``folder``; per notebook: wall seconds and the kernel's peak RSS."""
+def run_report(folder: Path, work: Path, jobs: int | None = None) -> dict:
+    """``zeerec report`` on ``folder``; per notebook: wall seconds and the kernel's peak RSS;
+    the largest sum of the kernels' RSS seen at one poll."""
     cmd = [
         sys.executable, "-m", "zeerec", "report", "--data", str(folder),
         "--processed", str(work / "processed"), "--models", str(work / "models"),
         "--reports", str(work / "reports"), "--notebooks", str(ROOT / "notebooks"),
+        *(["--jobs", str(jobs)] if jobs else []),
     ]  # fmt: skip
     env = {**os.environ, "ZEEREC_SPARK": "0"}
     log_path = work / "report.log"
     start = time.perf_counter()
     with log_path.open("w") as sink:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
-        peaks: dict[int, int] = {}  # kernel pid -> peak bytes, in order of first sight
+        peaks: dict[str, int] = {}  # notebook -> its kernel's peak bytes
+        together = 0  # the most the kernels held at one poll
         while proc.poll() is None:
+            now = 0
             for pid in _children(proc.pid):
-                peak = _kernel_peak(pid)
-                if peak is not None:
-                    peaks[pid] = max(peaks.get(pid, 0), peak)
+                seen = _kernel_memory(pid)
+                if seen is not None:
+                    name, peak, rss = seen
+                    peaks[name] = max(peaks.get(name, 0), peak)
+                    now += rss
+            together = max(together, now)
             time.sleep(POLL_S)
     total = time.perf_counter() - start
     text = log_path.read_text()
     walls = [(name, float(s)) for name, s in DONE.findall(text)]
     failed = FAILED.findall(text)
-    kernels = list(peaks.values())
-    if len(kernels) < len(walls):  # a kernel came and went between two polls: no pairing
-        log(f"saw {len(kernels)} kernels for {len(walls)} notebooks: peaks left out")
-        kernels = [None] * len(walls)
+    missed = [name for name, _ in walls if name not in peaks]
+    if missed:  # a kernel came and went between two polls
+        log(f"no kernel seen for {', '.join(missed)}: their peaks are left out")
     rows = [
-        {"notebook": name, "wall_s": wall, "peak_rss_gb": None if peak is None else peak / 2**30}
-        for (name, wall), peak in zip(walls, kernels, strict=False)
+        {
+            "notebook": name,
+            "wall_s": wall,
+            "peak_rss_gb": peaks[name] / 2**30 if name in peaks else None,
+        }
+        for name, wall in sorted(walls)
     ]
     if failed:
         tail = text.strip().splitlines()[-12:]
@@ -113,6 +135,8 @@ def run_report(folder: Path, work: Path) -> dict:
         "returncode": proc.returncode,
         "failed": failed[0] if failed else None,
         "total_s": total,
+        "jobs": jobs or DEFAULT_JOBS,
+        "kernels_together_gb": together / 2**30,
         "notebooks": rows,
     }
 
@@ -135,7 +159,7 @@ def _commit() -> str | None:
     return head + ("+" if dirty else "")  # fmt: skip
 
 
-def measure(scale: float, work_root: Path, seed: int) -> dict:
+def measure(scale: float, work_root: Path, seed: int, jobs: int | None = None) -> dict:
     from zeerec.synthetic import ensure_sample, shape_for
 
     work = work_root / f"scale-{scale:g}"
@@ -147,7 +171,7 @@ def measure(scale: float, work_root: Path, seed: int) -> dict:
     marker = json.loads((folder / "zeerec-synthetic.json").read_text())
     load = os.getloadavg()[0]
     log(f"scale {scale:g}: {marker['n_ratings']:,} ratings ({marker['shape']} shape); load {load}")
-    result = run_report(folder, work)
+    result = run_report(folder, work, jobs)
     log(
         f"scale {scale:g}: report {'ok' if result['ok'] else 'FAILED'} in {result['total_s']:.0f} s"
     )
@@ -237,7 +261,9 @@ def section(runs: list[dict]) -> list[str]:
         "`benchmarks/bench_scale.py --scale S` runs the whole report (notebooks 01–07, no "
         "Spark) on S million synthetic ratings in the shape of the nearest MovieLens release, "
         "on this 2-core, 24 GB machine, and records each notebook's wall time (the runner's) "
-        "and its kernel's peak resident memory (VmHWM, polled twice a second).",
+        "and its kernel's peak resident memory (VmHWM, polled twice a second). `jobs`: "
+        "notebooks run side by side; `report s` is the whole run's wall time, `peak GB` the "
+        "most the kernels held at once (with one job, the largest kernel's peak).",
         "",
     ]
     summary = pd.DataFrame(
@@ -255,8 +281,13 @@ def section(runs: list[dict]) -> list[str]:
                     if r.get("sample_reused")
                     else f"{r['generate_s']:.0f}"
                 ),
+                "jobs": r.get("jobs", 1),  # runs before issue 14's runner change: one at a time
                 "report s": round(r["total_s"]),
-                "peak GB": max((nb["peak_rss_gb"] or 0) for nb in r["notebooks"]) or None,
+                "peak GB": max(
+                    r.get("kernels_together_gb", 0),
+                    *((nb["peak_rss_gb"] or 0) for nb in r["notebooks"]),
+                )
+                or None,
                 "outcome": "ok" if r["ok"] else f"failed in {r['failed']}",
                 "load before": r["loadavg_before"],
                 "finished": r["when"],
@@ -300,11 +331,12 @@ def main() -> None:
     p.add_argument("--scale", type=float, action="append", help="millions of ratings; repeatable")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--work", type=Path, default=Path("/tmp/zeerec-bench-scale"))
+    p.add_argument("--jobs", type=int, help="the runner's --jobs (default: its own)")
     p.add_argument("--dry-run", action="store_true")
     args = p.parse_args()
     kept = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
     for scale in args.scale or []:
-        kept[f"{scale:g}"] = measure(scale, args.work, args.seed)
+        kept[f"{scale:g}"] = measure(scale, args.work, args.seed, args.jobs)
         RESULTS.write_text(json.dumps(kept, indent=2) + "\n")
     if args.scale:
         return

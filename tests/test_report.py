@@ -196,3 +196,47 @@ def test_cli_reports_missing_data_with_exit_2(tmp_path, capsys):
     assert code == 2
     err = capsys.readouterr().err
     assert "does not exist" in err and "make data" in err
+
+
+def test_notebooks_wait_for_what_they_read():
+    books = [Path(f"{name}.ipynb") for name in report.READS_FROM] + [Path("09_mine.ipynb")]
+    waits = report._waits_for(books)
+    by = {nb.stem: {w.stem for w in before} for nb, before in waits.items()}
+    assert by["01_load_clean"] == set()
+    assert by["06_user_based"] == {"01_load_clean", "05_matrix_factorization"}
+    assert by["07_evaluation"] == {"01_load_clean"}
+    assert by["09_mine"] == set(report.READS_FROM)  # not listed: after every earlier one
+    two = [nb.stem for nb in report._start_order(books, jobs=2)]
+    assert two[:2] == ["01_load_clean", "05_matrix_factorization"]  # 06 waits on 05
+    assert [nb.stem for nb in report._start_order(books, jobs=1)] == [nb.stem for nb in books]
+    only = [Path("05_matrix_factorization.ipynb"), Path("06_user_based.ipynb")]
+    assert {w.stem for w in report._waits_for(only)[only[1]]} == {"05_matrix_factorization"}
+
+
+@pytest.mark.notebooks
+def test_notebooks_run_side_by_side_each_with_its_own_metrics(sample, tmp_path):
+    """05 and 07 run at the same time once 01 is done, 06 only after 05; each kernel is
+    told its own metrics file; metrics.json keeps the notebooks' order."""
+    books = tmp_path / "notebooks"
+    books.mkdir()
+    body = (
+        "import os, time\n"
+        "from zeerec.report import record\n"
+        "start = time.time(); time.sleep(3)\n"
+        "record(name=os.environ['ZEEREC_NOTEBOOK'], start=start, end=time.time())"
+    )
+    names = ["01_load_clean", "05_matrix_factorization", "06_user_based", "07_evaluation"]
+    for name in names:
+        _notebook(books / f"{name}.ipynb", body)
+    data = report.resolve_data(str(sample))
+    out = report.run_report(
+        data, notebooks_dir=books, reports_dir=tmp_path / "reports", kernel="python3", jobs=2
+    )
+    assert list(out["notebooks"]) == names
+    m = {name: out["notebooks"][name]["metrics"] for name in names}
+    assert all(m[name]["name"] == name for name in names)
+    assert m["05_matrix_factorization"]["start"] >= m["01_load_clean"]["end"]
+    assert m["07_evaluation"]["start"] >= m["01_load_clean"]["end"]
+    assert m["06_user_based"]["start"] >= m["05_matrix_factorization"]["end"]
+    assert m["07_evaluation"]["start"] < m["05_matrix_factorization"]["end"]  # side by side
+    assert m["05_matrix_factorization"]["start"] < m["07_evaluation"]["end"]

@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from zeerec.report import DEFAULT_SAMPLE_SCALE, DEFAULT_SEED
+from zeerec.report import DEFAULT_JOBS, DEFAULT_SAMPLE_SCALE, DEFAULT_SEED
 from zeerec.synthetic import SHAPES
 
 HOW_TO_TRAIN = (
@@ -36,6 +36,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         model_dir=args.models,
         kernel=args.kernel,
         only=args.only,
+        jobs=args.jobs,
     )
     return 0
 
@@ -375,6 +376,14 @@ def _add_report_parser(sub) -> None:
     rep.add_argument("--processed", default="data/processed")
     rep.add_argument("--models", default="data/models", help="where trained models are saved")
     rep.add_argument("--kernel", default=None, help="Jupyter kernel (default: zeerec)")
+    rep.add_argument(
+        "--jobs",
+        type=_positive_int,
+        default=DEFAULT_JOBS,
+        help="notebooks run side by side, each once the notebooks it reads from have "
+        "finished (01 first; 06 after 05); 1 runs them one after another "
+        f"(default: {DEFAULT_JOBS})",
+    )
     rep.set_defaults(func=_cmd_report)
 
 

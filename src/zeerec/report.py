@@ -1,6 +1,8 @@
-"""The report runner: execute the notebooks in order, render HTML, collect metrics.
+"""The report runner: execute the notebooks, render HTML, collect metrics.
 
-``make report`` calls :func:`run_report` through the command line. Each notebook is
+``make report`` calls :func:`run_report` through the command line. Notebook 01 runs
+first; the others run two at a time, each once the notebooks it reads from have
+finished (:data:`READS_FROM`: 06 loads the model 05 saves). Each notebook is
 executed by papermill on the project's kernel into a staging folder, rendered with
 nbconvert, and only when every notebook succeeded are the reports moved into
 ``reports/``. A failed run leaves the previous good pages untouched, keeps the partial
@@ -8,8 +10,8 @@ notebook and its page in ``reports/failed/``, and rewrites ``index.html`` only t
 the failure (cell and error) beside the last good reports.
 
 Notebooks record their key figures with :func:`record`; the runner points each one
-at its own JSON file through the ``ZEEREC_METRICS_FILE`` environment variable and
-merges them into ``reports/metrics.json``.
+at its own JSON file through the ``ZEEREC_METRICS_FILE`` variable of its kernel's
+environment and merges them into ``reports/metrics.json``.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from zeerec.files import atomic_write
-from zeerec.kernels import kernel_environment, quiet_transport
+from zeerec.kernels import quiet_transport
 from zeerec.pages import HEADLINE_KEY as HEADLINE_KEY  # notebooks record their headline under it
 from zeerec.pages import banner_html, index_html, notebook_title, publish_failure, render_html
 from zeerec.reading import format_value
@@ -47,6 +49,24 @@ INPUT_ERRORS = set(
 SPARK_ENV = "ZEEREC_SPARK"
 """1: run the Spark notebooks; 0: never; unset: when PySpark and Java are here (make SPARK=)"""
 SPARK_NOTEBOOKS = ("08_spark_als",)
+READS_FROM: dict[str, tuple[str, ...]] = {
+    "01_load_clean": (),
+    "02_eda": ("01_load_clean",),
+    "03_item_similarity": ("01_load_clean",),
+    "04_knn": ("01_load_clean",),
+    "05_matrix_factorization": ("01_load_clean",),
+    "06_user_based": ("01_load_clean", "05_matrix_factorization"),
+    "07_evaluation": ("01_load_clean",),
+    "08_spark_als": ("01_load_clean",),
+}
+"""What each notebook reads that another notebook writes: 01's processed tables (all of
+them) and the MF model 05 saves (06). With more than one job a notebook starts once the
+notebooks of this run it reads from have finished; one not listed here waits for every
+notebook before it. Pages, metrics and index keep the notebooks' order."""
+DEFAULT_JOBS = 2
+"""Notebooks run side by side: this machine's two cores (each kernel still uses both)."""
+NOTEBOOK_ENV = "ZEEREC_NOTEBOOK"
+"""Set in each kernel's environment to its notebook's name, for tools that watch kernels."""
 DEFAULT_SAMPLE_SCALE = 1.0
 DEFAULT_SEED = 42
 
@@ -318,9 +338,17 @@ def _declared_parameters(notebooks: list[Path], parameters: Mapping[str, Any]) -
 
 
 def _execute(
-    nb: Path, executed: Path, params: dict, kernel: str, reports_dir: Path, transport: dict
+    nb: Path,
+    executed: Path,
+    params: dict,
+    kernel: str,
+    reports_dir: Path,
+    transport: dict,
+    progress: bool = True,
 ) -> float:
-    """Run one notebook with papermill; its wall time, or a ReportError naming the cell."""
+    """Run one notebook with papermill; its wall time, or a ReportError naming the cell.
+    ``progress``: papermill's bar of cells (off when notebooks run side by side: two bars
+    would write over each other)."""
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
@@ -332,7 +360,7 @@ def _execute(
             parameters=params,
             kernel_name=kernel,
             cwd=str(nb.parent),
-            progress_bar={"desc": f"      {nb.stem}", "delay": 10, "leave": False},
+            progress_bar=progress and {"desc": f"      {nb.stem}", "delay": 10, "leave": False},
             log_output=False,
             **transport,
         )
@@ -359,6 +387,76 @@ def _execute(
         stop.failed = (nb, kept, f" in cell [{err.exec_count}]: {err.ename}: {err.evalue}")
         raise stop from (None if isinstance(stop, ReportInputError) else err)
     return time.perf_counter() - start
+
+
+def _waits_for(notebooks: list[Path]) -> dict[Path, set[Path]]:
+    """For each notebook, the notebooks of this run that must finish before it starts."""
+    by_stem = {nb.stem: nb for nb in notebooks}
+    return {
+        nb: (
+            {by_stem[s] for s in READS_FROM[nb.stem] if s in by_stem}
+            if nb.stem in READS_FROM
+            else set(notebooks[:i])
+        )
+        for i, nb in enumerate(notebooks)
+    }
+
+
+def _start_order(notebooks: list[Path], jobs: int) -> list[Path]:
+    """The order notebooks are offered to free jobs: their own order with one job; with
+    more, the notebooks others wait on first (05 before 02, so that 06 is not left to run
+    alone at the end), then their own order."""
+    if jobs == 1:
+        return list(notebooks)
+    waits = _waits_for(notebooks)
+
+    def waiting_on(nb: Path) -> int:  # notebooks that wait for nb, directly or not
+        found, todo = set(), [nb]
+        while todo:
+            cur = todo.pop()
+            for other, before in waits.items():
+                if cur in before and other not in found:
+                    found.add(other)
+                    todo.append(other)
+        return len(found)
+
+    return sorted(notebooks, key=lambda nb: (-waiting_on(nb), notebooks.index(nb)))
+
+
+def _run_all(order: list[Path], waits: dict[Path, set[Path]], jobs: int, run_one) -> None:
+    """``run_one`` on every notebook, up to ``jobs`` at once, each after those it waits for.
+
+    After a failure no notebook starts; those already running finish (their kernels
+    cannot be stopped from here without losing what they print), then the first
+    failure is raised."""
+    if jobs == 1:
+        for nb in order:
+            run_one(nb)
+        return
+    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
+    pending, done, running = list(order), set(), {}
+    failure: BaseException | None = None
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        while running or (pending and failure is None):
+            if failure is None:
+                ready = [nb for nb in pending if waits[nb] <= done][: jobs - len(running)]
+                for nb in ready:
+                    pending.remove(nb)
+                    running[pool.submit(run_one, nb)] = nb
+            if not running:  # nothing can start: a cycle in READS_FROM
+                names = ", ".join(nb.stem for nb in pending)
+                raise ReportError(f"Notebooks {names} wait for each other (READS_FROM).")
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                nb = running.pop(future)
+                try:
+                    future.result()
+                    done.add(nb)
+                except BaseException as err:  # noqa: BLE001 - re-raised below, first one wins
+                    failure = failure or err
+    if failure is not None:
+        raise failure
 
 
 def _publish(staging: Path, reports_dir: Path, notebooks, metrics: dict, data, only) -> None:
@@ -397,8 +495,10 @@ def run_report(
     model_dir: str | os.PathLike = "data/models",
     kernel: str | None = None,
     only: list[str] | None = None,
+    jobs: int = DEFAULT_JOBS,
 ) -> dict:
-    """Execute every ``NN_*.ipynb`` in order; on success replace the reports, else raise."""
+    """Execute every ``NN_*.ipynb`` (up to ``jobs`` side by side, each once what it reads
+    exists, see :data:`READS_FROM`); on success replace the reports, else raise."""
     notebooks_dir, reports_dir = Path(notebooks_dir).resolve(), Path(reports_dir).resolve()
     notebooks = _notebooks(notebooks_dir, only)
     parameters = dict(parameters or {})
@@ -419,30 +519,46 @@ def run_report(
         "notebooks": {},
     }
     banner = banner_html(data)
-    transport = quiet_transport(reports_dir / "failed" / "kernel-stderr.log")
-    _say(f"Running {len(notebooks)} notebook(s) on {data.how} with kernel '{kernel}'.")
+    stderr_log = reports_dir / "failed" / "kernel-stderr.log"
+    jobs = max(1, int(jobs))
+    _say(
+        f"Running {len(notebooks)} notebook(s) on {data.how} with kernel '{kernel}'"
+        + (f", up to {jobs} at a time." if jobs > 1 and len(notebooks) > 1 else ".")
+    )
+    entries: dict[Path, dict] = {}
+    order = _start_order(notebooks, jobs)
+
+    def run_one(nb: Path) -> None:
+        metrics_file = staging / "metrics" / f"{nb.stem}.json"
+        env = {METRICS_ENV: str(metrics_file), NOTEBOOK_ENV: nb.stem}
+        params = {k: v for k, v in {**runner_values, **parameters}.items() if k in declared[nb]}
+        step = f"[{order.index(nb) + 1}/{len(notebooks)}] {nb.stem}"
+        _say(f"{step} ...")
+        try:
+            wall = _execute(
+                nb, staging / nb.name, params, kernel, reports_dir,
+                quiet_transport(stderr_log, env), progress=jobs == 1,
+            )  # fmt: skip
+        except ReportError as err:  # index.html shows the failure beside the good pages
+            publish_failure(*err.failed, reports_dir, data, banner)
+            raise
+        render_html(staging / nb.name, staging / f"{nb.stem}.html", banner)
+        _say(f"{step} done in {wall:.1f} s")
+        entries[nb] = _entry(nb, wall, params, metrics_file)
+        _say_quality(entries[nb]["metrics"], reports_dir / nb.stem)
+
+    started = time.perf_counter()
     try:
-        with kernel_environment(METRICS_ENV):
-            for i, nb in enumerate(notebooks, 1):
-                metrics_file = staging / "metrics" / f"{nb.stem}.json"
-                os.environ[METRICS_ENV] = str(metrics_file)
-                params = {
-                    k: v for k, v in {**runner_values, **parameters}.items() if k in declared[nb]
-                }
-                _say(f"[{i}/{len(notebooks)}] {nb.stem} ...")
-                try:
-                    wall = _execute(nb, staging / nb.name, params, kernel, reports_dir, transport)
-                except ReportError as err:  # index.html shows the failure beside the good pages
-                    publish_failure(*err.failed, reports_dir, data, banner)
-                    raise
-                render_html(staging / nb.name, staging / f"{nb.stem}.html", banner)
-                _say(f"[{i}/{len(notebooks)}] {nb.stem} done in {wall:.1f} s")
-                metrics["notebooks"][nb.stem] = _entry(nb, wall, params, metrics_file)
-                _say_quality(metrics["notebooks"][nb.stem]["metrics"], reports_dir / nb.stem)
+        _run_all(order, _waits_for(notebooks), jobs, run_one)
+        metrics["notebooks"] = {nb.stem: entries[nb] for nb in notebooks}
         _list_not_run(metrics["notebooks"], skipped)
         _publish(staging, reports_dir, notebooks, metrics, data, only)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     total = sum(e["wall_time_s"] for e in metrics["notebooks"].values())
-    _say(f"Reports written to {reports_dir} (notebooks took {total:.1f} s).")
+    elapsed = time.perf_counter() - started
+    _say(
+        f"Reports written to {reports_dir} in {elapsed:.1f} s"
+        + (f" (the notebooks' own times add up to {total:.1f} s)." if jobs > 1 else ".")
+    )
     return metrics
