@@ -67,22 +67,25 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-def _kernel_memory(pid: int) -> tuple[str, int, int] | None:
-    """A kernel's notebook, peak and current resident memory in bytes; None when ``pid``
-    is not a kernel the runner started."""
+def _kernel_memory(pid: int) -> tuple[str, int, int, float] | None:
+    """A kernel's notebook, peak and current resident memory in bytes, and the CPU
+    seconds it has used (all its threads); None when ``pid`` is not a kernel the runner
+    started."""
     try:
         if b"ipykernel" not in Path(f"/proc/{pid}/cmdline").read_bytes():
             return None
         environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
         status = Path(f"/proc/{pid}/status").read_text()
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return None
+    cpu = (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
     name = next((v[len(NOTEBOOK) :] for v in environ if v.startswith(NOTEBOOK)), None)
     peak = re.search(r"^VmHWM:\s+(\d+) kB", status, re.M)
     now = re.search(r"^VmRSS:\s+(\d+) kB", status, re.M)
     if name is None or peak is None or now is None:
         return None
-    return name.decode(), int(peak.group(1)) * 1024, int(now.group(1)) * 1024
+    return name.decode(), int(peak.group(1)) * 1024, int(now.group(1)) * 1024, cpu
 
 
 def run_report(folder: Path, work: Path, jobs: int | None = None) -> dict:
@@ -100,14 +103,16 @@ def run_report(folder: Path, work: Path, jobs: int | None = None) -> dict:
     with log_path.open("w") as sink:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
         peaks: dict[str, int] = {}  # notebook -> its kernel's peak bytes
+        cpus: dict[str, float] = {}  # notebook -> its kernel's CPU seconds at the last poll
         together = 0  # the most the kernels held at one poll
         while proc.poll() is None:
             now = 0
             for pid in _children(proc.pid):
                 seen = _kernel_memory(pid)
                 if seen is not None:
-                    name, peak, rss = seen
+                    name, peak, rss, cpu = seen
                     peaks[name] = max(peaks.get(name, 0), peak)
+                    cpus[name] = max(cpus.get(name, 0.0), cpu)
                     now += rss
             together = max(together, now)
             time.sleep(POLL_S)
@@ -123,6 +128,7 @@ def run_report(folder: Path, work: Path, jobs: int | None = None) -> dict:
             "notebook": name,
             "wall_s": wall,
             "peak_rss_gb": peaks[name] / 2**30 if name in peaks else None,
+            "cpu_s": cpus.get(name),  # up to the last poll before the kernel ended
         }
         for name, wall in sorted(walls)
     ]
@@ -303,6 +309,20 @@ def section(runs: list[dict]) -> list[str]:
             lines += [
                 f"The {r['n_ratings']:,}-rating sample was generated before its run: "
                 f"{apart['seconds']:.0f} s, peak {apart['peak_rss_gb']:.1f} GB ({apart['how']}).",
+                "",
+            ]
+    for r in runs:
+        cpu = {nb["notebook"]: nb.get("cpu_s") for nb in r["notebooks"]}
+        if r["ok"] and cpu and all(v is not None for v in cpu.values()):
+            total, most = sum(cpu.values()), max(cpu, key=cpu.get)
+            lines += [
+                f"CPU time at {r['n_ratings']:,} ratings (every thread of every kernel): "
+                f"{total:,.0f} s in all, {most} {cpu[most]:,.0f} s of it; on {r['cpus']} "
+                f"cores no schedule of these notebooks finishes in less than "
+                f"{total / r['cpus']:,.0f} s. The run took {r['total_s']:,.0f} s with "
+                f"{r.get('jobs', 1)} job(s). Per notebook: "
+                + ", ".join(f"{name} {v:,.0f} s" for name, v in cpu.items())
+                + ".",
                 "",
             ]
     table = _table(runs)
