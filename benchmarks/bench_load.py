@@ -8,7 +8,9 @@ Two cases. ``dat``: a full-size ML-1M ``zee-ratings.dat`` from the synthetic sam
 ML-25M-style release (``ratings.csv`` with ``--rows`` half-star ratings sorted by user
 then movie as GroupLens ships them, ``movies.csv`` with 62,000 quoted titles holding
 commas and doubled quotes), against ``pandas.read_csv`` of the same two files with
-its defaults. Files are written to a temporary folder and deleted afterwards.
+its defaults. Files are written to a temporary folder and deleted afterwards, or with
+``--cache DIR`` to ``DIR/csv-ROWS`` once and reused by later runs (25M rows take minutes
+to generate).
 """
 
 from __future__ import annotations
@@ -59,9 +61,19 @@ def write_release(folder: Path, rows: int, seed: int = 0) -> Path:
     return folder
 
 
-def bench_csv(rows: int, repeat: int) -> None:
+def cached_release(cache: Path, rows: int) -> Path:
+    """The generated release in ``cache/csv-ROWS``, written on first use."""
+    folder = cache / f"csv-{rows}"
+    if not (folder / "done").is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        write_release(folder, rows)
+        (folder / "done").write_text("written by benchmarks/bench_load.py\n")
+    return folder
+
+
+def bench_csv(rows: int, repeat: int, cache: Path | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        folder = write_release(Path(tmp), rows)
+        folder = write_release(Path(tmp), rows) if cache is None else cached_release(cache, rows)
         ratings = folder / "ratings.csv"
         print(
             f"\nratings.csv: {rows:,} rows, {ratings.stat().st_size / 1e6:.0f} MB; "
@@ -132,9 +144,10 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=5_000_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--only", choices=["csv", "dat"])
+    parser.add_argument("--cache", type=Path, help="keep the generated CSV release here")
     args = parser.parse_args()
     if args.only != "dat":
-        bench_csv(args.rows, args.repeat)
+        bench_csv(args.rows, args.repeat, args.cache)
     if args.only != "csv":
         bench_dat(args.repeat)
 
