@@ -222,3 +222,13 @@ def test_extra_fields_on_the_first_line_are_not_an_index(tmp_path, first):
         ]
         == "1"
     )
+
+
+def test_a_lone_carriage_return_does_not_end_a_line(tmp_path):
+    """pandas' parser ends a line at a lone \\r; the line count does not: such a line is
+    one line with a field too many, not two ratings (it was read as two)."""
+    ratings = "1::1::5::978300760\n1::2::3::978302109\r2::1::4::978301968\n2::3::2::978300275\n"
+    ml = zd.load(write_dataset(tmp_path / "x", ratings=ratings))
+    assert ml.ratings[["user_id", "movie_id"]].values.tolist() == [[1, 1], [2, 3]]
+    wrong = "wrong number of fields (expected 4, separated by '::')"
+    assert ml.quality.set_index("problem").loc[wrong, "example_lines"] == "2"

@@ -100,7 +100,7 @@ def movies_table(
         lists[text] = _release_genres(genres) if release else genres
         if any(x not in known for x in lists[text]):
             unknown.add(text)
-    genres = pd.Series([lists[t] for t in df["genres"]], index=df.index, dtype=object)
+    genres = pd.Series([lists[t] for t in df["genres"].tolist()], index=df.index, dtype=object)
     unknown = df["genres"].isin(unknown).to_numpy(dtype=bool)
     problems.add(
         path,

@@ -142,14 +142,19 @@ def ratings_table(
     timestamp: pd.Series,
     scale: RatingScale = WHOLE_STARS,
 ) -> pd.DataFrame:
-    """The canonical ratings table; ``timestamp`` in seconds since 1970 (UTC)."""
+    """The canonical ratings table; ``timestamp`` in seconds since 1970 (UTC).
+
+    Each column stays a block of its own: at 25M ratings, copying the two id columns
+    into one shared block took about a second.
+    """
     return pd.DataFrame(
         {
             "user_id": user_id.astype("int32"),
             "movie_id": movie_id.astype("int32"),
             "rating": rating.astype(scale.dtype),
             "timestamp": timestamp.to_numpy().astype("datetime64[s]"),
-        }
+        },
+        copy=False,
     )
 
 
