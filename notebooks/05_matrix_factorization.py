@@ -26,11 +26,11 @@
 # ratings, and predictions clipped to 1–5. Both are compared with two baselines (the
 # global mean, and user + movie biases), and the improved model's embeddings are put to
 # work: a map of the movies, similar movies, and a top-10 list. Data: the tables written
-# by notebook 01; the improved model is saved for notebooks 06 and 07.
+# by notebook 01; the improved model is saved for notebook 06.
 
 # %% tags=["parameters"]
 processed_dir = "../data/processed"  # tables written by notebook 01
-model_dir = "../data/models"  # the improved model is saved here for notebooks 06 and 07
+model_dir = "../data/models"  # the improved model is saved here for notebook 06 (07 trains its own)
 seed = 42  # one seed for the split, the validation carving and Keras
 test_size = 0.2  # held-out share of the ratings (the seed's 80/20)
 max_users = 10_000  # models learn from at most this many users, a seeded sample (None: all)
@@ -420,7 +420,7 @@ top_list
 # comes from everybody rating it high; the count printed above says how many of the
 # list are there mostly for that, the genre overlap how many share this user's taste.
 #
-# ## Save the model for notebooks 06 and 07
+# ## Save the model for notebook 06
 
 # %%
 saved = model.save(Path(model_dir) / mf.DEFAULT_NAME)
