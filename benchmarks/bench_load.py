@@ -31,8 +31,9 @@ N_USERS, N_MOVIES = 162_000, 62_000  # ML-25M's shape
 
 
 def best_of(fn, repeat: int) -> tuple[float, float, float]:
-    """Best and median wall time, and the best CPU time (every reader here runs on one
-    thread, so CPU time is the fairer figure on a machine shared with other work)."""
+    """Best and median wall time, and the best CPU time of the process (all its threads:
+    pandas 3.1's read_csv and pyarrow's CSV reader both use every core, so on a quiet
+    machine wall time is what a user waits, and CPU time the work done)."""
     times, cpu = [], []
     for _ in range(repeat):
         start, start_cpu = time.perf_counter(), time.process_time()

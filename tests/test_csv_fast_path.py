@@ -15,17 +15,20 @@ from hypothesis import strategies as st
 from test_formats import MOVIES_CSV, RATINGS_CSV, write_csv_release
 
 from zeerec import data as zd
-from zeerec.data import reader
-from zeerec.data.releases import _INTS, RATING_COLUMNS, RATINGS_HEADER
+from zeerec.data import reader, releases
+from zeerec.data.releases import _IDS, _INTS, RATING_COLUMNS, RATINGS_HEADER
 
 
 def _fast(path: Path) -> pd.DataFrame | None:
-    return reader._fast_csv(path, RATING_COLUMNS, _INTS, b",", RATINGS_HEADER)
+    return reader._fast_csv(path, RATING_COLUMNS, _INTS, b",", RATINGS_HEADER, _IDS)
 
 
 def _load_careful(folder: Path, strict: bool = False) -> zd.MovieLens:
     """data.load with the fast path switched off: the careful path of issue 2."""
-    with mock.patch.object(reader, "_fast_csv", return_value=None):
+    with (
+        mock.patch.object(reader, "_fast_csv", return_value=None),
+        mock.patch.object(releases, "_fast_csv", return_value=None),
+    ):
         return zd.load(folder, strict=strict)
 
 
@@ -54,10 +57,21 @@ def test_clean_file_takes_the_fast_path(tmp_path):
     folder = write_csv_release(tmp_path / "r")
     rows = _fast(folder / "ratings.csv")
     assert rows is not None
-    assert rows["line"].tolist() == [2, 3, 4, 5, 6, 7]
+    assert rows.index.tolist() == [2, 3, 4, 5, 6, 7]  # the line numbers
     assert rows["rating"].tolist() == [4.0, 4.5, 0.5, 5.0, 3.5, 2.0]
-    assert rows["timestamp"].dtype == "int64" and rows["user_id"].dtype == "int64"
+    assert rows["timestamp"].dtype == "int64" and rows["user_id"].dtype == "int32"
     _same(folder)
+
+
+def test_each_path_runs_where_expected(tmp_path):
+    """The comparisons below compare two different paths: the careful one reads the
+    ratings' bytes itself, the fast one does not."""
+    folder = write_csv_release(tmp_path / "r")
+    ratings = folder / "ratings.csv"
+    for load, careful in ((zd.load, False), (_load_careful, True)):
+        with mock.patch.object(reader, "prepare", wraps=reader.prepare) as prepare:
+            load(folder)
+        assert (ratings in [c.args[0] for c in prepare.call_args_list]) is careful
 
 
 def test_windows_line_ends_take_the_fast_path(tmp_path):
@@ -139,6 +153,7 @@ def test_a_bad_line_falls_back_and_is_named(tmp_path, line, problem):
         RATINGS_CSV.rstrip("\n"),  # no line end after the last line
         RATINGS_CSV.split("\n", 1)[0] + "\n",  # header only
         RATINGS_CSV.replace(",", ", "),  # spaces around the numbers
+        RATINGS_CSV + "3000000000,1,4.0,964982703\n",  # past int32: the careful path
     ],
 )
 def test_odd_but_valid_files_load_the_same_on_both_paths(tmp_path, ratings):
@@ -197,3 +212,13 @@ def test_both_paths_agree_on_any_file(lines, newline, final):
         (folder / "movies.csv").write_text(MOVIES_CSV, encoding="utf-8")
         (folder / "ratings.csv").write_bytes(body.encode("utf-8"))
         _same(folder)
+
+
+def test_loaded_ratings_can_be_changed_in_place(tmp_path):
+    """The fast path hands pyarrow's arrays over without copies: they must be numpy's own,
+    writable, as the careful path's are."""
+    ratings = zd.load(write_csv_release(tmp_path / "r")).ratings
+    ratings.loc[0, "timestamp"] = pd.Timestamp(0)
+    ratings.iloc[1, 0] = 9
+    ratings.loc[2, "rating"] = 1.0
+    assert ratings["timestamp"].iloc[0] == pd.Timestamp(0) and ratings["user_id"].iloc[1] == 9

@@ -7,6 +7,7 @@ data-quality table (:mod:`zeerec.data.quality`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -158,11 +159,13 @@ def checked_ratings(
     and only movies (and users, where there is a users file) their files know."""
     checks = [
         (
-            lambda d: ~d["rating"].between(scale.low, scale.high),
+            lambda d: _blockwise(
+                lambda r: ~((r >= scale.low) & (r <= scale.high)), d["rating"].to_numpy()
+            ),
             f"rating outside {scale.label().split(' ')[0]}",
         ),
         (
-            lambda d: scale.off_step(d["rating"].to_numpy()),
+            lambda d: _blockwise(scale.off_step, d["rating"].to_numpy()),
             f"rating is not a multiple of {scale.step:g} stars",
         ),
         (
@@ -188,11 +191,34 @@ def checked_ratings(
     return ratings_table(df["user_id"], df["movie_id"], df["rating"], df["timestamp"], scale)
 
 
+_BLOCK = 1 << 20  # rows at a time in the checks: temporaries of a few MB, not 200 MB
+
+
+def _blockwise(check: Callable[..., np.ndarray], *columns: np.ndarray) -> np.ndarray:
+    """``check``'s boolean result over ``columns``, a block of rows at a time. At 25M
+    rows, whole-column temporaries cost more in fresh memory than in arithmetic."""
+    out = np.empty(len(columns[0]), dtype=bool)
+    for i in range(0, len(out), _BLOCK):
+        out[i : i + _BLOCK] = check(*(c[i : i + _BLOCK] for c in columns))
+    return out
+
+
+def _pair_key(users: np.ndarray, movies: np.ndarray) -> np.ndarray:
+    return (users.astype(np.int64) << 32) | movies.astype(np.int64)
+
+
 def _duplicated_pairs(df: pd.DataFrame) -> np.ndarray:
     """Repeated (user, movie) pairs after their first; one pass when the file is sorted."""
-    key = (df["user_id"].to_numpy(np.int64) << 32) | df["movie_id"].to_numpy(np.int64)
-    if len(key) < 2 or bool((key[1:] > key[:-1]).all()):
-        return np.zeros(len(key), dtype=bool)
+    users, movies = df["user_id"].to_numpy(), df["movie_id"].to_numpy()
+    rising = True  # the releases are sorted by user, then movie: checked a block at a time
+    for i in range(0, len(users) - 1, _BLOCK):
+        key = _pair_key(users[i : i + _BLOCK + 1], movies[i : i + _BLOCK + 1])
+        if not (key[1:] > key[:-1]).all():
+            rising = False
+            break
+    if rising:
+        return np.zeros(len(users), dtype=bool)
+    key = _pair_key(users, movies)
     order = np.argsort(key, kind="stable")  # equal keys stay in file order: first kept
     ordered = key[order]
     repeated = np.zeros(len(key), dtype=bool)
@@ -202,7 +228,7 @@ def _duplicated_pairs(df: pd.DataFrame) -> np.ndarray:
 
 def _known(ids: pd.Series, known: pd.Series | None) -> np.ndarray:
     """Which ``ids`` are among ``known``: a lookup table for the usual small ids."""
-    values = ids.to_numpy(np.int64)
+    values = ids.to_numpy()
     if known is None:
         return np.ones(len(values), dtype=bool)
     allowed = known.to_numpy(np.int64)
@@ -211,7 +237,7 @@ def _known(ids: pd.Series, known: pd.Series | None) -> np.ndarray:
         return ids.isin(known).to_numpy()
     table = np.zeros(top + 2, dtype=bool)
     table[allowed[allowed >= 0]] = True
-    return table[np.clip(values, -1, top + 1)] & (values >= 0)
+    return _blockwise(lambda v: table[np.clip(v.astype(np.int64), -1, top + 1)] & (v >= 0), values)
 
 
 def parse_ratings(

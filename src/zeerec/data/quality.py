@@ -96,10 +96,16 @@ def _drop(
     problem: str,
     value: Callable[[pd.DataFrame], pd.Series],
 ) -> pd.DataFrame:
-    """Drop rows flagged by ``mask`` after recording them (strict mode: see :class:`_Problems`)."""
+    """Drop rows flagged by ``mask`` after recording them (strict mode: see :class:`_Problems`).
+
+    The line numbers are the ``line`` column or, where there is none (the CSV fast
+    path), the index, which is then kept as it is.
+    """
     mask = np.asarray(mask, dtype=bool)
     if not mask.any():
         return df
     hit = df.loc[mask]
-    problems.add(path, problem, hit["line"].to_numpy(), value(hit).astype(str).to_numpy())
-    return df.loc[~mask].reset_index(drop=True)
+    lines = hit["line"].to_numpy() if "line" in df.columns else hit.index.to_numpy()
+    problems.add(path, problem, lines, value(hit).astype(str).to_numpy())
+    kept = df.loc[~mask]
+    return kept.reset_index(drop=True) if "line" in df.columns else kept

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -21,13 +22,15 @@ from zeerec.data.locate import release_files
 from zeerec.data.ml1m import checked_ratings, movies_table
 from zeerec.data.quality import _Problems
 from zeerec.data.rawtext import prepare
-from zeerec.data.reader import _after_header, _integers, _read_dat
+from zeerec.data.reader import _after_header, _fast_csv, _integers, _read_dat
 from zeerec.data.tables import HALF_STARS, MovieLens, derived_users
 
 RATINGS_HEADER = "userId,movieId,rating,timestamp"
 MOVIES_HEADER = "movieId,title,genres"
 RATING_COLUMNS = ["user_id", "movie_id", "rating", "timestamp"]
 _INTS = ["user_id", "movie_id", "timestamp"]
+_IDS = ("user_id", "movie_id")  # int32 on the fast path, as they are kept
+_TIME = ("timestamp",)  # datetime64[s] on the fast path, as it is kept
 
 
 def load_release(
@@ -37,16 +40,26 @@ def load_release(
     canonical tables; ``strict`` and ``encoding`` as in :func:`zeerec.data.load`."""
     files = release_files(folder, fmt)
     problems = _Problems(strict, native="utf-8")
+    path = files["ratings"]
     if fmt == "ml-10m":
         movies = _dat_movies(files["movies"], problems, encoding)
-        sep, header, layout = b"::", None, "::".join(RATING_COLUMNS)
+        rows = _read_dat(path, RATING_COLUMNS, _INTS, problems, b"::", encoding, None, ["rating"])
+        layout = "::".join(RATING_COLUMNS)
     else:
-        movies = _csv_movies(files["movies"], problems, encoding)
-        sep, header, layout = b",", RATINGS_HEADER, RATINGS_HEADER
-    path = files["ratings"]
-    rows = _read_dat(
-        path, RATING_COLUMNS, _INTS, problems, sep, encoding, header, float_fields=["rating"]
-    )
+        # pyarrow parses ratings.csv on its own threads, without the GIL, while movies.csv
+        # is read here; the fast path records nothing, so the quality table keeps its order.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            parsing = None  # a given encoding: the careful path
+            if encoding is None:
+                parsing = pool.submit(
+                    _fast_csv, path, RATING_COLUMNS, _INTS, b",", RATINGS_HEADER, _IDS, _TIME
+                )
+            movies = _csv_movies(files["movies"], problems, encoding)
+            rows = _read_dat(
+                path, RATING_COLUMNS, _INTS, problems, b",", encoding, RATINGS_HEADER,
+                float_fields=["rating"], fast=parsing.result if parsing else None,
+            )  # fmt: skip
+        layout = RATINGS_HEADER
     ratings = checked_ratings(
         rows, path, problems, None, movies["movie_id"], layout=layout, scale=HALF_STARS
     )
