@@ -102,10 +102,10 @@ def project(tmp_path) -> SimpleNamespace:
 
 
 def _render(project, monkeypatch, failed: bool = False) -> str:
-    monkeypatch.setenv(pages.METRICS_ENV, str(project.recorded))
+    monkeypatch.delenv(pages.METRICS_ENV, raising=False)  # the file is passed, not inherited
     executed = _executed(project.root, project.data, failed)
     target = project.root / "reports" / "09_demo.html"
-    pages.render_html(executed, target, banner="<div>BANNER</div>")
+    pages.render_html(executed, target, banner="<div>BANNER</div>", recorded=project.recorded)
     return target.read_text()
 
 
@@ -243,7 +243,7 @@ def test_a_failure_is_published_beside_the_last_good_reports(project, monkeypatc
     source = project.root / "notebooks" / "09_demo.ipynb"
     nbformat.write(nbformat.read(kept, as_version=4), source)
     where = " in cell [6]: ValueError: planted"
-    pages.publish_failure(source, kept, where, reports, data, banner="")
+    pages.publish_failure([(source, kept, where, project.recorded)], reports, data, banner="")
     index = (reports / "index.html").read_text()
     card = index.split("id='card-09_demo'")[1].split("</a>")[0]
     assert "zr-card zr-failed' id='card-09_demo'" in index

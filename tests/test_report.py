@@ -216,27 +216,58 @@ def test_notebooks_wait_for_what_they_read():
 @pytest.mark.notebooks
 def test_notebooks_run_side_by_side_each_with_its_own_metrics(sample, tmp_path):
     """05 and 07 run at the same time once 01 is done, 06 only after 05; each kernel is
-    told its own metrics file; metrics.json keeps the notebooks' order."""
+    told its own metrics file and runs in the notebooks' folder; each page's header shows
+    its own findings; metrics.json keeps the notebooks' order and says how it ran."""
     books = tmp_path / "notebooks"
     books.mkdir()
     body = (
         "import os, time\n"
         "from zeerec.report import record\n"
         "start = time.time(); time.sleep(3)\n"
-        "record(name=os.environ['ZEEREC_NOTEBOOK'], start=start, end=time.time())"
+        "record(name=os.environ['ZEEREC_NOTEBOOK'], cwd=os.getcwd(), start=start,"
+        " end=time.time())"
     )
     names = ["01_load_clean", "05_matrix_factorization", "06_user_based", "07_evaluation"]
     for name in names:
         _notebook(books / f"{name}.ipynb", body)
+        nb = nbformat.read(books / f"{name}.ipynb", as_version=4)
+        nb.cells[-1].metadata["findings"] = ["name=the notebook that ran"]
+        nbformat.write(nb, books / f"{name}.ipynb")
     data = report.resolve_data(str(sample))
-    out = report.run_report(
-        data, notebooks_dir=books, reports_dir=tmp_path / "reports", kernel="python3", jobs=2
-    )
+    reports = tmp_path / "reports"
+    here = os.getcwd()
+    out = report.run_report(data, notebooks_dir=books, reports_dir=reports, kernel="python3")
+    assert os.getcwd() == here  # the runner's own folder never moved
     assert list(out["notebooks"]) == names
+    assert out["jobs"] == report.DEFAULT_JOBS == 2 and out["elapsed_s"] > 0
     m = {name: out["notebooks"][name]["metrics"] for name in names}
-    assert all(m[name]["name"] == name for name in names)
+    for name in names:
+        assert m[name]["name"] == name and m[name]["cwd"] == str(books)
+        header = (reports / f"{name}.html").read_text().split("</header>")[0]
+        assert f"the notebook that ran</span> <b>{name}</b>" in header
     assert m["05_matrix_factorization"]["start"] >= m["01_load_clean"]["end"]
     assert m["07_evaluation"]["start"] >= m["01_load_clean"]["end"]
     assert m["06_user_based"]["start"] >= m["05_matrix_factorization"]["end"]
     assert m["07_evaluation"]["start"] < m["05_matrix_factorization"]["end"]  # side by side
     assert m["05_matrix_factorization"]["start"] < m["07_evaluation"]["end"]
+    index = (reports / "index.html").read_text()
+    assert f"the run took {out['elapsed_s']:.1f} s with up to 2 notebooks side by side" in index
+
+
+@pytest.mark.notebooks
+def test_two_failures_side_by_side_are_both_shown(sample, tmp_path):
+    books = tmp_path / "notebooks"
+    books.mkdir()
+    _notebook(books / "01_load_clean.ipynb", "y = 1")
+    for name in ("05_matrix_factorization", "07_evaluation"):
+        _notebook(books / f"{name}.ipynb", f"raise ValueError('{name} planted')")
+    data = report.resolve_data(str(sample))
+    reports = tmp_path / "reports"
+    with pytest.raises(report.ReportError) as err:
+        report.run_report(data, notebooks_dir=books, reports_dir=reports, kernel="python3")
+    assert "05_matrix_factorization planted" in str(err.value)  # the first in their order
+    index = (reports / "index.html").read_text()
+    for name in ("05_matrix_factorization", "07_evaluation"):
+        card = index.split(f"id='card-{name}'")[1].split("</a>")[0]
+        assert f"ValueError: {name} planted" in card
+        assert (reports / "failed" / f"{name}.html").is_file()

@@ -15,7 +15,12 @@ KERNEL_ENV = {"MPLBACKEND": "module://matplotlib_inline.backend_inline"}
 MPLBACKEND=Agg, under which plt.show() in a kernel draws nothing)."""
 
 
-def quiet_transport(log: Path, env: dict[str, str] | None = None) -> dict:
+def quiet_transport(
+    log: Path,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    pids: set[int] | None = None,
+) -> dict:
     """Kernels over local Unix sockets where there are any, their own stderr in ``log``.
 
     Over TCP, ipykernel 7 warns once per notebook that traffic is unencrypted; IPC
@@ -26,7 +31,10 @@ def quiet_transport(log: Path, env: dict[str, str] | None = None) -> dict:
     when a message crosses a shutdown): they go to ``log``, not to the terminal of
     someone who ran ``make report``. What the cells print reaches the notebook as before.
     ``env`` is added to this kernel's environment only (the runner's own is untouched, so
-    two kernels started side by side can each be told their own metrics file).
+    two kernels started side by side can each be told their own metrics file); ``cwd`` is
+    its working directory (papermill's ``cwd=`` would change the whole process's, which
+    two notebooks side by side cannot share); ``pids`` holds its process id while it runs,
+    so that the runner can interrupt it.
     """
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.paths import jupyter_runtime_dir
@@ -48,7 +56,18 @@ def quiet_transport(log: Path, env: dict[str, str] | None = None) -> dict:
         async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
             log.parent.mkdir(parents=True, exist_ok=True)
             own = {**(kw.get("env") or os.environ), **KERNEL_ENV, **(env or {})}
+            where = {"cwd": str(cwd)} if cwd is not None else {}
             with log.open("ab") as sink:  # the kernel process keeps its own copy
-                await super()._async_launch_kernel(kernel_cmd, **{**kw, "stderr": sink, "env": own})
+                await super()._async_launch_kernel(
+                    kernel_cmd, **{**kw, "stderr": sink, "env": own, **where}
+                )
+            if pids is not None:
+                self._zeerec_pid = self.provisioner.pid
+                pids.add(self._zeerec_pid)
+
+        async def _async_cleanup_resources(self, restart: bool = False) -> None:
+            if pids is not None:
+                pids.discard(getattr(self, "_zeerec_pid", None))
+            await super()._async_cleanup_resources(restart=restart)
 
     return {"kernel_manager_class": QuietKernelManager}

@@ -19,9 +19,8 @@ What the notebooks say for the reading view, in cell metadata (jupytext: ``# %% 
 from __future__ import annotations
 
 import html
-import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,11 +73,10 @@ def banner_html(data: Any) -> str:
     )
 
 
-def _recorded() -> dict:
-    """The values the notebook just executed recorded (the runner's per-notebook file)."""
+def _recorded(path: Path | None) -> dict:
+    """The values the notebook recorded in ``path`` (the runner's per-notebook file)."""
     import json
 
-    path = os.environ.get(METRICS_ENV)
     try:
         return json.loads(Path(path).read_text()) if path else {}
     except (OSError, ValueError):
@@ -113,13 +111,14 @@ def with_contents(body: str) -> str:
     return body.replace(TOC_MARK, f"<ol>{''.join(items)}</ol>" if items else "", 1)
 
 
-def render_html(notebook: Path, target: Path, banner: str) -> None:
-    """Render an executed notebook as a reading view, the banner first thing on the page."""
+def render_html(notebook: Path, target: Path, banner: str, recorded: Path | None = None) -> None:
+    """Render an executed notebook as a reading view, the banner first thing on the page;
+    ``recorded``: the file its findings were recorded in (the header's findings box)."""
     import nbformat
 
     notebook = Path(notebook)
     nb = nbformat.read(notebook, as_version=4)
-    view = reading.reading_view(nb, notebook, _recorded())
+    view = reading.reading_view(nb, notebook, _recorded(recorded))
     view.context["banner"] = banner
     body = with_contents(_export(view.notebook, view.context))
     atomic_write(target, body)
@@ -131,27 +130,31 @@ def render_html(notebook: Path, target: Path, banner: str) -> None:
     )
 
 
-def publish_failure(nb: Path, kept: Path, where: str, reports_dir: Path, data, banner) -> None:
-    """After notebook ``nb`` failed (its partial run kept at ``kept``, ``where``: the cell
-    and error): its partial report beside ``kept`` and an index.html that shows it as
-    failed next to the last good reports, which stay as they were."""
+def publish_failure(
+    failures: Sequence[tuple[Path, Path, str, Path | None]], reports_dir: Path, data, banner
+) -> None:
+    """After notebooks failed — each ``(nb, kept, where, recorded)``: its partial run kept
+    at ``kept``, ``where`` the cell and error, ``recorded`` its findings file — their
+    partial reports beside ``kept`` and an index.html that shows them as failed next to
+    the last good reports, which stay as they were."""
     import datetime as dt
     import json
 
-    page = Path(kept).with_suffix(".html")
-    if Path(kept).is_file():
-        render_html(Path(kept), page, banner)
     previous = Path(reports_dir) / "metrics.json"
     shown = json.loads(previous.read_text()) if previous.is_file() else {}
     shown.setdefault("generated", dt.datetime.now().isoformat(timespec="seconds"))
-    shown.setdefault("notebooks", {})[Path(nb).stem] = {
-        "title": notebook_title(Path(nb)),
-        "status": "failed",
-        "wall_time_s": 0.0,
-        "error": where,
-        "page": f"{page.parent.name}/{page.name}",
-        "metrics": {},
-    }
+    for nb, kept, where, recorded in failures:
+        page = Path(kept).with_suffix(".html")
+        if Path(kept).is_file():
+            render_html(Path(kept), page, banner, recorded)
+        shown.setdefault("notebooks", {})[Path(nb).stem] = {
+            "title": notebook_title(Path(nb)),
+            "status": "failed",
+            "wall_time_s": 0.0,
+            "error": where,
+            "page": f"{page.parent.name}/{page.name}",
+            "metrics": {},
+        }
     atomic_write(Path(reports_dir) / "index.html", index_html(shown, data))
 
 
@@ -205,6 +208,13 @@ def index_html(metrics: dict, data: Any) -> str:
     the headline tables (``data``: the run's :class:`zeerec.report.DataChoice`)."""
     cards = "".join(_card(name, entry) for name, entry in metrics["notebooks"].items())
     total = sum(e.get("wall_time_s", 0) for e in metrics["notebooks"].values())
+    jobs = metrics.get("jobs", 1)
+    took = (
+        f"the run took {metrics['elapsed_s']:.1f} s with up to {jobs} notebooks side by side "
+        f"(their own times add up to {total:.1f} s)"
+        if jobs > 1 and "elapsed_s" in metrics
+        else f"all notebooks ran in {total:.1f} s"
+    )
     css = (TEMPLATE_DIR / TEMPLATE / "static" / "front.css").read_text()
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>zeerec reports</title>
@@ -215,7 +225,7 @@ def index_html(metrics: dict, data: Any) -> str:
 {banner_html(data)}
 <h1>zeerec reports</h1>
 <p>Generated {html.escape(metrics["generated"])} from <b>{html.escape(data.how)}</b>
-({html.escape(str(data.folder))}); all notebooks ran in {total:.1f} s.
+({html.escape(str(data.folder))}); {took}.
 Every figure below is also in <a href="metrics.json">metrics.json</a>.
 Each notebook makes its own split of the ratings (05: a random 80/20 split as in the
 case study; 07: each user's ratings split 75/25), so the same model can score

@@ -21,6 +21,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -35,10 +36,16 @@ import pandas as pd
 from zeerec.files import atomic_write
 from zeerec.kernels import quiet_transport
 from zeerec.pages import HEADLINE_KEY as HEADLINE_KEY  # notebooks record their headline under it
-from zeerec.pages import banner_html, index_html, notebook_title, publish_failure, render_html
+from zeerec.pages import (
+    METRICS_ENV,
+    banner_html,
+    index_html,
+    notebook_title,
+    publish_failure,
+    render_html,
+)
 from zeerec.reading import format_value
 
-METRICS_ENV = "ZEEREC_METRICS_FILE"
 RUNNER_PARAMETERS = {"data_dir": "--data", "processed_dir": "--processed", "model_dir": "--models"}
 """Set by the runner from its own options (one source of truth), never by ``-p``."""
 INPUT_ERRORS = set(
@@ -140,7 +147,8 @@ class DataChoice:
 
 
 def _say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    sys.stderr.write(message + "\n")  # one write: two notebooks' lines never interleave
+    sys.stderr.flush()
 
 
 def resolve_data(
@@ -359,7 +367,6 @@ def _execute(
             str(executed),
             parameters=params,
             kernel_name=kernel,
-            cwd=str(nb.parent),
             progress_bar=progress and {"desc": f"      {nb.stem}", "delay": 10, "leave": False},
             log_output=False,
             **transport,
@@ -423,12 +430,16 @@ def _start_order(notebooks: list[Path], jobs: int) -> list[Path]:
     return sorted(notebooks, key=lambda nb: (-waiting_on(nb), notebooks.index(nb)))
 
 
-def _run_all(order: list[Path], waits: dict[Path, set[Path]], jobs: int, run_one) -> None:
+def _run_all(
+    order: list[Path], waits: dict[Path, set[Path]], jobs: int, run_one, kernels: set[int]
+) -> None:
     """``run_one`` on every notebook, up to ``jobs`` at once, each after those it waits for.
 
-    After a failure no notebook starts; those already running finish (their kernels
-    cannot be stopped from here without losing what they print), then the first
-    failure is raised."""
+    After a failure no notebook starts and those already running finish; then every
+    failure is published together (index.html) and the first in the notebooks' order
+    raised. On Ctrl-C the running kernels (``kernels``: their process ids, kept by
+    ``run_one``) are interrupted, so their notebooks stop in the cell they were in; a
+    second Ctrl-C kills them."""
     if jobs == 1:
         for nb in order:
             run_one(nb)
@@ -436,10 +447,11 @@ def _run_all(order: list[Path], waits: dict[Path, set[Path]], jobs: int, run_one
     from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
     pending, done, running = list(order), set(), {}
-    failure: BaseException | None = None
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        while running or (pending and failure is None):
-            if failure is None:
+    failures: dict[Path, Exception] = {}
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    try:
+        while running or (pending and not failures):
+            if not failures:
                 ready = [nb for nb in pending if waits[nb] <= done][: jobs - len(running)]
                 for nb in ready:
                     pending.remove(nb)
@@ -447,16 +459,40 @@ def _run_all(order: list[Path], waits: dict[Path, set[Path]], jobs: int, run_one
             if not running:  # nothing can start: a cycle in READS_FROM
                 names = ", ".join(nb.stem for nb in pending)
                 raise ReportError(f"Notebooks {names} wait for each other (READS_FROM).")
+            if failures:
+                _say(f"waiting for {', '.join(nb.stem for nb in running.values())} to finish")
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
                 nb = running.pop(future)
                 try:
                     future.result()
                     done.add(nb)
-                except BaseException as err:  # noqa: BLE001 - re-raised below, first one wins
-                    failure = failure or err
-    if failure is not None:
-        raise failure
+                except Exception as err:  # noqa: BLE001 - published and raised below
+                    failures[nb] = err
+    except KeyboardInterrupt:
+        _say("Interrupted: stopping the running notebooks' kernels (Ctrl-C again kills them).")
+        _signal(kernels, signal.SIGINT)
+        try:
+            wait(running)
+        except KeyboardInterrupt:
+            _signal(kernels, signal.SIGKILL)
+        raise
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    if failures:
+        failed = [failures[nb] for nb in order if nb in failures]  # in the notebooks' order
+        published = [err for err in failed if getattr(err, "publish_to", None)]
+        if published:
+            publish_failure([err.failed for err in published], *published[0].publish_to)
+        raise failed[0]
+
+
+def _signal(pids: set[int], sig: int) -> None:
+    for pid in list(pids):
+        try:
+            os.kill(pid, sig)
+        except OSError:  # already gone
+            pass
 
 
 def _publish(staging: Path, reports_dir: Path, notebooks, metrics: dict, data, only) -> None:
@@ -527,6 +563,7 @@ def run_report(
     )
     entries: dict[Path, dict] = {}
     order = _start_order(notebooks, jobs)
+    kernels: set[int] = set()  # running kernels' process ids, for Ctrl-C
 
     def run_one(nb: Path) -> None:
         metrics_file = staging / "metrics" / f"{nb.stem}.json"
@@ -534,31 +571,35 @@ def run_report(
         params = {k: v for k, v in {**runner_values, **parameters}.items() if k in declared[nb]}
         step = f"[{order.index(nb) + 1}/{len(notebooks)}] {nb.stem}"
         _say(f"{step} ...")
+        transport = quiet_transport(stderr_log, env, cwd=nb.parent, pids=kernels)
         try:
             wall = _execute(
-                nb, staging / nb.name, params, kernel, reports_dir,
-                quiet_transport(stderr_log, env), progress=jobs == 1,
-            )  # fmt: skip
+                nb, staging / nb.name, params, kernel, reports_dir, transport, progress=jobs == 1
+            )
         except ReportError as err:  # index.html shows the failure beside the good pages
-            publish_failure(*err.failed, reports_dir, data, banner)
+            err.failed = (*err.failed, metrics_file)
+            err.publish_to = (reports_dir, data, banner)
+            if jobs == 1:
+                publish_failure([err.failed], *err.publish_to)
             raise
-        render_html(staging / nb.name, staging / f"{nb.stem}.html", banner)
+        render_html(staging / nb.name, staging / f"{nb.stem}.html", banner, metrics_file)
         _say(f"{step} done in {wall:.1f} s")
         entries[nb] = _entry(nb, wall, params, metrics_file)
         _say_quality(entries[nb]["metrics"], reports_dir / nb.stem)
 
     started = time.perf_counter()
     try:
-        _run_all(order, _waits_for(notebooks), jobs, run_one)
+        _run_all(order, _waits_for(notebooks), jobs, run_one, kernels)
         metrics["notebooks"] = {nb.stem: entries[nb] for nb in notebooks}
         _list_not_run(metrics["notebooks"], skipped)
+        metrics["jobs"] = jobs
+        metrics["elapsed_s"] = round(time.perf_counter() - started, 2)
         _publish(staging, reports_dir, notebooks, metrics, data, only)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     total = sum(e["wall_time_s"] for e in metrics["notebooks"].values())
-    elapsed = time.perf_counter() - started
     _say(
-        f"Reports written to {reports_dir} in {elapsed:.1f} s"
+        f"Reports written to {reports_dir} in {metrics['elapsed_s']:.1f} s"
         + (f" (the notebooks' own times add up to {total:.1f} s)." if jobs > 1 else ".")
     )
     return metrics
