@@ -182,29 +182,65 @@ def test_defaults_rank_by_a_cosine_vote(ratings):
     assert resnick().ranking_score == "predicted stars"
 
 
+def _resnick_by_hand(model: UserKNN, user: int, movie: int) -> float | None:
+    """Resnick's formula for one pair from similarities() and the ratings table alone:
+    the n_neighbours most similar raters of the movie (min_common, positive weight),
+    clipped to the stars; None when a tie at the n-th neighbour leaves the choice open."""
+    x = model.ratings_
+    if user not in set(x.user_ids):
+        return model.global_mean_
+    mean = model.user_mean_[x.user_index(user)[0]]
+    sims = model.similarities(user)
+    sims = sims[(sims["n_common"] >= model.min_common) & (sims["weight"] > 0)]
+    if movie not in set(x.movie_ids):
+        return mean
+    col = x.matrix.tocsc()[:, int(np.flatnonzero(x.movie_ids == movie)[0])]
+    raters = dict(zip(x.user_ids[col.indices], col.data, strict=True))
+    ranked = sims[sims["user_id"].isin(list(raters))].sort_values("weight", ascending=False)
+    k = model.n_neighbours
+    if len(ranked) > k and ranked["weight"].iloc[k - 1] == ranked["weight"].iloc[k]:
+        return None
+    near = ranked.head(k)
+    if near.empty:
+        return mean
+    dev = [raters[v] - model.user_mean_[x.user_index(v)[0]] for v in near["user_id"]]
+    return float(model.clip_stars(mean + np.dot(near["weight"], dev) / near["weight"].sum()))
+
+
 @pytest.mark.parametrize("similarity", ["cosine", "pearson"])
 def test_predict_weighs_blocks_of_users_as_similarities_does_one(similarity, monkeypatch):
     """predict computes the neighbours' weights for a block of users at once; they are
     the weights similarities() gives user by user (self and non-candidates at 0), and
-    splitting the users into blocks of one changes no prediction."""
+    predictions equal Resnick's formula worked from similarities() pair by pair —
+    shuffled pairs, unknown users and movies, a significance cap and min_common that
+    bite, blocks of one user."""
     rng = np.random.default_rng(3)
-    cells = rng.random((40, 25)) < 0.35
+    cells = rng.random((40, 25)) < 0.45
     users, movies = np.nonzero(cells)
     stars = rng.integers(1, 6, len(users)).astype(float)
     train = pd.DataFrame({"user_id": users + 1, "movie_id": movies + 1, "rating": stars})
-    model = UserKNN(similarity=similarity, min_common=2, n_neighbours=5).fit(train)
+    model = UserKNN(similarity=similarity, min_common=3, n_neighbours=4, significance=5).fit(train)
     rows = np.arange(model.ratings_.shape[0])
     block = model._weights(rows)
     for row in rows:
         sims = model.similarities(int(model.ratings_.user_ids[row]))
-        ok = (sims["n_common"] >= 2) & (sims["weight"] > 0)
+        ok = (sims["n_common"] >= 3) & (sims["weight"] > 0)
         expected = np.zeros(len(rows))
         expected[model.ratings_.user_index(sims.loc[ok, "user_id"].to_numpy())] = sims.loc[
             ok, "weight"
         ]
         np.testing.assert_allclose(block[row], expected, rtol=1e-12, atol=1e-15)
     assert np.all(np.diag(block) == 0)
-    pairs_u, pairs_m = np.repeat(np.arange(1, 41), 25), np.tile(np.arange(1, 26), 40)
+    assert (block > 0).any() and ((block > 0).sum(axis=1) < len(rows) - 1).any()
+    pairs_u = rng.permutation(np.r_[np.repeat(np.arange(1, 42), 26)])
+    pairs_m = rng.integers(1, 27, len(pairs_u))  # user 41 and movie 26 are unknown
     together = model.predict(pairs_u, pairs_m)
+    by_hand = np.array(
+        [_resnick_by_hand(model, int(u), int(m)) for u, m in zip(pairs_u, pairs_m, strict=True)],
+        dtype=float,  # None (a tie decides) -> NaN, left out
+    )
+    decided = ~np.isnan(by_hand)
+    assert decided.mean() > 0.8
+    np.testing.assert_allclose(together[decided], by_hand[decided], rtol=1e-12)
     monkeypatch.setattr("zeerec.models.userknn.ESTIMATE_BLOCK_CELLS", 1)
     assert model.predict(pairs_u, pairs_m).tolist() == together.tolist()

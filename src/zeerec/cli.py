@@ -343,7 +343,8 @@ def _add_report_parser(sub) -> None:
     rep = sub.add_parser(
         "report",
         help="run every notebook headless and write reports/",
-        description="Execute notebooks/NN_*.ipynb in order with papermill, render HTML into "
+        description="Execute notebooks/NN_*.ipynb with papermill (01 first, then up to --jobs "
+        "side by side, each once the notebooks it reads from have finished), render HTML into "
         "reports/, and write reports/metrics.json and reports/index.html.",
     )
     rep.add_argument(

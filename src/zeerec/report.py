@@ -1,8 +1,8 @@
 """The report runner: execute the notebooks, render HTML, collect metrics.
 
 ``make report`` calls :func:`run_report` through the command line. Notebook 01 runs
-first; the others run two at a time, each once the notebooks it reads from have
-finished (:data:`READS_FROM`: 06 loads the model 05 saves). Each notebook is
+first; the others run up to ``jobs`` (2) at a time, each once the notebooks it reads
+from have finished (:data:`READS_FROM`: 06 loads the model 05 saves). Each notebook is
 executed by papermill on the project's kernel into a staging folder, rendered with
 nbconvert, and only when every notebook succeeded are the reports moved into
 ``reports/``. A failed run leaves the previous good pages untouched, keeps the partial
@@ -71,7 +71,8 @@ them) and the MF model 05 saves (06). With more than one job a notebook starts o
 notebooks of this run it reads from have finished; one not listed here waits for every
 notebook before it. Pages, metrics and index keep the notebooks' order."""
 DEFAULT_JOBS = 2
-"""Notebooks run side by side: this machine's two cores (each kernel still uses both)."""
+"""Notebooks run side by side by default. Two: each kernel's numerical libraries already
+use every core, so more would only share the same cores (and add a kernel's memory)."""
 NOTEBOOK_ENV = "ZEEREC_NOTEBOOK"
 """Set in each kernel's environment to its notebook's name, for tools that watch kernels."""
 DEFAULT_SAMPLE_SCALE = 1.0
