@@ -15,8 +15,10 @@ environment (``ZEEREC_NOTEBOOK``); the sum of the kernels' resident memory at ea
 gives the machine's peak when notebooks run side by side. Wall times are the runner's:
 per notebook, and the whole run's.
 
-Each run is kept in ``benchmarks/results/bench_scale.json`` under its scale (a rerun
-replaces it), with the one-minute load average before it started. Without ``--scale``
+Each run is kept in ``benchmarks/results/bench_scale.json`` under its scale and, above one,
+its jobs (a rerun replaces it), with the one-minute load average before it started. The
+per-notebook tables, the reading and the chart use the one-job runs only: with two
+notebooks side by side each one's time includes its neighbour's competition. Without ``--scale``
 the script writes the "## Cost curve (issue 14)" section of BENCHMARKS.md and the log-log
 chart ``benchmarks/results/bench_scale.png`` from the kept runs.
 """
@@ -317,14 +319,17 @@ def section(runs: list[dict]) -> list[str]:
             total, most = sum(cpu.values()), max(cpu, key=cpu.get)
             lines += [
                 f"CPU time at {r['n_ratings']:,} ratings (every thread of every kernel): "
-                f"{total:,.0f} s in all, {most} {cpu[most]:,.0f} s of it; on {r['cpus']} "
-                f"cores no schedule of these notebooks finishes in less than "
-                f"{total / r['cpus']:,.0f} s. The run took {r['total_s']:,.0f} s with "
+                f"{total:,.0f} s in all, {most} {cpu[most]:,.0f} s of it; with that much "
+                f"CPU time no schedule on {r['cpus']} cores finishes in less than "
+                f"{total / r['cpus']:,.0f} s (side by side, threads that wait for cores "
+                "count too, so the work itself may be somewhat less). The run took "
+                f"{r['total_s']:,.0f} s with "
                 f"{r.get('jobs', 1)} job(s). Per notebook: "
                 + ", ".join(f"{name} {v:,.0f} s" for name, v in cpu.items())
                 + ".",
                 "",
             ]
+    runs = [r for r in runs if r.get("jobs", 1) == 1]  # the curve: one notebook at a time
     table = _table(runs)
     lines += _reading(runs, table)
     wall = table.pivot(index="notebook", columns="ratings", values="wall_s")
@@ -356,7 +361,8 @@ def main() -> None:
     args = p.parse_args()
     kept = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
     for scale in args.scale or []:
-        kept[f"{scale:g}"] = measure(scale, args.work, args.seed, args.jobs)
+        run = measure(scale, args.work, args.seed, args.jobs)
+        kept[f"{scale:g}" + ("" if run["jobs"] == 1 else f" jobs {run['jobs']}")] = run
         RESULTS.write_text(json.dumps(kept, indent=2) + "\n")
     if args.scale:
         return
@@ -364,7 +370,7 @@ def main() -> None:
     if not runs:
         sys.exit(f"no runs kept in {RESULTS}: run with --scale first")
     if not args.dry_run:
-        chart(runs)
+        chart([r for r in runs if r.get("jobs", 1) == 1])
     publish(SECTION, section(runs), dry_run=args.dry_run)
 
 
