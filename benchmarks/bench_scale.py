@@ -45,7 +45,7 @@ RESULTS = Path(__file__).resolve().parent / "results" / "bench_scale.json"
 CHART = RESULTS.with_suffix(".png")
 POLL_S = 0.5
 DONE = re.compile(r"\[\d+/\d+\] (\S+) done in ([\d.]+) s")
-FAILED = re.compile(r"\[\d+/\d+\] (\S+) FAILED")
+FAILED = re.compile(r"Notebook (\S+)\.ipynb (?:failed|stopped)")  # the runner's ReportError
 NOTEBOOK = b"ZEEREC_NOTEBOOK="  # the runner names each kernel's notebook in its environment
 
 
