@@ -271,3 +271,20 @@ def test_two_failures_side_by_side_are_both_shown(sample, tmp_path):
         card = index.split(f"id='card-{name}'")[1].split("</a>")[0]
         assert f"ValueError: {name} planted" in card
         assert (reports / "failed" / f"{name}.html").is_file()
+
+
+@pytest.mark.notebooks
+def test_a_kernel_that_dies_is_a_report_error_with_its_card(sample, tmp_path):
+    books = tmp_path / "notebooks"
+    books.mkdir()
+    _notebook(books / "01_load_clean.ipynb", "y = 1")
+    _notebook(books / "05_matrix_factorization.ipynb", "import os\nos._exit(1)")
+    _notebook(books / "07_evaluation.ipynb", "z = 3")
+    data = report.resolve_data(str(sample))
+    reports = tmp_path / "reports"
+    with pytest.raises(report.ReportError) as err:
+        report.run_report(data, notebooks_dir=books, reports_dir=reports, kernel="python3")
+    assert "05_matrix_factorization.ipynb failed: its kernel died" in str(err.value)
+    assert "JOBS=1" in str(err.value)
+    card = (reports / "index.html").read_text().split("id='card-05_matrix_factorization'")[1]
+    assert "failed: the kernel died" in card.split("</a>")[0]

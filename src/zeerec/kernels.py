@@ -19,7 +19,7 @@ def quiet_transport(
     log: Path,
     env: dict[str, str] | None = None,
     cwd: Path | None = None,
-    pids: set[int] | None = None,
+    pids: tuple[dict[str, int], str] | None = None,
 ) -> dict:
     """Kernels over local Unix sockets where there are any, their own stderr in ``log``.
 
@@ -33,8 +33,9 @@ def quiet_transport(
     ``env`` is added to this kernel's environment only (the runner's own is untouched, so
     two kernels started side by side can each be told their own metrics file); ``cwd`` is
     its working directory (papermill's ``cwd=`` would change the whole process's, which
-    two notebooks side by side cannot share); ``pids`` holds its process id while it runs,
-    so that the runner can interrupt it.
+    two notebooks side by side cannot share); ``pids``, a ``(dict, key)`` pair, gets its
+    process id under ``key`` once it is launched, so that the runner can interrupt it (the
+    runner removes it when the notebook ends).
     """
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.paths import jupyter_runtime_dir
@@ -61,13 +62,8 @@ def quiet_transport(
                 await super()._async_launch_kernel(
                     kernel_cmd, **{**kw, "stderr": sink, "env": own, **where}
                 )
-            if pids is not None:
-                self._zeerec_pid = self.provisioner.pid
-                pids.add(self._zeerec_pid)
-
-        async def _async_cleanup_resources(self, restart: bool = False) -> None:
-            if pids is not None:
-                pids.discard(getattr(self, "_zeerec_pid", None))
-            await super()._async_cleanup_resources(restart=restart)
+            pid = getattr(self.provisioner, "pid", None)  # a local process's
+            if pids is not None and pid is not None:
+                pids[0][pids[1]] = pid
 
     return {"kernel_manager_class": QuietKernelManager}

@@ -143,6 +143,8 @@ def publish_failure(
     previous = Path(reports_dir) / "metrics.json"
     shown = json.loads(previous.read_text()) if previous.is_file() else {}
     shown.setdefault("generated", dt.datetime.now().isoformat(timespec="seconds"))
+    shown.pop("jobs", None)  # the last good run's timing no longer describes these cards
+    shown.pop("elapsed_s", None)
     for nb, kept, where, recorded in failures:
         page = Path(kept).with_suffix(".html")
         if Path(kept).is_file():

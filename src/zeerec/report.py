@@ -359,6 +359,7 @@ def _execute(
     ``progress``: papermill's bar of cells (off when notebooks run side by side: two bars
     would write over each other)."""
     import papermill as pm
+    from nbclient.exceptions import DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
     start = time.perf_counter()
@@ -394,6 +395,20 @@ def _execute(
             )
         stop.failed = (nb, kept, f" in cell [{err.exec_count}]: {err.ename}: {err.evalue}")
         raise stop from (None if isinstance(stop, ReportInputError) else err)
+    except DeadKernelError as err:  # killed: out of memory, a crash in native code, a signal
+        failed = reports_dir / "failed"
+        failed.mkdir(exist_ok=True)
+        kept = failed / nb.name
+        if executed.exists():
+            shutil.copyfile(executed, kept)
+        stop = ReportError(
+            f"Notebook {nb.name} failed: its kernel died ({err}). Out of memory is the usual "
+            f"cause on large data: make report JOBS=1 runs one notebook at a time. The partial "
+            f"executed notebook is kept at {kept}; the previous reports in {reports_dir} are "
+            "unchanged."
+        )
+        stop.failed = (nb, kept, ": the kernel died")
+        raise stop from err
     return time.perf_counter() - start
 
 
@@ -432,15 +447,16 @@ def _start_order(notebooks: list[Path], jobs: int) -> list[Path]:
 
 
 def _run_all(
-    order: list[Path], waits: dict[Path, set[Path]], jobs: int, run_one, kernels: set[int]
+    order: list[Path], waits: dict[Path, set[Path]], jobs: int, run_one, kernels: dict[str, int]
 ) -> None:
     """``run_one`` on every notebook, up to ``jobs`` at once, each after those it waits for.
 
     After a failure no notebook starts and those already running finish; then every
     failure is published together (index.html) and the first in the notebooks' order
-    raised. On Ctrl-C the running kernels (``kernels``: their process ids, kept by
-    ``run_one``) are interrupted, so their notebooks stop in the cell they were in; a
-    second Ctrl-C kills them."""
+    raised. On Ctrl-C the running kernels (``kernels``: notebook -> process id, kept while
+    each runs) are interrupted, again each second until their notebooks stop in the cell
+    they were in (a kernel between two cells ignores SIGINT); a second Ctrl-C kills them.
+    With one job Ctrl-C stops the runner at once, and the kernel ends with it."""
     if jobs == 1:
         for nb in order:
             run_one(nb)
@@ -472,9 +488,12 @@ def _run_all(
                     failures[nb] = err
     except KeyboardInterrupt:
         _say("Interrupted: stopping the running notebooks' kernels (Ctrl-C again kills them).")
-        _signal(kernels, signal.SIGINT)
         try:
-            wait(running)
+            while running:  # a kernel between two cells ignores SIGINT: repeat until done
+                _signal(kernels, signal.SIGINT)
+                finished, _ = wait(running, timeout=1)
+                for future in finished:
+                    running.pop(future)
         except KeyboardInterrupt:
             _signal(kernels, signal.SIGKILL)
         raise
@@ -488,8 +507,8 @@ def _run_all(
         raise failed[0]
 
 
-def _signal(pids: set[int], sig: int) -> None:
-    for pid in list(pids):
+def _signal(kernels: dict[str, int], sig: int) -> None:
+    for pid in list(kernels.values()):
         try:
             os.kill(pid, sig)
         except OSError:  # already gone
@@ -502,6 +521,8 @@ def _publish(staging: Path, reports_dir: Path, notebooks, metrics: dict, data, o
         previous = json.loads((reports_dir / "metrics.json").read_text())
         merged = {**previous.get("notebooks", {}), **metrics["notebooks"]}
         metrics["notebooks"] = dict(sorted(merged.items()))
+        metrics.pop("jobs", None)  # this run's, not the merged notebooks': the index sums
+        metrics.pop("elapsed_s", None)  # their own times instead
     atomic_write(staging / "metrics.json", json.dumps(metrics, indent=2, ensure_ascii=False))
     atomic_write(staging / "index.html", index_html(metrics, data))
     for nb in notebooks:
@@ -564,7 +585,7 @@ def run_report(
     )
     entries: dict[Path, dict] = {}
     order = _start_order(notebooks, jobs)
-    kernels: set[int] = set()  # running kernels' process ids, for Ctrl-C
+    kernels: dict[str, int] = {}  # running notebook -> its kernel's process id, for Ctrl-C
 
     def run_one(nb: Path) -> None:
         metrics_file = staging / "metrics" / f"{nb.stem}.json"
@@ -572,7 +593,7 @@ def run_report(
         params = {k: v for k, v in {**runner_values, **parameters}.items() if k in declared[nb]}
         step = f"[{order.index(nb) + 1}/{len(notebooks)}] {nb.stem}"
         _say(f"{step} ...")
-        transport = quiet_transport(stderr_log, env, cwd=nb.parent, pids=kernels)
+        transport = quiet_transport(stderr_log, env, cwd=nb.parent, pids=(kernels, nb.stem))
         try:
             wall = _execute(
                 nb, staging / nb.name, params, kernel, reports_dir, transport, progress=jobs == 1
@@ -583,6 +604,8 @@ def run_report(
             if jobs == 1:
                 publish_failure([err.failed], *err.publish_to)
             raise
+        finally:
+            kernels.pop(nb.stem, None)  # ended, however: never signal its pid again
         render_html(staging / nb.name, staging / f"{nb.stem}.html", banner, metrics_file)
         _say(f"{step} done in {wall:.1f} s")
         entries[nb] = _entry(nb, wall, params, metrics_file)
@@ -593,14 +616,18 @@ def run_report(
         _run_all(order, _waits_for(notebooks), jobs, run_one, kernels)
         metrics["notebooks"] = {nb.stem: entries[nb] for nb in notebooks}
         _list_not_run(metrics["notebooks"], skipped)
-        metrics["jobs"] = jobs
+        metrics["jobs"] = min(jobs, len(notebooks))
         metrics["elapsed_s"] = round(time.perf_counter() - started, 2)
         _publish(staging, reports_dir, notebooks, metrics, data, only)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     total = sum(e["wall_time_s"] for e in metrics["notebooks"].values())
     _say(
-        f"Reports written to {reports_dir} in {metrics['elapsed_s']:.1f} s"
-        + (f" (the notebooks' own times add up to {total:.1f} s)." if jobs > 1 else ".")
+        f"Reports written to {reports_dir} in {time.perf_counter() - started:.1f} s"
+        + (
+            f" (the notebooks' own times add up to {total:.1f} s)."
+            if metrics.get("jobs", 1) > 1
+            else "."
+        )
     )
     return metrics
