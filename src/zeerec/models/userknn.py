@@ -167,13 +167,7 @@ class UserKNN(Recommender):
         sx = np.asarray(x.sum(axis=1)).ravel()
         sxx = np.asarray(sq.sum(axis=1)).ravel()
         sy, syy, sxy = b @ y, b @ (y * y), x @ y
-        cov = sxy - sx * sy / n
-        var_x = np.maximum(sxx - sx * sx / n, 0.0)
-        var_y = np.maximum(syy - sy * sy / n, 0.0)
-        denom = np.sqrt(var_x * var_y)
-        ok = (n >= 2) & (denom > 1e-9)
-        pearson = np.zeros(len(rows))
-        pearson[ok] = np.clip(cov[ok] / denom[ok], -1.0, 1.0)
+        pearson = _pearson(n, sx, sxx, sy, syy, sxy)
         if self.similarity == "cosine":  # who-rated-what rows: overlap / sqrt(sizes)
             weight = n / np.sqrt(len(t.cols) * self._counts[rows])
         else:
@@ -321,15 +315,7 @@ class UserKNN(Recommender):
             x_u = x[rows]
             sx, sxx = (b_u @ x.T).toarray(), (b_u @ sq.T).toarray()
             sy, syy = (x_u @ b.T).toarray(), (sq[rows] @ b.T).toarray()
-            sxy = (x_u @ x.T).toarray()
-            with np.errstate(divide="ignore", invalid="ignore"):
-                cov = sxy - sx * sy / n
-                var_x = np.maximum(sxx - sx * sx / n, 0.0)
-                var_y = np.maximum(syy - sy * sy / n, 0.0)
-                denom = np.sqrt(var_x * var_y)
-            ok = (n >= 2) & (denom > 1e-9)
-            pearson = np.zeros_like(n)
-            pearson[ok] = np.clip(cov[ok] / denom[ok], -1.0, 1.0)
+            pearson = _pearson(n, sx, sxx, sy, syy, (x_u @ x.T).toarray())
             weight = pearson * np.minimum(n, self.significance) / self.significance
         keep = (n >= self.min_common) & (weight > 0)
         keep[np.arange(len(rows)), rows] = False  # never their own neighbour
@@ -353,6 +339,22 @@ class UserKNN(Recommender):
             dev = cc.data[cc.indptr[j] : cc.indptr[j + 1]][keep]
             vals[n] = mean + np.dot(w[keep], dev) / np.sum(w[keep])
         return vals
+
+
+def _pearson(n, sx, sxx, sy, syy, sxy) -> np.ndarray:
+    """Pearson's correlation from sums over each pair's ``n`` co-rated movies (``sx``,
+    ``sxx``: the other user's stars and their squares; ``sy``, ``syy``: the target's;
+    ``sxy``: their products), any shape; 0 where it is undefined (fewer than two
+    co-rated movies, or one side rated them all alike)."""
+    with np.errstate(divide="ignore", invalid="ignore"):  # n == 0: left at 0 below
+        cov = sxy - sx * sy / n
+        var_x = np.maximum(sxx - sx * sx / n, 0.0)
+        var_y = np.maximum(syy - sy * sy / n, 0.0)
+        denom = np.sqrt(var_x * var_y)
+    ok = (n >= 2) & (denom > 1e-9)
+    pearson = np.zeros(np.shape(n))
+    pearson[ok] = np.clip(cov[ok] / denom[ok], -1.0, 1.0)
+    return pearson
 
 
 def _empty_similarities() -> pd.DataFrame:
