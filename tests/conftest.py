@@ -51,6 +51,21 @@ def run_notebooks(sample: Path, out: Path, parameters: dict, only: list[str]) ->
     )
 
 
+def write_notebook(path: Path, *sources: str, params: str = "x = 1") -> None:
+    """A small notebook for the runner's own tests: a title, a ``parameters`` cell
+    (``params``) and one code cell per source, on the plain python3 kernel."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Py"}
+    nb.cells = [nbformat.v4.new_markdown_cell(f"# {path.stem}")]
+    cell = nbformat.v4.new_code_cell(params)
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells.append(cell)
+    nb.cells += [nbformat.v4.new_code_cell(s) for s in sources]
+    nbformat.write(nb, path)
+
+
 def write_dataset(
     folder: Path, movies: str = MOVIES, users: str = USERS, ratings: str = RATINGS, prefix="zee-"
 ) -> Path:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import run_notebooks
+from conftest import run_notebooks, write_notebook
 
 from zeerec import cli, report
 from zeerec.download import DownloadError
@@ -77,22 +77,11 @@ def test_reports_render_every_figure_with_banner(run):
     assert metrics["notebooks"]["02_eda"]["wall_time_s"] > 0
 
 
-def _notebook(path: Path, *sources: str, params: str = "x = 1") -> None:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Py"}
-    nb.cells = [nbformat.v4.new_markdown_cell(f"# {path.stem}")]
-    cell = nbformat.v4.new_code_cell(params)
-    cell.metadata["tags"] = ["parameters"]
-    nb.cells.append(cell)
-    nb.cells += [nbformat.v4.new_code_cell(s) for s in sources]
-    nbformat.write(nb, path)
-
-
 @pytest.mark.notebooks
 def test_failing_notebook_keeps_previous_reports(sample, tmp_path):
     books = tmp_path / "notebooks"
     books.mkdir()
-    _notebook(
+    write_notebook(
         books / "01_ok.ipynb",
         "from zeerec.report import record\n"
         "record(answer=42, headline_table=[{'model': 'EASE', 'ndcg': 0.51234}])",
@@ -106,7 +95,7 @@ def test_failing_notebook_keeps_previous_reports(sample, tmp_path):
     assert "<td>EASE</td>" in index and "<td>0.512</td>" in index  # the headline table
     before = {p.name: p.read_bytes() for p in reports.iterdir() if p.is_file()}
 
-    _notebook(books / "02_bad.ipynb", "y = 2", "raise ValueError('planted failure')")
+    write_notebook(books / "02_bad.ipynb", "y = 2", "raise ValueError('planted failure')")
     with pytest.raises(report.ReportError) as err:
         report.run_report(data, notebooks_dir=books, reports_dir=reports, kernel="python3")
     message = str(err.value)
@@ -138,7 +127,7 @@ def test_kernels_run_over_ipc_without_the_tcp_warning(sample, tmp_path, capfd):
 def test_unknown_parameter_is_refused(tmp_path, sample):
     books = tmp_path / "notebooks"
     books.mkdir()
-    _notebook(books / "01_a.ipynb", params="movie = 'x'")
+    write_notebook(books / "01_a.ipynb", params="movie = 'x'")
     with pytest.raises(report.ReportError, match="moive.*not used by any notebook.*movie"):
         report.run_report(
             report.resolve_data(str(sample)),
@@ -206,9 +195,10 @@ def test_notebooks_wait_for_what_they_read():
     assert by["06_user_based"] == {"01_load_clean", "05_matrix_factorization"}
     assert by["07_evaluation"] == {"01_load_clean"}
     assert by["09_mine"] == set(report.READS_FROM)  # not listed: after every earlier one
-    two = [nb.stem for nb in report._start_order(books, jobs=2)]
+    two = [nb.stem for nb in report._start_order(books, waits, jobs=2)]
     assert two[:2] == ["01_load_clean", "05_matrix_factorization"]  # 06 waits on 05
-    assert [nb.stem for nb in report._start_order(books, jobs=1)] == [nb.stem for nb in books]
+    one = [nb.stem for nb in report._start_order(books, waits, jobs=1)]
+    assert one == [nb.stem for nb in books]
     only = [Path("05_matrix_factorization.ipynb"), Path("06_user_based.ipynb")]
     assert {w.stem for w in report._waits_for(only)[only[1]]} == {"05_matrix_factorization"}
 
@@ -229,7 +219,7 @@ def test_notebooks_run_side_by_side_each_with_its_own_metrics(sample, tmp_path):
     )
     names = ["01_load_clean", "05_matrix_factorization", "06_user_based", "07_evaluation"]
     for name in names:
-        _notebook(books / f"{name}.ipynb", body)
+        write_notebook(books / f"{name}.ipynb", body)
         nb = nbformat.read(books / f"{name}.ipynb", as_version=4)
         nb.cells[-1].metadata["findings"] = ["name=the notebook that ran"]
         nbformat.write(nb, books / f"{name}.ipynb")
@@ -258,9 +248,9 @@ def test_notebooks_run_side_by_side_each_with_its_own_metrics(sample, tmp_path):
 def test_two_failures_side_by_side_are_both_shown(sample, tmp_path):
     books = tmp_path / "notebooks"
     books.mkdir()
-    _notebook(books / "01_load_clean.ipynb", "y = 1")
+    write_notebook(books / "01_load_clean.ipynb", "y = 1")
     for name in ("05_matrix_factorization", "07_evaluation"):
-        _notebook(books / f"{name}.ipynb", f"raise ValueError('{name} planted')")
+        write_notebook(books / f"{name}.ipynb", f"raise ValueError('{name} planted')")
     data = report.resolve_data(str(sample))
     reports = tmp_path / "reports"
     with pytest.raises(report.ReportError) as err:
@@ -277,9 +267,9 @@ def test_two_failures_side_by_side_are_both_shown(sample, tmp_path):
 def test_a_kernel_that_dies_is_a_report_error_with_its_card(sample, tmp_path):
     books = tmp_path / "notebooks"
     books.mkdir()
-    _notebook(books / "01_load_clean.ipynb", "y = 1")
-    _notebook(books / "05_matrix_factorization.ipynb", "import os\nos._exit(1)")
-    _notebook(books / "07_evaluation.ipynb", "z = 3")
+    write_notebook(books / "01_load_clean.ipynb", "y = 1")
+    write_notebook(books / "05_matrix_factorization.ipynb", "import os\nos._exit(1)")
+    write_notebook(books / "07_evaluation.ipynb", "z = 3")
     data = report.resolve_data(str(sample))
     reports = tmp_path / "reports"
     with pytest.raises(report.ReportError) as err:

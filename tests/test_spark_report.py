@@ -6,31 +6,20 @@ from __future__ import annotations
 import json
 import os
 
-import nbformat
 import pytest
-from conftest import run_notebooks
+from conftest import run_notebooks, write_notebook
 
 from zeerec import report
 from zeerec.spark.session import unavailable_reason
 from zeerec.synthetic import generate
 
 
-def _notebook(path, source: str) -> None:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Py"}
-    cell = nbformat.v4.new_code_cell("x = 1")
-    cell.metadata["tags"] = ["parameters"]
-    nb.cells = [nbformat.v4.new_markdown_cell(f"# {path.stem}"), cell]
-    nb.cells.append(nbformat.v4.new_code_cell(source))
-    nbformat.write(nb, path)
-
-
 @pytest.mark.notebooks
 def test_spark_notebook_not_run_is_listed_with_the_reason(tmp_path, monkeypatch):
     books = tmp_path / "notebooks"
     books.mkdir()
-    _notebook(books / "01_ok.ipynb", "from zeerec.report import record\nrecord(answer=42)")
-    _notebook(books / "08_spark_als.ipynb", "raise RuntimeError('must not run')")
+    write_notebook(books / "01_ok.ipynb", "from zeerec.report import record\nrecord(answer=42)")
+    write_notebook(books / "08_spark_als.ipynb", "raise RuntimeError('must not run')")
     sample = generate(tmp_path / "sample", scale=0.02, seed=1)
     monkeypatch.setenv(report.SPARK_ENV, "0")
     reports = tmp_path / "reports"

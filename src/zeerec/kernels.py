@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ def quiet_transport(
     log: Path,
     env: dict[str, str] | None = None,
     cwd: Path | None = None,
-    pids: tuple[dict[str, int], str] | None = None,
+    on_launch: Callable[[int], None] | None = None,
 ) -> dict:
     """Kernels over local Unix sockets where there are any, their own stderr in ``log``.
 
@@ -33,9 +34,8 @@ def quiet_transport(
     ``env`` is added to this kernel's environment only (the runner's own is untouched, so
     two kernels started side by side can each be told their own metrics file); ``cwd`` is
     its working directory (papermill's ``cwd=`` would change the whole process's, which
-    two notebooks side by side cannot share); ``pids``, a ``(dict, key)`` pair, gets its
-    process id under ``key`` once it is launched, so that the runner can interrupt it (the
-    runner removes it when the notebook ends).
+    two notebooks side by side cannot share); ``on_launch`` is told its process id once
+    it is launched (the runner keeps it to interrupt the kernel on Ctrl-C).
     """
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.paths import jupyter_runtime_dir
@@ -63,7 +63,7 @@ def quiet_transport(
                     kernel_cmd, **{**kw, "stderr": sink, "env": own, **where}
                 )
             pid = getattr(self.provisioner, "pid", None)  # a local process's
-            if pids is not None and pid is not None:
-                pids[0][pids[1]] = pid
+            if on_launch is not None and pid is not None:
+                on_launch(pid)
 
     return {"kernel_manager_class": QuietKernelManager}

@@ -374,11 +374,7 @@ def _execute(
             **transport,
         )
     except PapermillExecutionError as err:
-        failed = reports_dir / "failed"
-        failed.mkdir(exist_ok=True)
-        kept = failed / nb.name
-        if executed.exists():
-            shutil.copyfile(executed, kept)
+        kept = _keep_partial(executed, reports_dir)
         kept_note = (
             f"The partial executed notebook is kept at {kept}; the previous reports "
             f"in {reports_dir} are unchanged."
@@ -396,11 +392,7 @@ def _execute(
         stop.failed = (nb, kept, f" in cell [{err.exec_count}]: {err.ename}: {err.evalue}")
         raise stop from (None if isinstance(stop, ReportInputError) else err)
     except DeadKernelError as err:  # killed: out of memory, a crash in native code, a signal
-        failed = reports_dir / "failed"
-        failed.mkdir(exist_ok=True)
-        kept = failed / nb.name
-        if executed.exists():
-            shutil.copyfile(executed, kept)
+        kept = _keep_partial(executed, reports_dir)
         stop = ReportError(
             f"Notebook {nb.name} failed: its kernel died ({err}). Out of memory is the usual "
             f"cause on large data: make report JOBS=1 runs one notebook at a time. The partial "
@@ -410,6 +402,15 @@ def _execute(
         stop.failed = (nb, kept, ": the kernel died")
         raise stop from err
     return time.perf_counter() - start
+
+
+def _keep_partial(executed: Path, reports_dir: Path) -> Path:
+    """Where a failed notebook's partial run is kept (reports/failed/), copied there."""
+    kept = reports_dir / "failed" / executed.name
+    kept.parent.mkdir(exist_ok=True)
+    if executed.exists():
+        shutil.copyfile(executed, kept)
+    return kept
 
 
 def _waits_for(notebooks: list[Path]) -> dict[Path, set[Path]]:
@@ -425,13 +426,12 @@ def _waits_for(notebooks: list[Path]) -> dict[Path, set[Path]]:
     }
 
 
-def _start_order(notebooks: list[Path], jobs: int) -> list[Path]:
+def _start_order(notebooks: list[Path], waits: dict[Path, set[Path]], jobs: int) -> list[Path]:
     """The order notebooks are offered to free jobs: their own order with one job; with
-    more, the notebooks others wait on first (05 before 02, so that 06 is not left to run
-    alone at the end), then their own order."""
+    more, the notebooks others wait on (``waits``) first (05 before 02, so that 06 is not
+    left to run alone at the end), then their own order."""
     if jobs == 1:
         return list(notebooks)
-    waits = _waits_for(notebooks)
 
     def waiting_on(nb: Path) -> int:  # notebooks that wait for nb, directly or not
         found, todo = set(), [nb]
@@ -448,19 +448,22 @@ def _start_order(notebooks: list[Path], jobs: int) -> list[Path]:
 
 def _run_all(
     order: list[Path], waits: dict[Path, set[Path]], jobs: int, run_one, kernels: dict[str, int]
-) -> None:
-    """``run_one`` on every notebook, up to ``jobs`` at once, each after those it waits for.
+) -> list[Exception]:
+    """``run_one`` on every notebook, up to ``jobs`` at once, each after those it waits
+    for; the failures, in the notebooks' order (empty: every notebook ran).
 
-    After a failure no notebook starts and those already running finish; then every
-    failure is published together (index.html) and the first in the notebooks' order
-    raised. On Ctrl-C the running kernels (``kernels``: notebook -> process id, kept while
-    each runs) are interrupted, again each second until their notebooks stop in the cell
-    they were in (a kernel between two cells ignores SIGINT); a second Ctrl-C kills them.
-    With one job Ctrl-C stops the runner at once, and the kernel ends with it."""
+    After a failure no notebook starts and those already running finish. On Ctrl-C the
+    running kernels (``kernels``: notebook -> process id, kept while each runs) are
+    interrupted, again each second until their notebooks stop in the cell they were in
+    (a kernel between two cells ignores SIGINT); a second Ctrl-C kills them. With one
+    job Ctrl-C stops the runner at once, and the kernel ends with it."""
     if jobs == 1:
         for nb in order:
-            run_one(nb)
-        return
+            try:
+                run_one(nb)
+            except Exception as err:  # noqa: BLE001 - the caller publishes and raises it
+                return [err]
+        return []
     from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
     pending, done, running = list(order), set(), {}
@@ -484,7 +487,7 @@ def _run_all(
                 try:
                     future.result()
                     done.add(nb)
-                except Exception as err:  # noqa: BLE001 - published and raised below
+                except Exception as err:  # noqa: BLE001 - the caller publishes and raises it
                     failures[nb] = err
     except KeyboardInterrupt:
         _say("Interrupted: stopping the running notebooks' kernels (Ctrl-C again kills them).")
@@ -499,12 +502,7 @@ def _run_all(
         raise
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
-    if failures:
-        failed = [failures[nb] for nb in order if nb in failures]  # in the notebooks' order
-        published = [err for err in failed if getattr(err, "publish_to", None)]
-        if published:
-            publish_failure([err.failed for err in published], *published[0].publish_to)
-        raise failed[0]
+    return [failures[nb] for nb in order if nb in failures]
 
 
 def _signal(kernels: dict[str, int], sig: int) -> None:
@@ -584,7 +582,8 @@ def run_report(
         + (f", up to {jobs} at a time." if jobs > 1 and len(notebooks) > 1 else ".")
     )
     entries: dict[Path, dict] = {}
-    order = _start_order(notebooks, jobs)
+    waits = _waits_for(notebooks)
+    order = _start_order(notebooks, waits, jobs)
     kernels: dict[str, int] = {}  # running notebook -> its kernel's process id, for Ctrl-C
 
     def run_one(nb: Path) -> None:
@@ -593,16 +592,17 @@ def run_report(
         params = {k: v for k, v in {**runner_values, **parameters}.items() if k in declared[nb]}
         step = f"[{order.index(nb) + 1}/{len(notebooks)}] {nb.stem}"
         _say(f"{step} ...")
-        transport = quiet_transport(stderr_log, env, cwd=nb.parent, pids=(kernels, nb.stem))
+
+        def launched(pid: int) -> None:
+            kernels[nb.stem] = pid
+
+        transport = quiet_transport(stderr_log, env, cwd=nb.parent, on_launch=launched)
         try:
             wall = _execute(
                 nb, staging / nb.name, params, kernel, reports_dir, transport, progress=jobs == 1
             )
-        except ReportError as err:  # index.html shows the failure beside the good pages
+        except ReportError as err:  # its findings file, for the failed page's header
             err.failed = (*err.failed, metrics_file)
-            err.publish_to = (reports_dir, data, banner)
-            if jobs == 1:
-                publish_failure([err.failed], *err.publish_to)
             raise
         finally:
             kernels.pop(nb.stem, None)  # ended, however: never signal its pid again
@@ -613,7 +613,12 @@ def run_report(
 
     started = time.perf_counter()
     try:
-        _run_all(order, _waits_for(notebooks), jobs, run_one, kernels)
+        failures = _run_all(order, waits, jobs, run_one, kernels)
+        if failures:  # index.html shows them beside the last good pages
+            failed = [err.failed for err in failures if hasattr(err, "failed")]
+            if failed:
+                publish_failure(failed, reports_dir, data, banner)
+            raise failures[0]
         metrics["notebooks"] = {nb.stem: entries[nb] for nb in notebooks}
         _list_not_run(metrics["notebooks"], skipped)
         metrics["jobs"] = min(jobs, len(notebooks))
