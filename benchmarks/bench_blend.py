@@ -1,9 +1,10 @@
 """Does blending the star models beat the best one? RMSE over split seeds (issue 11, item 7).
 
 For each data set and split seed (per-user stratified 75/25): the rating blend
-(``zeerec.models.blend.RatingBlend``: bias baseline, item-kNN, user-kNN and improved
-MF, weights fitted on a 10 % carving of each user's *training* ratings) and its
-components refitted on all training ratings, each scored once on the test split. The
+(``zeerec.models.blend.RatingBlend``: bias baseline, item-kNN, user-kNN, improved MF
+and implicit ALS's standardised score, weights fitted on a 10 % carving of each
+user's *training* ratings) and its components refitted on all training ratings, each
+star model scored once on the test split. The
 improved MF inside the blend is the same model, same seed, as the standalone one, so
 "blend − improved MF" is a paired difference; its 95 % interval comes from a
 bootstrap over test users (``zeerec.evaluation.rmse_difference``).

@@ -8,7 +8,7 @@ import pytest
 from sklearn.linear_model import Ridge
 
 from zeerec import splits
-from zeerec.models.blend import RatingBlend, _ridge_with_intercept
+from zeerec.models.blend import RatingBlend, _ridge_with_intercept, user_standardised_scores
 
 QUICK = ("bias baseline", "item-kNN pearson", "user-kNN")  # no Keras: a fast blend
 
@@ -76,7 +76,12 @@ def test_blend_never_fits_on_what_it_is_not_given(ratings, monkeypatch):
 
 @pytest.mark.parametrize(
     "kw",
-    [{"components": ()}, {"validation_size": 1.5}, {"ridge": -1}, {"components": ("popularity",)}],
+    [
+        {"components": ()},
+        {"validation_size": 1.5},
+        {"ridge": -1},
+        {"components": ("no such model",)},
+    ],
 )
 def test_blend_refuses_bad_settings(ratings, kw):
     with pytest.raises(ValueError):
@@ -122,3 +127,43 @@ def test_blend_takes_the_components_the_harness_fitted_on_the_same_split(ratings
     assert later.reused_ == []
     later.fit(train)
     assert later.reused_ == []
+
+
+def test_standardised_scores_match_a_pair_by_pair_reference(ratings, monkeypatch):
+    """Each pair's score in sd above the user's mean score, worked out one pair at a
+    time from ``scores(user)``; unknown users and movies get 0. Blocks of 7 users, so
+    the pairs (shuffled) span several blocks."""
+    import zeerec.models.blend as blend_module
+    from zeerec.models import registry
+
+    monkeypatch.setattr(blend_module, "SCORE_BLOCK", 7)
+    train, test = splits.stratified_split(ratings, test_size=0.25, seed=6)
+    model = registry.create("implicit ALS", seed=2).fit(train)
+    pairs = test.sample(frac=1.0, random_state=0)
+    users = np.r_[pairs["user_id"].to_numpy(), 10_000, pairs["user_id"].iloc[0]]
+    movies = np.r_[pairs["movie_id"].to_numpy(), pairs["movie_id"].iloc[0], 10_000]
+    got = user_standardised_scores(model, users, movies)
+    col = {int(m): j for j, m in enumerate(model.ratings_.movie_ids)}
+    want = []
+    for u, m in zip(users, movies, strict=True):
+        if u not in set(model.ratings_.user_ids) or int(m) not in col:
+            want.append(0.0)
+            continue
+        s = model.scores(int(u))
+        s = s[np.isfinite(s)]
+        want.append((model.scores(int(u))[col[int(m)]] - s.mean()) / s.std())
+    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+    assert got[-2:].tolist() == [0.0, 0.0] and np.abs(got[:-2]).max() > 0.5
+
+
+def test_a_ranking_component_enters_as_its_standardised_score(ratings):
+    """implicit ALS predicts no stars: the blend weighs its standardised score, and its
+    validation RMSE lists the star components only."""
+    train, test = splits.stratified_split(ratings, test_size=0.25, seed=7)
+    blend = RatingBlend(components=(*QUICK[:2], "implicit ALS"), seed=3).fit(train)
+    assert list(blend.validation_rmse_.index) == [*QUICK[:2], "blend"]
+    assert "implicit ALS" in blend.weights_.index and blend.weights_["implicit ALS"] != 0
+    pred = blend.predict(test["user_id"], test["movie_id"])
+    assert np.isfinite(pred).all() and pred.min() >= 1 and pred.max() <= 5
+    base = RatingBlend(components=QUICK[:2], seed=3).fit(train)
+    assert not np.allclose(pred, base.predict(test["user_id"], test["movie_id"]))

@@ -11,6 +11,17 @@ number of training ratings: a model's weight may depend on how much evidence the
 about the pair (the "support" meta-features of the Prize blends), so, say, the
 neighbourhood models can count for more on well-known movies.
 
+A component that ranks but predicts no stars (implicit ALS by default) enters as its
+score for the pair in standard deviations above the user's mean score over the
+catalogue (0 where the model does not know the user or the movie): how strongly a
+who-watched-what model expects this user to pick this movie. People rate what they
+chose to watch, and choose what they expect to like, so that signal carries
+information about the stars the star models, trained on the stars alone, do not use
+(Koren 2008's SVD++ argument). Measured on validation only (5-fold cross-validation
+within the carving of step 1, split seed 42): the blend's RMSE went 0.9131 → 0.9116 on
+ML-100K and 0.8611 → 0.8605 on the ML-1M slice with implicit ALS added; EASE's and
+RP3beta's scores added less, and both together no more than ALS alone.
+
 The weights are learned where the models cannot have memorised the answers:
 
 1. each user's training ratings are split again (``1 − validation_size`` /
@@ -31,6 +42,7 @@ no new-user profile.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -39,14 +51,23 @@ import pandas as pd
 from zeerec.models.base import Pairs, Recommender, same_settings, star_scale
 from zeerec.splits import stratified_split
 
-DEFAULT_COMPONENTS = ("bias baseline", "item-kNN pearson", "user-kNN", "improved MF")
+DEFAULT_COMPONENTS = (
+    "bias baseline",
+    "item-kNN pearson",
+    "user-kNN",
+    "improved MF",
+    "implicit ALS",
+)
+SCORE_BLOCK = 1000
+"""Users whose whole score rows a ranking component computes at a time."""
 
 
 class RatingBlend(Recommender):
     """Weighted sum of star models' predictions, weights from a validation carving.
 
     Args:
-        components: registry names of the star models to blend.
+        components: registry names of the models to blend: star models (their predicted
+            stars) and ranking models (their score, standardised per user).
         validation_size: share of each user's training ratings the weights are fitted on.
         ridge: L2 penalty on the weights (not on the intercept), in units of validation
             ratings: a few make the weights steady without moving them much.
@@ -59,7 +80,7 @@ class RatingBlend(Recommender):
         reused_: the components of ``components_`` that were offered already fitted
             (their fitting time is not in the blend's). They are the caller's objects:
             refitting one of them later changes the blend's predictions too.
-        validation_rmse_: each component's and the blend's RMSE on the carving.
+        validation_rmse_: each star component's and the blend's RMSE on the carving.
     """
 
     name = "rating blend"
@@ -103,8 +124,10 @@ class RatingBlend(Recommender):
         if self.mf_epochs is not None and name == "improved MF":
             settings = {"epochs": self.mf_epochs, "refit": False}
         model = registry.create(name, seed=self.seed, **settings)
-        if not model.predicts_ratings:
-            raise ValueError(f"{name} does not predict stars and cannot be blended")
+        if not (model.predicts_ratings or model.ranks):
+            raise ValueError(
+                f"{name} neither predicts stars nor ranks movies: it has nothing to blend"
+            )
         return model
 
     def _fit(self, ratings: pd.DataFrame) -> None:
@@ -112,19 +135,23 @@ class RatingBlend(Recommender):
         part, valid = stratified_split(ratings, test_size=self.validation_size, seed=self.seed)
         users, movies = valid["user_id"].to_numpy(), valid["movie_id"].to_numpy()
         truth = valid["rating"].to_numpy(np.float64)
-        preds = np.column_stack(
-            [self._make(n).fit(part).predict(users, movies) for n in self.components]
-        )
+        columns, stars = [], []  # each component's feature; which of them are stars
+        for j, name in enumerate(self.components):
+            model = self._make(name).fit(part)
+            columns.append(_column(model, users, movies))
+            if model.predicts_ratings:
+                stars.append(j)
+        preds = np.column_stack(columns)
         self._support = {  # log ratings per user and per movie, and their mean and sd
             key: np.log1p(part.groupby(key).size()) for key in ("user_id", "movie_id")
         }
         X = self._features(preds, users, movies)
         self.weights_ = pd.Series(_ridge_with_intercept(X, truth, self.ridge), index=self._names())
         fitted = X @ self.weights_.to_numpy()[1:] + self.weights_["intercept"]
-        rmse = np.sqrt(((preds - truth[:, None]) ** 2).mean(axis=0))
+        rmse = np.sqrt(((preds[:, stars] - truth[:, None]) ** 2).mean(axis=0))
         self.validation_rmse_ = pd.Series(
             [*rmse, np.sqrt(((np.clip(fitted, *star_scale(ratings)) - truth) ** 2).mean())],
-            index=[*self.components, "blend"],
+            index=[*(self.components[j] for j in stars), "blend"],
         )
         self.components_, self.reused_ = {}, []
         for name in self.components:
@@ -144,7 +171,7 @@ class RatingBlend(Recommender):
 
     def _estimate(self, pairs: Pairs) -> np.ndarray:
         preds = np.column_stack(
-            [m.predict(pairs.users, pairs.movies) for m in self.components_.values()]
+            [_column(m, pairs.users, pairs.movies) for m in self.components_.values()]
         )
         X = self._features(preds, pairs.users, pairs.movies)
         return X @ self.weights_.to_numpy()[1:] + self.weights_["intercept"]
@@ -170,6 +197,40 @@ class RatingBlend(Recommender):
             "user support",
             "movie support",
         ]
+
+
+def _column(model: Recommender, users, movies) -> np.ndarray:
+    """A component's feature for aligned pairs: predicted stars, or the standardised score."""
+    if model.predicts_ratings:
+        return model.predict(users, movies)
+    return user_standardised_scores(model, users, movies)
+
+
+def user_standardised_scores(model: Recommender, users, movies) -> np.ndarray:
+    """A ranking model's score of each (user, movie) pair, in standard deviations above
+    that user's mean score over the movies the model scores (the catalogue less what
+    the user rated): 0 where the model knows the user or the movie not, or scores the
+    pair NaN ("never")."""
+    model._check_ranks()
+    pairs = model.pairs(users, movies)
+    out = np.zeros(len(pairs.users))
+    known = np.flatnonzero(pairs.both_known)
+    rows, cols = pairs.user_pos[known], pairs.movie_pos[known]
+    distinct, which = np.unique(rows, return_inverse=True)
+    order = np.argsort(which, kind="stable")
+    bounds = np.searchsorted(which[order], np.arange(0, len(distinct) + SCORE_BLOCK, SCORE_BLOCK))
+    for b, start in enumerate(range(0, len(distinct), SCORE_BLOCK)):
+        block = distinct[start : start + SCORE_BLOCK]
+        scores = model.scores_many(model.ratings_.user_ids[block])
+        scores = np.where(np.isfinite(scores), scores, np.nan)
+        with warnings.catch_warnings():  # a row with no score at all: NaN, then 0
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mean, sd = np.nanmean(scores, axis=1), np.nanstd(scores, axis=1)
+        take = order[bounds[b] : bounds[b + 1]]
+        r = which[take] - start
+        z = (scores[r, cols[take]] - mean[r]) / np.where(sd[r] > 0, sd[r], np.inf)
+        out[known[take]] = np.nan_to_num(z, nan=0.0)
+    return out
 
 
 def _ridge_with_intercept(X: np.ndarray, y: np.ndarray, ridge: float) -> np.ndarray:

@@ -276,7 +276,8 @@ _LINES = (
     ModelSpec(
         "rating blend",
         _rating_blend,
-        "stars: bias baseline, item-kNN, user-kNN and improved MF, weighted on validation",
+        "stars: bias baseline, item-kNN, user-kNN, improved MF and implicit ALS's score, "
+        "weighted on validation",
     ),
 )
 # Settings a caller may pass that are not tuned (e.g. a report's epoch budget).
