@@ -115,6 +115,18 @@ READING = [
     "slice both targets hold: N = 4 implicit ALS +11.4 % (tied with Mult-VAE and both",
     "hybrids), N = 10 RP3beta +26.6 % (tied with item-kNN cosine, EASE and both hybrids).",
     "",
+    "Checked and not adopted (2026-11-29): the same protocol run with the values",
+    "`tune_newuser.py` chose on each data set's own validation users, where they differ",
+    "from the registry's, as extra contenders. On ML-100K implicit ALS with 128 factors,",
+    "reg 100, alpha 1 and 25 iterations leads at N = 4 (P@10 0.556 [0.531, 0.581] against",
+    "popularity's 0.469), but its 500 lists hold 13 distinct movies: a comedy fan (Home",
+    "Alone, Ace Ventura, Dumb & Dumber, Mrs. Doubtfire), a science-fiction fan and a Jane",
+    "Austen fan all get Star Wars, Return of the Jedi, Fargo, Raiders, Toy Story. That is",
+    "popularity reordered, not a personal list, so it is not counted as meeting the N = 4",
+    "target; the tuner's score rewards it because these users' later ratings are mostly",
+    "popular movies. On the slice the extra contenders changed no conclusion (RP3beta",
+    "with beta 0.3 P@10 0.352 at N = 4, tied with the registry's implicit ALS, 0.345).",
+    "",
 ]
 
 
