@@ -17,8 +17,7 @@ from __future__ import annotations
 import argparse
 import time
 
-import pandas as pd
-from common import SHARED, log, markdown_table, write_section
+from common import SHARED, log, seed_tables, write_section
 
 from zeerec import data, evaluation, splits
 from zeerec.models.blend import RatingBlend
@@ -55,19 +54,13 @@ def main() -> None:
             log(f"{name}, seed {seed}")
             rows.append(one_run(SHARED / name, seed))
             log(str(rows[-1]))
-    table = pd.DataFrame(rows)
-    numeric = table.drop(columns=["seed", "95 % interval"]).groupby("data", sort=False)
-    summary = numeric.agg(["mean", "std"])
-    summary.columns = [f"{a} {b}" for a, b in summary.columns]
     text = (
         f"{SECTION}\n\n`benchmarks/bench_blend.py`, {time.strftime('%Y-%m-%d')}, seeds "
         f"{', '.join(map(str, args.seeds))}; per-user stratified 75/25; every test rating "
         "whose user and movie are in training. Weights fitted on a 10 % carving of the "
-        "training split; the test split scored once per model and seed.\n\nPer seed "
-        "(RMSE, stars):\n\n" + markdown_table(table, digits=4, seconds_digits=0)
-        + "\n\nMean and standard deviation over the seeds:\n\n"
-        + markdown_table(summary.reset_index(), digits=4, seconds_digits=0) + "\n"
-    )  # fmt: skip
+        "training split; the test split scored once per model and seed. RMSE in stars.\n\n"
+        + seed_tables(rows, ["95 % interval"])
+    )
     print(text)
     if args.write:
         write_section(SECTION, text)

@@ -64,6 +64,20 @@ def write_section(section: str, text: str, path: Path = BENCHMARKS_MD) -> None:
     atomic_write(path, new if new.endswith("\n") else new + "\n")
 
 
+def seed_tables(rows: list[dict], text_columns: list[str]) -> str:
+    """Per-seed rows (each with "data" and "seed") as a table, then each data set's mean
+    and standard deviation of every other numeric column, in markdown."""
+    table = pd.DataFrame(rows)
+    numeric = table.drop(columns=["seed", *text_columns]).groupby("data", sort=False)
+    summary = numeric.agg(["mean", "std"])
+    summary.columns = [f"{a} {b}" for a, b in summary.columns]
+    return (
+        "Per seed:\n\n" + markdown_table(table, digits=4, seconds_digits=0)
+        + "\n\nMean and standard deviation over the seeds:\n\n"
+        + markdown_table(summary.reset_index(), digits=4, seconds_digits=0) + "\n"
+    )  # fmt: skip
+
+
 def keep(results: Path, data_name: str, row: dict) -> dict:
     """Store ``row`` in the JSON file ``results`` under (data set, ``row["model"]``),
     replacing an older one; returns every stored row."""

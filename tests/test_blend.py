@@ -167,3 +167,57 @@ def test_a_ranking_component_enters_as_its_standardised_score(ratings):
     assert np.isfinite(pred).all() and pred.min() >= 1 and pred.max() <= 5
     base = RatingBlend(components=QUICK[:2], seed=3).fit(train)
     assert not np.allclose(pred, base.predict(test["user_id"], test["movie_id"]))
+
+
+def _standardised(scores: np.ndarray) -> np.ndarray:
+    """Each row in sd above its mean over its finite entries, by the textbook formula."""
+    out = np.full(scores.shape, np.nan)
+    for r, row in enumerate(scores):
+        ok = np.isfinite(row)
+        out[r, ok] = (row[ok] - row[ok].mean()) / row[ok].std()
+    return out
+
+
+def test_ranking_blend_scores_are_the_weighted_standardised_component_scores(ratings):
+    """Known users (in one batch) and a new user's profile: Σ w_m · z_m, worked out from
+    each component's own scores; a component with weight 0 is never fitted."""
+    from zeerec.models.blend import RankingBlend
+
+    train, _ = splits.stratified_split(ratings, test_size=0.25, seed=8)
+    blend = RankingBlend(rp3beta_weight=0.7, vae_weight=0.0, ease_weight=0.3, seed=2).fit(train)
+    assert set(blend.components_) == {"implicit ALS", "RP3beta", "EASE"}
+    weights = {"implicit ALS": 1.0, "RP3beta": 0.7, "EASE": 0.3}
+    users = np.unique(train["user_id"])[:9]
+    want = sum(
+        w * _standardised(blend.components_[n].scores_many(users)) for n, w in weights.items()
+    )
+    np.testing.assert_allclose(blend.scores_many(users), want, rtol=1e-10, atol=1e-12)
+    profile = {int(m): 5.0 for m in train["movie_id"].unique()[:4]}
+    want = sum(
+        w * _standardised(blend.components_[n].scores(profile)[None, :])[0]
+        for n, w in weights.items()
+    )
+    np.testing.assert_allclose(blend.scores(profile), want, rtol=1e-10, atol=1e-12)
+    top = blend.recommend(profile, n=5)["movie_id"].tolist()
+    assert len(top) == 5 and not set(top) & set(profile)
+
+
+def test_ranking_blend_takes_what_the_harness_fitted_and_refuses_bad_weights(ratings):
+    from zeerec import evaluation
+    from zeerec.models import registry
+    from zeerec.models.blend import RankingBlend
+
+    train, test = splits.stratified_split(ratings, test_size=0.25, seed=9)
+    models = {n: registry.create(n, seed=4) for n in ("implicit ALS", "RP3beta")}
+    models["ranking blend"] = RankingBlend(vae_weight=0.0, seed=4)
+    ev = evaluation.evaluate(models, train, test, k=5)
+    blend = models["ranking blend"]
+    assert blend.reused_ == ["implicit ALS", "RP3beta"]
+    assert blend.components_["RP3beta"] is models["RP3beta"]
+    alone = RankingBlend(vae_weight=0.0, seed=4).fit(train)
+    users = np.unique(test["user_id"])[:5]
+    np.testing.assert_array_equal(blend.scores_many(users), alone.scores_many(users))
+    assert "ranking blend" in set(ev.ranking["model"])
+    for bad in ({"rp3beta_weight": -1.0}, {"vae_weight": float("nan")}):
+        with pytest.raises(ValueError, match="weights"):
+            RankingBlend(**bad)

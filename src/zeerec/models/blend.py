@@ -153,20 +153,9 @@ class RatingBlend(Recommender):
             [*rmse, np.sqrt(((np.clip(fitted, *star_scale(ratings)) - truth) ** 2).mean())],
             index=[*(self.components[j] for j in stars), "blend"],
         )
-        self.components_, self.reused_ = {}, []
-        for name in self.components:
-            fresh = self._make(name)
-            given = offered.get(name)
-            if (
-                given is not None
-                and given.is_fitted
-                and same_settings(given, fresh)
-                and _learnt_from(given, ratings)
-            ):
-                self.components_[name] = given
-                self.reused_.append(name)
-            else:
-                self.components_[name] = fresh.fit(ratings)
+        self.components_, self.reused_ = _fitted_components(
+            {name: self._make(name) for name in self.components}, offered, ratings
+        )
         self.ratings_ = next(iter(self.components_.values())).ratings_
 
     def _estimate(self, pairs: Pairs) -> np.ndarray:
@@ -197,6 +186,119 @@ class RatingBlend(Recommender):
             "user support",
             "movie support",
         ]
+
+
+class RankingBlend(Recommender):
+    """Top-k lists from a weighted sum of ranking models' scores, each per user standardised.
+
+    For a user ``u`` and a movie ``i``::
+
+        score(u, i) = Σ_m w_m · (s_m(u, i) − mean_j s_m(u, j)) / sd_j s_m(u, j)
+
+    over implicit ALS (weight 1), RP3beta (``rp3beta_weight``), Mult-VAE
+    (``vae_weight``) and EASE (``ease_weight``), the mean and sd over the movies each
+    model scores for that user. Standardising puts scores on different scales (a
+    dot product, a random-walk probability, a logit) on one; a weight of 0 leaves that
+    model out (it is not fitted). The three weights are knobs like any other, chosen on
+    validation carvings of the training data (``benchmarks/tune_all.py``); the
+    components run with their registry values. A new user's profile is scored by each
+    component (all four take one) and combined the same way.
+
+    Attributes:
+        components_: the fitted components by registry name;
+        reused_: those that were offered already fitted on the same ratings
+            (:meth:`offer_fitted`; their fitting time is not in the blend's).
+    """
+
+    name = "ranking blend"
+    predicts_ratings = False
+    ranking_score = (
+        "weighted sum of implicit ALS's, RP3beta's and Mult-VAE's scores, per user standardised"
+    )
+    accepts_profiles = True
+
+    def __init__(
+        self,
+        rp3beta_weight: float = 0.5,
+        vae_weight: float = 1.0,
+        ease_weight: float = 0.0,
+        seed: int = 42,
+    ):
+        weights = (rp3beta_weight, vae_weight, ease_weight)
+        if not all(np.isfinite(w) and w >= 0 for w in weights):
+            raise ValueError(f"the weights must be finite and >= 0, got {weights}")
+        self.rp3beta_weight, self.vae_weight = float(rp3beta_weight), float(vae_weight)
+        self.ease_weight, self.seed = float(ease_weight), int(seed)
+        self._offered: dict[str, Recommender] = {}
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """Each component's weight, the ones left out (weight 0) not listed."""
+        every = {
+            "implicit ALS": 1.0,
+            "RP3beta": self.rp3beta_weight,
+            "Mult-VAE": self.vae_weight,
+            "EASE": self.ease_weight,
+        }
+        return {name: w for name, w in every.items() if w > 0}
+
+    def offer_fitted(self, fitted: Mapping[str, Recommender]) -> None:
+        """Components already fitted on the ratings about to be fitted on (see
+        :meth:`RatingBlend.offer_fitted`)."""
+        self._offered = {name: fitted[name] for name in self.weights if name in fitted}
+
+    def _fit(self, ratings: pd.DataFrame) -> None:
+        from zeerec.models import registry
+
+        offered, self._offered = self._offered, {}
+        fresh = {name: registry.create(name, seed=self.seed) for name in self.weights}
+        self.components_, self.reused_ = _fitted_components(fresh, offered, ratings)
+        self.ratings_ = next(iter(self.components_.values())).ratings_
+        for model in self.components_.values():
+            if not np.array_equal(model.ratings_.movie_ids, self.ratings_.movie_ids):
+                raise RuntimeError("the blend's components learnt different catalogues")
+
+    def _combine(self, score_rows: Mapping[str, np.ndarray]) -> np.ndarray:
+        total = 0.0
+        for name, scores in score_rows.items():
+            scores = np.where(np.isfinite(scores), scores, np.nan)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                mean = np.nanmean(scores, axis=1, keepdims=True)
+                sd = np.nanstd(scores, axis=1, keepdims=True)
+            total = total + self.weights[name] * (scores - mean) / np.where(sd > 0, sd, np.inf)
+        return total  # NaN where a component scores NaN ("never")
+
+    def _score(self, target) -> np.ndarray:
+        return self._combine(
+            {n: m.scores(target.user)[None, :] for n, m in self.components_.items()}
+        )[0]
+
+    def _score_rows(self, rows: np.ndarray) -> np.ndarray:
+        ids = self.ratings_.user_ids[rows]
+        return self._combine({n: m.scores_many(ids) for n, m in self.components_.items()})
+
+
+def _fitted_components(
+    fresh: Mapping[str, Recommender], offered: Mapping[str, Recommender], ratings: pd.DataFrame
+) -> tuple[dict[str, Recommender], list[str]]:
+    """Each unfitted model fitted on ``ratings``, or the offered model of that name when
+    it has the same class and settings and learnt from these ratings; and the names
+    taken from the offer."""
+    fitted, reused = {}, []
+    for name, model in fresh.items():
+        given = offered.get(name)
+        if (
+            given is not None
+            and given.is_fitted
+            and same_settings(given, model)
+            and _learnt_from(given, ratings)
+        ):
+            fitted[name] = given
+            reused.append(name)
+        else:
+            fitted[name] = model.fit(ratings)
+    return fitted, reused
 
 
 def _column(model: Recommender, users, movies) -> np.ndarray:

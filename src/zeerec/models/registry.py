@@ -163,6 +163,12 @@ def _rating_blend(context, **knobs):
     return RatingBlend(seed=context["seed"], **knobs)
 
 
+def _ranking_blend(context, **knobs):
+    from zeerec.models.blend import RankingBlend
+
+    return RankingBlend(seed=context["seed"], **knobs)
+
+
 def _seed_mf(context, **knobs):
     from zeerec.models.mf import SeedMF
 
@@ -278,6 +284,16 @@ _LINES = (
         _rating_blend,
         "stars: bias baseline, item-kNN, user-kNN, improved MF and implicit ALS's score, "
         "weighted on validation",
+    ),
+    ModelSpec(
+        "ranking blend",
+        _ranking_blend,
+        "top-k: implicit ALS's, RP3beta's and Mult-VAE's per-user standardised scores, weighted",
+        {
+            "rp3beta_weight": (0.5, 0.0, 0.25, 1.0),
+            "vae_weight": (1.0, 0.0, 0.5),
+            "ease_weight": (0.0, 0.25, 0.5),
+        },
     ),
 )
 # Settings a caller may pass that are not tuned (e.g. a report's epoch budget).
