@@ -186,6 +186,7 @@ def test_ranking_blend_scores_are_the_weighted_standardised_component_scores(rat
     train, _ = splits.stratified_split(ratings, test_size=0.25, seed=8)
     blend = RankingBlend(rp3beta_weight=0.7, vae_weight=0.0, ease_weight=0.3, seed=2).fit(train)
     assert set(blend.components_) == {"implicit ALS", "RP3beta", "EASE"}
+    assert blend.ranking_score.startswith("1·implicit ALS + 0.7·RP3beta + 0.3·EASE")
     weights = {"implicit ALS": 1.0, "RP3beta": 0.7, "EASE": 0.3}
     users = np.unique(train["user_id"])[:9]
     want = sum(

@@ -212,9 +212,6 @@ class RankingBlend(Recommender):
 
     name = "ranking blend"
     predicts_ratings = False
-    ranking_score = (
-        "weighted sum of implicit ALS's, RP3beta's and Mult-VAE's scores, per user standardised"
-    )
     accepts_profiles = True
 
     def __init__(
@@ -230,6 +227,12 @@ class RankingBlend(Recommender):
         self.rp3beta_weight, self.vae_weight = float(rp3beta_weight), float(vae_weight)
         self.ease_weight, self.seed = float(ease_weight), int(seed)
         self._offered: dict[str, Recommender] = {}
+
+    @property
+    def ranking_score(self) -> str:
+        """What the top-n is sorted by: the components and their weights."""
+        terms = " + ".join(f"{w:g}·{name}" for name, w in self.weights.items())
+        return f"{terms}, each score standardised per user"
 
     @property
     def weights(self) -> dict[str, float]:
