@@ -206,7 +206,7 @@ else:
         f"(global mean: {mean_rmse:.3f}, {1 - best_rating['rmse'] / mean_rmse:.1%} lower)."
     )
     for name, model in candidates.items():
-        if getattr(model, "reused_", None):
+        if model.predicts_ratings and getattr(model, "reused_", None):
             own = [c for c in model.components_ if c not in model.reused_]
             print(
                 f"{name}: its fit time covers its components' fits on its validation carving, "
@@ -331,6 +331,12 @@ if per_user:
     )
 slowest_fit = rank["fit_s"].idxmax()
 print(f"Slowest to fit: {slowest_fit}, {rank.loc[slowest_fit, 'fit_s']:.1f} s.")
+for name, model in candidates.items():
+    if name in rank.index and not model.predicts_ratings and getattr(model, "reused_", None):
+        print(
+            f"{name}: {rank.loc[name, 'fit_s']:.1f} s of its own; it used this comparison's "
+            f"fits of {', '.join(model.reused_)} (their time is in their own rows)."
+        )
 
 # %% [markdown]
 # Fit time is paid once per training run; recommend time is paid per user per request.
