@@ -8,6 +8,7 @@ import pytest
 from sklearn.linear_model import Ridge
 
 from zeerec import splits
+from zeerec.models.base import same_settings
 from zeerec.models.blend import RatingBlend, _ridge_with_intercept, user_standardised_scores
 
 QUICK = ("bias baseline", "item-kNN pearson", "user-kNN")  # no Keras: a fast blend
@@ -222,3 +223,17 @@ def test_ranking_blend_takes_what_the_harness_fitted_and_refuses_bad_weights(rat
     for bad in ({"rp3beta_weight": -1.0}, {"vae_weight": float("nan")}):
         with pytest.raises(ValueError, match="weights"):
             RankingBlend(**bad)
+
+
+def test_ranking_blend_for_profiles_builds_its_components_for_profiles(ratings):
+    """registry.create(..., profiles=True) reaches the components: each runs with the
+    values its own registry line chose for new users."""
+    from zeerec.models import registry
+
+    blend = registry.create("ranking blend", seed=1, profiles=True, vae_weight=0.0)
+    blend.fit(ratings)
+    for name, model in blend.components_.items():
+        own = registry.create(name, seed=1, profiles=True)
+        assert same_settings(model, own), name
+    warm = registry.create("ranking blend", seed=1, vae_weight=0.0).fit(ratings)
+    assert warm.components_["implicit ALS"].reg != blend.components_["implicit ALS"].reg

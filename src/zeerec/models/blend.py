@@ -1,7 +1,8 @@
-"""A linear blend of the star models, its weights fitted on validation: the Netflix Prize lesson.
+"""Blends: of star models for stars (:class:`RatingBlend`, the Netflix Prize lesson) and
+of ranking models for top-k lists (:class:`RankingBlend`).
 
-Different rating models make different mistakes, so a weighted sum of their
-predictions beats each one (Töscher, Jahrer & Bell 2009; Koren 2009). For a pair
+The rating blend. Different rating models make different mistakes, so a weighted sum
+of their predictions beats each one (Töscher, Jahrer & Bell 2009; Koren 2009). For a pair
 (u, i)::
 
     pred(u, i) = w_0 + Σ_m (w_m + v_m·s_u + z_m·s_i) · pred_m(u, i) + a·s_u + b·s_i
@@ -35,9 +36,9 @@ The weights are learned where the models cannot have memorised the answers:
    offers what it fitted on the same split, :meth:`offer_fitted`) is used as it is
    instead of being fitted twice: the same fit, so the same predictions.
 
-The test split is never seen. The blend predicts stars only: it does not rank (a
-top-k list sorted by predicted stars is what the ranking models are for) and takes
-no new-user profile.
+The test split is never seen. The rating blend predicts stars only: it does not rank
+(a top-k list sorted by predicted stars is what the ranking models are for) and takes
+no new-user profile. The ranking blend is described on its class.
 """
 
 from __future__ import annotations
@@ -196,13 +197,19 @@ class RankingBlend(Recommender):
         score(u, i) = Σ_m w_m · (s_m(u, i) − mean_j s_m(u, j)) / sd_j s_m(u, j)
 
     over implicit ALS (weight 1), RP3beta (``rp3beta_weight``), Mult-VAE
-    (``vae_weight``) and EASE (``ease_weight``), the mean and sd over the movies each
-    model scores for that user. Standardising puts scores on different scales (a
-    dot product, a random-walk probability, a logit) on one; a weight of 0 leaves that
-    model out (it is not fitted). The three weights are knobs like any other, chosen on
-    validation carvings of the training data (``benchmarks/tune_all.py``); the
-    components run with their registry values. A new user's profile is scored by each
-    component (all four take one) and combined the same way.
+    (``vae_weight``) and EASE (``ease_weight``), the mean and sd over every movie the
+    component scores for that user (the catalogue, the user's rated movies included).
+    Standardising puts scores on different scales (a dot product, a random-walk
+    probability, a logit) on one; a weight of 0 leaves that model out (it is not
+    fitted). A movie a component scores NaN ("never") is never recommended.
+
+    The default weights were chosen by hand on validation carvings of the training
+    split (ML-100K split seeds 42 and 43, the ML-1M slice seed 42; BENCHMARKS.md
+    "Ranking blend"); they are declared as registry knobs, so ``tune_all.py`` can
+    search them, which has not been done. The components run with their registry
+    values, those chosen for new users' profiles when ``for_profiles`` (what
+    ``registry.create(..., profiles=True)`` passes). A new user's profile is scored by
+    each component (all four take one) and combined the same way.
 
     Attributes:
         components_: the fitted components by registry name;
@@ -220,12 +227,14 @@ class RankingBlend(Recommender):
         vae_weight: float = 1.0,
         ease_weight: float = 0.0,
         seed: int = 42,
+        for_profiles: bool = False,
     ):
         weights = (rp3beta_weight, vae_weight, ease_weight)
         if not all(np.isfinite(w) and w >= 0 for w in weights):
             raise ValueError(f"the weights must be finite and >= 0, got {weights}")
         self.rp3beta_weight, self.vae_weight = float(rp3beta_weight), float(vae_weight)
         self.ease_weight, self.seed = float(ease_weight), int(seed)
+        self.for_profiles = bool(for_profiles)
         self._offered: dict[str, Recommender] = {}
 
     @property
@@ -254,12 +263,12 @@ class RankingBlend(Recommender):
         from zeerec.models import registry
 
         offered, self._offered = self._offered, {}
-        fresh = {name: registry.create(name, seed=self.seed) for name in self.weights}
+        fresh = {
+            name: registry.create(name, seed=self.seed, profiles=self.for_profiles)
+            for name in self.weights
+        }
         self.components_, self.reused_ = _fitted_components(fresh, offered, ratings)
         self.ratings_ = next(iter(self.components_.values())).ratings_
-        for model in self.components_.values():
-            if not np.array_equal(model.ratings_.movie_ids, self.ratings_.movie_ids):
-                raise RuntimeError("the blend's components learnt different catalogues")
 
     def _combine(self, score_rows: Mapping[str, np.ndarray]) -> np.ndarray:
         total = 0.0
@@ -313,9 +322,9 @@ def _column(model: Recommender, users, movies) -> np.ndarray:
 
 def user_standardised_scores(model: Recommender, users, movies) -> np.ndarray:
     """A ranking model's score of each (user, movie) pair, in standard deviations above
-    that user's mean score over the movies the model scores (the catalogue less what
-    the user rated): 0 where the model knows the user or the movie not, or scores the
-    pair NaN ("never")."""
+    that user's mean score over every movie the model scores for them (the catalogue,
+    rated movies included): 0 where the model knows the user or the movie not, or
+    scores the pair NaN ("never")."""
     model._check_ranks()
     pairs = model.pairs(users, movies)
     out = np.zeros(len(pairs.users))

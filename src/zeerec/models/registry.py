@@ -83,7 +83,8 @@ class ModelSpec:
                 f"{self.name} has no knob {unknown}; its knobs are {sorted(self.knobs) or 'none'}"
             )
         chosen = {**self.tuned, **(self.for_profiles if profiles else {})}
-        return self.build({"movies": movies, "seed": seed}, **{**chosen, **knobs})
+        context = {"movies": movies, "seed": seed, "profiles": profiles}
+        return self.build(context, **{**chosen, **knobs})
 
 
 def _needs_movies(context: Mapping[str, Any]) -> pd.DataFrame:
@@ -166,7 +167,7 @@ def _rating_blend(context, **knobs):
 def _ranking_blend(context, **knobs):
     from zeerec.models.blend import RankingBlend
 
-    return RankingBlend(seed=context["seed"], **knobs)
+    return RankingBlend(seed=context["seed"], for_profiles=context["profiles"], **knobs)
 
 
 def _seed_mf(context, **knobs):
