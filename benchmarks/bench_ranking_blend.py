@@ -15,10 +15,9 @@ Run: .venv/bin/python benchmarks/bench_ranking_blend.py [--data ml-100k ml-1m-sl
 
 from __future__ import annotations
 
-import argparse
 import time
 
-from common import SHARED, log, seed_tables, write_section
+from common import over_seeds, seed_tables, write_section
 
 from zeerec import data, evaluation, splits
 from zeerec.models import registry
@@ -50,17 +49,7 @@ def one_run(path, seed: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[42, 43, 44, 45, 46])
-    parser.add_argument("--data", nargs="+", default=["ml-100k", "ml-1m-slice"])
-    parser.add_argument("--write", action="store_true", help="replace the BENCHMARKS.md section")
-    args = parser.parse_args()
-    rows = []
-    for name in args.data:
-        for seed in args.seeds:
-            log(f"{name}, seed {seed}")
-            rows.append(one_run(SHARED / name, seed))
-            log(str(rows[-1]))
+    args, rows = over_seeds(__doc__, one_run)
     text = (
         f"{SECTION}\n\n`benchmarks/bench_ranking_blend.py`, {time.strftime('%Y-%m-%d')}, "
         f"seeds {', '.join(map(str, args.seeds))}; per-user stratified 75/25; all test "

@@ -6,6 +6,7 @@ and they import it as ``common``.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
@@ -62,6 +63,23 @@ def write_section(section: str, text: str, path: Path = BENCHMARKS_MD) -> None:
         tail = "" if nxt == -1 else current[nxt:]
         new = current[:start] + text.rstrip("\n") + "\n" + tail
     atomic_write(path, new if new.endswith("\n") else new + "\n")
+
+
+def over_seeds(doc: str, one_run) -> tuple[argparse.Namespace, list[dict]]:
+    """The command line and loop of a benchmark run per data set and split seed:
+    ``--seeds``, ``--data``, ``--write``; ``one_run(folder, seed)`` gives each row."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[42, 43, 44, 45, 46])
+    parser.add_argument("--data", nargs="+", default=["ml-100k", "ml-1m-slice"])
+    parser.add_argument("--write", action="store_true", help="replace the BENCHMARKS.md section")
+    args = parser.parse_args()
+    rows = []
+    for name in args.data:
+        for seed in args.seeds:
+            log(f"{name}, seed {seed}")
+            rows.append(one_run(SHARED / name, seed))
+            log(str(rows[-1]))
+    return args, rows
 
 
 def seed_tables(rows: list[dict], text_columns: list[str]) -> str:
