@@ -273,12 +273,7 @@ class RankingBlend(Recommender):
     def _combine(self, score_rows: Mapping[str, np.ndarray]) -> np.ndarray:
         total = 0.0
         for name, scores in score_rows.items():
-            scores = np.where(np.isfinite(scores), scores, np.nan)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                mean = np.nanmean(scores, axis=1, keepdims=True)
-                sd = np.nanstd(scores, axis=1, keepdims=True)
-            total = total + self.weights[name] * (scores - mean) / np.where(sd > 0, sd, np.inf)
+            total = total + self.weights[name] * _standardised_rows(scores)
         return total  # NaN where a component scores NaN ("never")
 
     def _score(self, target) -> np.ndarray:
@@ -335,16 +330,21 @@ def user_standardised_scores(model: Recommender, users, movies) -> np.ndarray:
     bounds = np.searchsorted(which[order], np.arange(0, len(distinct) + SCORE_BLOCK, SCORE_BLOCK))
     for b, start in enumerate(range(0, len(distinct), SCORE_BLOCK)):
         block = distinct[start : start + SCORE_BLOCK]
-        scores = model.scores_many(model.ratings_.user_ids[block])
-        scores = np.where(np.isfinite(scores), scores, np.nan)
-        with warnings.catch_warnings():  # a row with no score at all: NaN, then 0
-            warnings.simplefilter("ignore", RuntimeWarning)
-            mean, sd = np.nanmean(scores, axis=1), np.nanstd(scores, axis=1)
+        z = _standardised_rows(model.scores_many(model.ratings_.user_ids[block]))
         take = order[bounds[b] : bounds[b + 1]]
-        r = which[take] - start
-        z = (scores[r, cols[take]] - mean[r]) / np.where(sd[r] > 0, sd[r], np.inf)
-        out[known[take]] = np.nan_to_num(z, nan=0.0)
+        out[known[take]] = np.nan_to_num(z[which[take] - start, cols[take]], nan=0.0)
     return out
+
+
+def _standardised_rows(scores: np.ndarray) -> np.ndarray:
+    """Each row in standard deviations above its mean over its finite entries; NaN where
+    a score is not finite ("never"), 0 across a row whose scores are all equal."""
+    scores = np.where(np.isfinite(scores), scores, np.nan)
+    with warnings.catch_warnings():  # a row with no finite score at all: NaN throughout
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mean = np.nanmean(scores, axis=1, keepdims=True)
+        sd = np.nanstd(scores, axis=1, keepdims=True)
+    return (scores - mean) / np.where(sd > 0, sd, np.inf)
 
 
 def _ridge_with_intercept(X: np.ndarray, y: np.ndarray, ridge: float) -> np.ndarray:
