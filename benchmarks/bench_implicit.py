@@ -8,8 +8,13 @@ grid, then fitted on the whole training split with the chosen knobs and scored o
 the test split (all test users). Every model sees the same binary who-rated-what
 matrix; zeerec's iALS may also weigh by stars (its ``confidence`` knob).
 
+``--models item-item`` runs the item-item family instead: zeerec's item-kNN with BM25 and
+with cosine similarity against ``implicit``'s BM25Recommender and CosineRecommender (its
+own section of BENCHMARKS.md per data set).
+
 Run: OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_implicit.py
-         [--data DIR] [--seeds 42 43 ...] [--users 300] [--dry-run]
+         [--data DIR] [--seeds 42 43 ...] [--users 300] [--models NAME ... | item-item]
+         [--dry-run]
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import argparse
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -42,6 +48,8 @@ ZEEREC_GRIDS = {
         "n_neighbours": (100, 200, 400, 800),
     },
     "EASE": {"lam": (100, 250, 500, 1000)},
+    "item-kNN BM25": {"n_neighbours": (80, 160, 320, 640), "bm25_b": (0.25, 0.5, 0.75)},
+    "item-kNN cosine": {"n_neighbours": (40, 80, 160, 320, 640)},
 }
 PEER_GRIDS = {
     "implicit ALS (package)": {
@@ -112,10 +120,13 @@ def _maker(name: str, seed: int):
     return lambda **kw: ImplicitPeer(name, seed=seed, **kw)
 
 
-def tune_all(train: pd.DataFrame, seed: int, users: int) -> tuple[dict, list[str]]:
-    """Every model's best knobs on validation carved from ``train``, and the tables."""
+def tune_all(
+    train: pd.DataFrame, seed: int, users: int, names: list[str]
+) -> tuple[dict, list[str]]:
+    """The ``names`` models' best knobs on validation carved from ``train``, and the tables."""
     chosen, lines = {}, []
-    for name, grid in {**ZEEREC_GRIDS, **PEER_GRIDS}.items():
+    grids = {**ZEEREC_GRIDS, **PEER_GRIDS}
+    for name, grid in ((n, grids[n]) for n in names):
         log(f"seed {seed}: tuning {name} ({len(pd.MultiIndex.from_product(grid.values()))})")
         start = time.perf_counter()
         best, table = evaluation.grid_search(
@@ -154,20 +165,28 @@ PAIRS = (
     ("implicit ALS", "implicit ALS (package)"),
     ("implicit ALS", "EASE"),
     ("RP3beta", "EASE"),
+    ("item-kNN BM25", "implicit BM25"),
+    ("item-kNN BM25", "implicit Cosine"),
+    ("item-kNN BM25", "item-kNN cosine"),
 )
+ITEM_ITEM = ["item-kNN BM25", "item-kNN cosine", "implicit Cosine", "implicit BM25"]
+"""``--models item-item``: the item-item family, ours and the peer's."""
 
 
-def one_seed(ratings: pd.DataFrame, seed: int, users: int) -> tuple[list[str], pd.DataFrame]:
-    """Tune every model on this seed's validation carving, then score the test split once."""
+def one_seed(
+    ratings: pd.DataFrame, seed: int, users: int, names: list[str]
+) -> tuple[list[str], pd.DataFrame]:
+    """Tune the models on this seed's validation carving, then score the test split once."""
     train, test = splits.stratified_split(ratings, test_size=0.25, seed=seed)
-    chosen, lines = tune_all(train, seed, users)
+    chosen, lines = tune_all(train, seed, users, names)
     ev = score_test(train, test, chosen, seed)
     res = ev.ranking[["model", "precision@10", "ndcg@10", "recall@10", "fit_s"]].copy()
     res.insert(1, "knobs", [_knobs(chosen.get(m, {})) for m in res["model"]])
     lines += [f"Test split, seed {seed}, scored once with the chosen knobs:", ""]
     lines += [markdown_table(res, seconds_digits=2), ""]
     lines += ["Paired differences (95 % bootstrap over test users):", ""]
-    lines += [markdown_table(_paired(ev.per_user, PAIRS), digits=4), ""]
+    pairs = [(a, b) for a, b in PAIRS if a in chosen and b in chosen]
+    lines += [markdown_table(_paired(ev.per_user, pairs), digits=4), ""]
     return lines, res.assign(seed=seed)
 
 
@@ -176,20 +195,44 @@ def main() -> None:
     parser.add_argument("--data", default=str(SHARED / "ml-100k"))
     parser.add_argument("--seeds", type=int, nargs="+", default=[42])
     parser.add_argument("--users", type=int, default=300, help="validation users per carving")
+    parser.add_argument(
+        "--models",
+        nargs="+",
+        help="model names (default: all but the item-kNN lines); 'item-item': "
+        + ", ".join(ITEM_ITEM)
+        + ". A subset is written to its own section, named after its models and data.",
+    )
     parser.add_argument("--dry-run", action="store_true", help="print, do not edit BENCHMARKS.md")
     args = parser.parse_args()
     warnings.filterwarnings("ignore", message="Method expects CSR input")  # implicit's own .T
     start = time.perf_counter()
     ratings = data.load(args.data).ratings
-    lines, results = [SECTION, "", *_intro(args)], []
+    names = _names(args.models)
+    section = SECTION
+    if args.models:
+        section = f"{SECTION}: {', '.join(names)} on {Path(args.data).name}"
+    lines, results = [section, "", *_intro(args)], []
     for seed in args.seeds:
-        seed_lines, res = one_seed(ratings, seed, args.users)
+        seed_lines, res = one_seed(ratings, seed, args.users, names)
         lines += seed_lines
         results.append(res)
     if len(args.seeds) > 1:
         lines += _across_seeds(pd.concat(results, ignore_index=True))
     lines.append(f"Whole benchmark: {time.perf_counter() - start:.0f} s.")
-    publish(SECTION, lines, dry_run=args.dry_run)
+    publish(section, lines, dry_run=args.dry_run)
+
+
+def _names(asked: list[str] | None) -> list[str]:
+    """The models to run: ``asked`` (``item-item`` standing for :data:`ITEM_ITEM`), or all
+    of the first section's (every grid but the item-kNN lines, added later)."""
+    grids = {**ZEEREC_GRIDS, **PEER_GRIDS}
+    if not asked:
+        return [n for n in grids if not n.startswith("item-kNN")]
+    names = [n for a in asked for n in (ITEM_ITEM if a == "item-item" else [a])]
+    unknown = [n for n in names if n not in grids]
+    if unknown:
+        raise SystemExit(f"unknown model(s) {unknown}; choose from {list(grids)} or item-item")
+    return names
 
 
 def _knobs(knobs: dict) -> str:

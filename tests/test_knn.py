@@ -199,6 +199,42 @@ def test_summed_rules_match_brute_force(ratings, rule):
         assert model.recommend({20: 1}, n=5).empty
 
 
+def test_bm25_model_sums_bm25_similarity_by_brute_force(ratings):
+    # Who rated what, BM25-weighted (b = 0.3, k1 = 1.2), summed over the user's K most
+    # similar rated movies with at least MIN_COMMON common raters; the stars play no part.
+    rated_mat = pd.pivot_table(ratings, index="user_id", columns="movie_id", values="rating")
+    x = rated_mat.notna().astype(float)
+    idf = np.log(x.shape[1]) - np.log1p(x.sum(axis=1))
+    raters = x.sum(axis=0)
+    w = x.mul(idf, axis=0).mul(2.2 / (1.2 * (0.7 + 0.3 * raters / raters.mean()) + 1), axis=1)
+    s = (w.T @ w).to_numpy().copy()
+    s[(x.T @ x).to_numpy() < MIN_COMMON] = 0
+    s[s <= 0] = 0
+    np.fill_diagonal(s, 0)
+    sim = pd.DataFrame(s, index=x.columns, columns=x.columns)
+    user = 5
+    rated = ratings[ratings["user_id"] == user].set_index("movie_id")["rating"]
+    expected = pd.Series(
+        {m: brute_neighbours(sim, rated, m).sum() for m in sim.columns.difference(rated.index)}
+    )
+    expected = expected[expected > 0].sort_index().sort_values(ascending=False, kind="stable")
+    model = ItemKNN(
+        n_neighbours=K, method="bm25", bm25_b=0.3, min_common=MIN_COMMON, shrinkage=0,
+        rank_by="summed",
+    ).fit(ratings)  # fmt: skip
+    recs = model.recommend(user, n=5)
+    assert recs["movie_id"].tolist() == expected.index[:5].tolist()
+    np.testing.assert_allclose(recs["score"], expected.to_numpy()[:5], rtol=1e-12)
+    flat = model.__class__(
+        n_neighbours=K, method="bm25", bm25_b=0.3, min_common=MIN_COMMON, shrinkage=0,
+        rank_by="summed",
+    ).fit(ratings.assign(rating=3))  # fmt: skip
+    pd.testing.assert_frame_equal(flat.recommend(user, n=5)[["movie_id", "score"]],
+                                  recs[["movie_id", "score"]])  # fmt: skip
+    with pytest.raises(ValueError, match="bm25_b"):
+        ItemKNN(method="bm25", bm25_b=2.0)
+
+
 @pytest.mark.parametrize("rule", ["summed", "liked", "centred"])
 def test_scores_pick_the_same_neighbours_as_the_sorted_path_under_ties(ratings, rule):
     """``_score`` partitions instead of sorting; with similarities rounded to one decimal

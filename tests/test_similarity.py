@@ -155,6 +155,57 @@ def test_full_matrices_against_pandas_and_sklearn(rnd):
     assert np.array_equal(sim.common_raters_matrix(), (n.T @ n).to_numpy())
 
 
+def test_bm25_by_hand():
+    # HAND with b = 0.5, k1 = 1.2: 5 movies; raters per movie A 4, B 3, C 3, D 2, E 1
+    # (mean 2.6); movies per user u1 3, u2 3, u3 4, u4 3, so idf = log 5 − log 4 for u1,
+    # u2, u4 and log 5 − log 5 = 0 for u3. A and B share u1, u3, u4: Σ idf² = 2 log²(5/4),
+    # times each movie's damping 2.2 / (1.2 · (0.5 + 0.5 · n / 2.6) + 1).
+    sim = ItemSimilarity(RatingMatrix.from_ratings(HAND), bm25_b=0.5, bm25_k1=1.2)
+
+    def damp(n):
+        return 2.2 / (1.2 * (0.5 + 0.5 * n / 2.6) + 1)
+
+    ab = damp(4) * damp(3) * 2 * math.log(5 / 4) ** 2
+    assert sim.scores(10, "bm25", min_common=0)[20] == pytest.approx(ab, rel=1e-12)
+    assert sim.matrix("bm25", min_common=0)[0, 1] == pytest.approx(ab, rel=1e-12)
+    # The stars play no part: only who rated what.
+    flat = HAND.assign(rating=3)
+    same = ItemSimilarity(RatingMatrix.from_ratings(flat), bm25_b=0.5, bm25_k1=1.2)
+    np.testing.assert_array_equal(
+        same.matrix("bm25", min_common=0), sim.matrix("bm25", min_common=0)
+    )
+
+
+@pytest.mark.parametrize("b", [0.0, 0.25, 0.75, 1.0])
+def test_bm25_matrix_against_pandas(rnd, b):
+    ratings, _ = rnd
+    sim = ItemSimilarity(RatingMatrix.from_ratings(ratings), bm25_b=b, bm25_k1=1.2)
+    rated = _pivot(ratings).notna().astype(float)  # users × movies, 1 = rated
+    n_movies = rated.shape[1]
+    idf = np.log(n_movies) - np.log1p(rated.sum(axis=1))
+    raters = rated.sum(axis=0)
+    damp = 2.2 / (1.2 * ((1 - b) + b * raters / raters.mean()) + 1)
+    w = rated.mul(idf, axis=0).mul(damp, axis=1)
+    np.testing.assert_allclose(sim.matrix("bm25", min_common=0), (w.T @ w).to_numpy(), rtol=1e-12)
+
+
+def test_bm25_equals_the_implicit_package():
+    implicit_nn = pytest.importorskip("implicit.nearest_neighbours")
+    ratings = random_ratings()
+    rm = RatingMatrix.from_ratings(ratings)
+    peer = implicit_nn.BM25Recommender(K=10_000, K1=1.2, B=0.5, num_threads=1)
+    peer.fit(rm.binary().tocsr().astype(np.float64), show_progress=False)
+    ours = ItemSimilarity(rm, bm25_b=0.5, bm25_k1=1.2).matrix("bm25", min_common=0)
+    np.testing.assert_allclose(ours, peer.similarity.toarray(), rtol=1e-12, atol=1e-12)
+
+
+def test_bm25_settings_are_checked():
+    rm = RatingMatrix.from_ratings(HAND)
+    for b, k1 in ((-0.1, 1.2), (1.5, 1.2), (0.5, -1.0), (0.5, float("nan"))):
+        with pytest.raises(ValueError, match="bm25_b"):
+            ItemSimilarity(rm, bm25_b=b, bm25_k1=k1)
+
+
 @pytest.mark.parametrize("method", zs.SIMILARITIES)
 def test_matrix_rows_equal_one_against_all(rnd, method):
     ratings, sim = rnd

@@ -2,7 +2,8 @@
 
 Item-based collaborative filtering (Sarwar et al. 2001, as in scikit-surprise's
 ``KNNWithMeans(user_based=False)``): two movies are neighbours when the same users rate
-them alike (see :mod:`zeerec.similarity`). For a user and a candidate movie ``j``, the
+them alike, or, with ``method="bm25"``, when the same users rated them at all (see
+:mod:`zeerec.similarity`). For a user and a candidate movie ``j``, the
 neighbourhood is the ``n_neighbours`` movies the user rated that are most similar to ``j``
 (positive similarity only). From it:
 
@@ -33,7 +34,7 @@ from sklearn.neighbors import NearestNeighbors
 from zeerec.matrix import RatingMatrix
 from zeerec.models.base import Pairs, Profile, Recommender, Target
 from zeerec.ranking import check_n, top_k_mask
-from zeerec.similarity import SIMILARITIES, ItemSimilarity
+from zeerec.similarity import BM25_B, SIMILARITIES, ItemSimilarity
 
 DEFAULT_NEIGHBOURS = 40
 """Neighbourhood size (scikit-surprise's default k)."""
@@ -56,6 +57,8 @@ class ItemKNN(Recommender):
             candidate, make its neighbourhood (as in scikit-surprise).
         method, min_common, shrinkage: the similarity (see
             :class:`~zeerec.similarity.ItemSimilarity`).
+        bm25_b: for ``method="bm25"``, how hard a popular movie's co-occurrences are
+            damped (BM25's ``b``, :data:`~zeerec.similarity.BM25_B`); ignored otherwise.
         user_prior: phantom ratings at the global mean that a user's own mean is
             shrunk with, so a profile of one 5-star movie counts as "liked" rather
             than "average for this user".
@@ -96,6 +99,7 @@ class ItemKNN(Recommender):
         reasons: int = 3,
         rank_by: str = "liked",
         keep_similar: int | None = None,
+        bm25_b: float = BM25_B,
     ) -> None:
         if method not in SIMILARITIES:
             raise ValueError(f"unknown similarity method {method!r}; choose one of {SIMILARITIES}")
@@ -104,6 +108,9 @@ class ItemKNN(Recommender):
             raise ValueError(f"rank_by must be one of {RANK_RULES}, got {rank_by!r}")
         if user_prior < 0 or reasons < 0:
             raise ValueError("user_prior and reasons must be >= 0")
+        if not 0 <= bm25_b <= 1:
+            raise ValueError(f"bm25_b must be in [0, 1], got {bm25_b}")
+        self.bm25_b = float(bm25_b)
         self.n_neighbours = int(n_neighbours)
         self.method = method
         self.min_common = min_common
@@ -128,6 +135,7 @@ class ItemKNN(Recommender):
             f"ItemKNN(n_neighbours={self.n_neighbours}, method={self.method!r}, "
             f"min_common={self.min_common}, shrinkage={self.shrinkage}, rank_by={self.rank_by!r}"
             + ("" if self.keep_similar is None else f", keep_similar={self.keep_similar}")
+            + (f", bm25_b={self.bm25_b}" if self.method == "bm25" else "")
             + ")"
         )
 
@@ -136,7 +144,7 @@ class ItemKNN(Recommender):
     def _fit(self, ratings: pd.DataFrame) -> None:
         """Build the rating matrix and the item × item similarity (the whole cost)."""
         self.ratings_ = RatingMatrix.from_ratings(ratings)
-        self.similarity_ = ItemSimilarity(self.ratings_)
+        self.similarity_ = ItemSimilarity(self.ratings_, bm25_b=self.bm25_b)
         X = self.ratings_.matrix
         keep = self.keep_similar
         if keep is None and X.shape[1] > DENSE_MOVIES:

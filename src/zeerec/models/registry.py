@@ -214,6 +214,13 @@ _LINES = (
         tuned={"rank_by": "summed", "shrinkage": 0},
     ),
     ModelSpec(
+        "item-kNN BM25",
+        _item_knn("bm25"),
+        "summed BM25-weighted co-occurrence with the movies the user rated",
+        {**_ITEM_KNN_KNOBS, "bm25_b": (0.5, 0.25, 0.75)},
+        tuned={"n_neighbours": 160, "shrinkage": 0, "rank_by": "summed"},
+    ),
+    ModelSpec(
         "user-kNN",
         _user_knn,
         "weighted vote of the most similar users (cosine); Resnick's formula for stars",
