@@ -10,11 +10,13 @@ matrix; zeerec's iALS may also weigh by stars (its ``confidence`` knob).
 
 ``--models item-item`` runs the item-item family instead: zeerec's item-kNN with BM25 and
 with cosine similarity against ``implicit``'s BM25Recommender and CosineRecommender (its
-own section of BENCHMARKS.md per data set).
+own section of BENCHMARKS.md per data set). With ``--shipped`` zeerec's models run with the
+registry's values (chosen once, by ``tune_all.py``) and only the peers are tuned, per seed:
+the families and zeerec's best model (the ranking blend) against every peer in one run.
 
 Run: OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_implicit.py
          [--data DIR] [--seeds 42 43 ...] [--users 300] [--models NAME ... | item-item]
-         [--dry-run]
+         [--shipped] [--dry-run]
 """
 
 from __future__ import annotations
@@ -115,18 +117,25 @@ class ImplicitPeer(Recommender):
 
 
 def _maker(name: str, seed: int):
-    if name in ZEEREC_GRIDS:
+    if name in registry.MODELS:
         return lambda **kw: registry.create(name, seed=seed, **kw)
     return lambda **kw: ImplicitPeer(name, seed=seed, **kw)
 
 
 def tune_all(
-    train: pd.DataFrame, seed: int, users: int, names: list[str]
+    train: pd.DataFrame, seed: int, users: int, names: list[str], shipped: bool = False
 ) -> tuple[dict, list[str]]:
-    """The ``names`` models' best knobs on validation carved from ``train``, and the tables."""
+    """The ``names`` models' best knobs on validation carved from ``train``, and the tables
+    (``shipped``: zeerec's models keep the registry's values, only the peers are searched)."""
     chosen, lines = {}, []
     grids = {**ZEEREC_GRIDS, **PEER_GRIDS}
-    for name, grid in ((n, grids[n]) for n in names):
+    for name in names:
+        if shipped and name in registry.MODELS:
+            chosen[name] = {}
+            tuned = _knobs(registry.spec(name).tuned) or "its defaults"
+            lines += [f"{name}: the registry's values ({tuned}), not searched here.", ""]
+            continue
+        grid = grids[name]
         log(f"seed {seed}: tuning {name} ({len(pd.MultiIndex.from_product(grid.values()))})")
         start = time.perf_counter()
         best, table = evaluation.grid_search(
@@ -135,7 +144,8 @@ def tune_all(
         chosen[name] = best
         top = table.sort_values("ndcg@10", ascending=False).head(6)
         lines += [
-            f"Validation, {name} (seed {seed}; best 6 of {len(table)} settings, "
+            f"Validation, {name} (seed {seed}; best {min(6, len(table))} of {len(table)} "
+            "settings, "
             f"{time.perf_counter() - start:.0f} s):",
             "",
             markdown_table(top[[*grid, "precision@10", "ndcg@10", "fit_s"]], seconds_digits=2),
@@ -168,17 +178,22 @@ PAIRS = (
     ("item-kNN BM25", "implicit BM25"),
     ("item-kNN BM25", "implicit Cosine"),
     ("item-kNN BM25", "item-kNN cosine"),
+    ("Mult-VAE", "implicit BPR"),
+    ("ranking blend", "implicit ALS (package)"),
+    ("ranking blend", "implicit BPR"),
+    ("ranking blend", "implicit BM25"),
+    ("ranking blend", "implicit Cosine"),
 )
 ITEM_ITEM = ["item-kNN BM25", "item-kNN cosine", "implicit Cosine", "implicit BM25"]
 """``--models item-item``: the item-item family, ours and the peer's."""
 
 
 def one_seed(
-    ratings: pd.DataFrame, seed: int, users: int, names: list[str]
+    ratings: pd.DataFrame, seed: int, users: int, names: list[str], shipped: bool = False
 ) -> tuple[list[str], pd.DataFrame]:
     """Tune the models on this seed's validation carving, then score the test split once."""
     train, test = splits.stratified_split(ratings, test_size=0.25, seed=seed)
-    chosen, lines = tune_all(train, seed, users, names)
+    chosen, lines = tune_all(train, seed, users, names, shipped)
     ev = score_test(train, test, chosen, seed)
     res = ev.ranking[["model", "precision@10", "ndcg@10", "recall@10", "fit_s"]].copy()
     res.insert(1, "knobs", [_knobs(chosen.get(m, {})) for m in res["model"]])
@@ -202,18 +217,25 @@ def main() -> None:
         + ", ".join(ITEM_ITEM)
         + ". A subset is written to its own section, named after its models and data.",
     )
+    parser.add_argument(
+        "--shipped",
+        action="store_true",
+        help="zeerec's models run with the registry's values (any registry name may be "
+        "given to --models); only the peers are tuned",
+    )
     parser.add_argument("--dry-run", action="store_true", help="print, do not edit BENCHMARKS.md")
     args = parser.parse_args()
     warnings.filterwarnings("ignore", message="Method expects CSR input")  # implicit's own .T
     start = time.perf_counter()
     ratings = data.load(args.data).ratings
-    names = _names(args.models)
+    names = _names(args.models, args.shipped)
     section = SECTION
     if args.models:
-        section = f"{SECTION}: {', '.join(names)} on {Path(args.data).name}"
+        shipped = ", zeerec's as shipped" if args.shipped else ""
+        section = f"{SECTION}: {', '.join(names)} on {Path(args.data).name}{shipped}"
     lines, results = [section, "", *_intro(args)], []
     for seed in args.seeds:
-        seed_lines, res = one_seed(ratings, seed, args.users, names)
+        seed_lines, res = one_seed(ratings, seed, args.users, names, args.shipped)
         lines += seed_lines
         results.append(res)
     if len(args.seeds) > 1:
@@ -222,16 +244,20 @@ def main() -> None:
     publish(section, lines, dry_run=args.dry_run)
 
 
-def _names(asked: list[str] | None) -> list[str]:
+def _names(asked: list[str] | None, shipped: bool = False) -> list[str]:
     """The models to run: ``asked`` (``item-item`` standing for :data:`ITEM_ITEM`), or all
     of the first section's (every grid but the item-kNN lines, added later)."""
     grids = {**ZEEREC_GRIDS, **PEER_GRIDS}
     if not asked:
         return [n for n in grids if not n.startswith("item-kNN")]
-    names = [n for a in asked for n in (ITEM_ITEM if a == "item-item" else [a])]
-    unknown = [n for n in names if n not in grids]
+    names = list(dict.fromkeys(n for a in asked for n in (ITEM_ITEM if a == "item-item" else [a])))
+    known = set(grids) | (set(registry.MODELS) if shipped else set())
+    unknown = [n for n in names if n not in known]
     if unknown:
-        raise SystemExit(f"unknown model(s) {unknown}; choose from {list(grids)} or item-item")
+        raise SystemExit(
+            f"unknown model(s) {unknown}; choose from {sorted(known)} or item-item"
+            + ("" if shipped else " (with --shipped: any registry model)")
+        )
     return names
 
 
@@ -242,14 +268,23 @@ def _knobs(knobs: dict) -> str:
 def _intro(args) -> list[str]:
     return [
         f"`benchmarks/bench_implicit.py` on `{args.data.rstrip('/').split('/')[-1]}`, per-user "
-        f"75/25 split, seeds {', '.join(map(str, args.seeds))}. Every model is tuned on the "
-        "same validation carving of the training split (each user's training ratings split "
-        f"75/25 again, NDCG@10 on {args.users} validation users), then fitted on the whole "
-        "training split and scored once on the test split (all test users). Every model "
-        "sees the binary who-rated-what matrix; zeerec's iALS may weigh by stars "
-        "(`confidence`). The `implicit` package runs on one thread, in float32; its ALS "
-        "confidence is α·x (ours 1 + α·x), so its α = 2, 4, 11 match ours 1, 3, 10 on "
-        "binary data.",
+        f"75/25 split, seeds {', '.join(map(str, args.seeds))}. "
+        + (
+            "zeerec's models run with the registry's values (chosen once by `tune_all.py` "
+            "on the seed-42 carving, or by hand on validation for the ranking blend); every "
+            "peer is tuned on"
+            if args.shipped
+            else "Every model is tuned on"
+        )
+        + " the same validation carving of the training split (each user's training ratings "
+        f"split 75/25 again, NDCG@10 on {args.users} validation users), then fitted on the whole "
+        "training split and scored once on the test split (all test users). The peers "
+        "see the binary who-rated-what matrix; so do zeerec's implicit models (its iALS "
+        "may weigh by stars, `confidence`), while zeerec's item-kNN cosine takes the cosine "
+        "of the star vectors and both zeerec item-kNN lines ignore pairs with fewer than 5 "
+        "common raters (`min_common`). The `implicit` package runs on one thread, in "
+        "float32; its ALS confidence is α·x (ours 1 + α·x), so its α = 2, 4, 11 match "
+        "ours 1, 3, 10 on binary data.",
         "",
     ]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -53,9 +54,14 @@ def markdown_table(frame: pd.DataFrame, digits: int = 3, seconds_digits: int | N
 
 
 def write_section(section: str, text: str, path: Path = BENCHMARKS_MD) -> None:
-    """Replace the ``section`` heading's part of BENCHMARKS.md (or append it); keep the rest."""
+    """Replace the ``section`` heading's part of BENCHMARKS.md (or append it); keep the rest.
+
+    The heading must match a whole line: "## X on ml-1m" is not the section "## X on
+    ml-1m-slice", nor "## X" the section "## X: a subset".
+    """
     current = path.read_text(encoding="utf-8") if path.is_file() else "# zeerec benchmarks\n"
-    start = current.find(section)
+    found = re.search(rf"^{re.escape(section)}[ \t]*$", current, flags=re.MULTILINE)
+    start = -1 if found is None else found.start()
     if start == -1:
         new = current.rstrip("\n") + "\n\n" + text
     else:

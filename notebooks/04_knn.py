@@ -29,7 +29,7 @@ movie = "Liar Liar"  # title in any usual spelling ("liar liar", "Liar Liar (199
 k = 10  # neighbours listed, and movies recommended
 user_id = None  # the user to recommend for; None: the user with the median number of ratings
 neighbours = 40  # item-kNN: how many of the user's rated movies weigh in on each candidate
-method = "adjusted_cosine"  # item-kNN similarity: seed_pearson, pearson, cosine, adjusted_cosine
+method = "adjusted_cosine"  # similarity: seed_pearson, pearson, cosine, adjusted_cosine, bm25
 min_common = 20  # as in notebook 03: pairs with fewer common raters get no similarity
 shrinkage = 25.0  # as in notebook 03: similarity × n/(n + shrinkage)
 

@@ -199,6 +199,17 @@ def test_bm25_equals_the_implicit_package():
     np.testing.assert_allclose(ours, peer.similarity.toarray(), rtol=1e-12, atol=1e-12)
 
 
+def test_bm25_ignores_catalogue_movies_nobody_rated():
+    ratings = random_ratings()
+    rated = RatingMatrix.from_ratings(ratings)
+    catalogue = np.union1d(rated.movie_ids, np.arange(1000, 1030))  # 30 unrated movies
+    wide = RatingMatrix.from_ratings(ratings, movie_ids=catalogue)
+    narrow = ItemSimilarity(rated).matrix("bm25", min_common=0)
+    full = ItemSimilarity(wide).matrix("bm25", min_common=0)
+    keep = wide.movie_index(rated.movie_ids)
+    np.testing.assert_allclose(full[np.ix_(keep, keep)], narrow, rtol=1e-12)
+
+
 def test_bm25_settings_are_checked():
     rm = RatingMatrix.from_ratings(HAND)
     for b, k1 in ((-0.1, 1.2), (1.5, 1.2), (0.5, -1.0), (0.5, float("nan"))):

@@ -321,7 +321,8 @@ def _add_similar_parser(sub) -> None:
         "--similarity",
         default="adjusted_cosine",
         choices=SIMILARITIES,
-        help="similarity measure, as in notebook 03 (default: %(default)s)",
+        help="similarity measure (default: %(default)s, as in notebook 03; bm25: who rated "
+        "both movies, BM25-weighted, as the 'item-kNN BM25' model)",
     )
     sim.add_argument(
         "--min-common",

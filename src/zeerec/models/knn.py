@@ -58,7 +58,8 @@ class ItemKNN(Recommender):
         method, min_common, shrinkage: the similarity (see
             :class:`~zeerec.similarity.ItemSimilarity`).
         bm25_b: for ``method="bm25"``, how hard a popular movie's co-occurrences are
-            damped (BM25's ``b``, :data:`~zeerec.similarity.BM25_B`); ignored otherwise.
+            damped (BM25's ``b`` in [0, 1], :data:`~zeerec.similarity.BM25_B`); checked
+            whatever the method, used only by ``bm25``.
         user_prior: phantom ratings at the global mean that a user's own mean is
             shrunk with, so a profile of one 5-star movie counts as "liked" rather
             than "average for this user".

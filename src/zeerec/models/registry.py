@@ -218,7 +218,7 @@ _LINES = (
         _item_knn("bm25"),
         "summed BM25-weighted co-occurrence with the movies the user rated",
         {**_ITEM_KNN_KNOBS, "bm25_b": (0.5, 0.25, 0.75)},
-        tuned={"n_neighbours": 160, "shrinkage": 0, "rank_by": "summed"},
+        tuned={"n_neighbours": 160, "shrinkage": 0, "rank_by": "summed", "bm25_b": 0.5},
     ),
     ModelSpec(
         "user-kNN",
