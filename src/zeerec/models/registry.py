@@ -219,6 +219,7 @@ _LINES = (
         "summed BM25-weighted co-occurrence with the movies the user rated",
         {**_ITEM_KNN_KNOBS, "bm25_b": (0.5, 0.25, 0.75)},
         tuned={"n_neighbours": 160, "shrinkage": 0, "rank_by": "summed", "bm25_b": 0.5},
+        for_profiles={"bm25_b": 0.75, "shrinkage": 25},
     ),
     ModelSpec(
         "user-kNN",
