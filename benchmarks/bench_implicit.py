@@ -68,6 +68,7 @@ PEER_GRIDS = {
     "implicit Cosine": {"K": (20, 50, 100, 200, 400, 800)},
     "implicit BM25": {"K": (100, 200, 400, 800), "B": (0.25, 0.5, 0.75)},
 }
+GRIDS = {**ZEEREC_GRIDS, **PEER_GRIDS}
 
 
 class ImplicitPeer(Recommender):
@@ -128,14 +129,13 @@ def tune_all(
     """The ``names`` models' best knobs on validation carved from ``train``, and the tables
     (``shipped``: zeerec's models keep the registry's values, only the peers are searched)."""
     chosen, lines = {}, []
-    grids = {**ZEEREC_GRIDS, **PEER_GRIDS}
     for name in names:
         if shipped and name in registry.MODELS:
             chosen[name] = {}
             tuned = _knobs(registry.spec(name).tuned) or "its defaults"
             lines += [f"{name}: the registry's values ({tuned}), not searched here.", ""]
             continue
-        grid = grids[name]
+        grid = GRIDS[name]
         log(f"seed {seed}: tuning {name} ({len(pd.MultiIndex.from_product(grid.values()))})")
         start = time.perf_counter()
         best, table = evaluation.grid_search(
@@ -145,8 +145,7 @@ def tune_all(
         top = table.sort_values("ndcg@10", ascending=False).head(6)
         lines += [
             f"Validation, {name} (seed {seed}; best {min(6, len(table))} of {len(table)} "
-            "settings, "
-            f"{time.perf_counter() - start:.0f} s):",
+            f"settings, {time.perf_counter() - start:.0f} s):",
             "",
             markdown_table(top[[*grid, "precision@10", "ndcg@10", "fit_s"]], seconds_digits=2),
             "",
@@ -247,11 +246,10 @@ def main() -> None:
 def _names(asked: list[str] | None, shipped: bool = False) -> list[str]:
     """The models to run: ``asked`` (``item-item`` standing for :data:`ITEM_ITEM`), or all
     of the first section's (every grid but the item-kNN lines, added later)."""
-    grids = {**ZEEREC_GRIDS, **PEER_GRIDS}
     if not asked:
-        return [n for n in grids if not n.startswith("item-kNN")]
+        return [n for n in GRIDS if not n.startswith("item-kNN")]
     names = list(dict.fromkeys(n for a in asked for n in (ITEM_ITEM if a == "item-item" else [a])))
-    known = set(grids) | (set(registry.MODELS) if shipped else set())
+    known = set(GRIDS) | (set(registry.MODELS) if shipped else set())
     unknown = [n for n in names if n not in known]
     if unknown:
         raise SystemExit(

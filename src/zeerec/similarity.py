@@ -262,22 +262,16 @@ class ItemSimilarity:
         :meth:`top_k`, not per block) and the users × movies patterns blocks are cut from."""
         X = self._X
         full = len(among) == X.shape[1]
-        if method == "bm25":
+        if method == "bm25":  # only BM25's weights: its arrays are built on first use
             weights, Wt = self._bm25_parts
-            return {
-                "Bt": self._Bt if full else self._Bt[among],
-                "B": self._sub(None, np.ones_like(X.data)),
-                "Wt": Wt if full else Wt[among],
-                "W": self._sub(None, weights),
-            }
+            by_movie, by_user = {"Wt": Wt}, {"W": weights}
+        else:
+            by_movie = {"Xt": self._Xt, "X2t": self._X2t, "Ct": self._Ct}
+            by_user = {"X2": X.data * X.data, "C": self._centred}
+        by_movie["Bt"], by_user["B"] = self._Bt, np.ones_like(X.data)
         return {
-            "Bt": self._Bt if full else self._Bt[among],
-            "Xt": self._Xt if full else self._Xt[among],
-            "X2t": self._X2t if full else self._X2t[among],
-            "Ct": self._Ct if full else self._Ct[among],
-            "B": self._sub(None, np.ones_like(X.data)),
-            "X2": self._sub(None, X.data * X.data),
-            "C": self._sub(None, self._centred),
+            **{key: M if full else M[among] for key, M in by_movie.items()},
+            **{key: self._sub(None, data) for key, data in by_user.items()},
         }
 
     def _against_block(
