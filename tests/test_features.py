@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from zeerec import features
 from zeerec.features import GENRES
@@ -370,3 +374,39 @@ def test_ratings_per_period_fills_gaps() -> None:
         monthly = features.ratings_per_period(ratings, freq)
         assert monthly.tolist() == [3]
         assert str(monthly.index[0]) == "2000-12"
+
+
+def _split_title_in_python(titles: pd.Series) -> pd.DataFrame:
+    """The reference: Python's ``re`` on every title, one at a time."""
+    pattern = re.compile(r"^(.*?)\s*\((\d{4})\)\s*$")
+    names, years = [], []
+    for title in titles:
+        found = None if pd.isna(title) else pattern.match(title)
+        names.append(found.group(1) if found else (None if pd.isna(title) else title.strip()))
+        years.append(int(found.group(2)) if found else None)
+    return pd.DataFrame({"name": names, "year": pd.array(years, dtype="Int16")})
+
+
+_TITLE_CHARS = st.sampled_from(
+    list("ab Z,()'\"0123456789") + ["\u00a0", "\u2003", "\u0661", "\u0669", "\t", "\x0b", "é"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(_TITLE_CHARS, max_size=14), max_size=8), st.sampled_from(["str", "string"]))
+def test_split_title_agrees_with_python_re_on_any_text(parts, dtype) -> None:
+    # titles built to end in "(dddd)" often, with Unicode spaces and digits around the
+    # year (where pyarrow's ASCII-only \s and \d would differ), tabs and control chars
+    titles = pd.Series(
+        [p + (" (19" + p[-2:] + ")" if i % 2 else "") for i, p in enumerate(parts)] + [None],
+        dtype=dtype,
+    )
+    got = features.split_title(titles)
+    want = _split_title_in_python(titles)
+    def plain(names):
+        return [None if pd.isna(n) else n for n in names]
+
+    assert plain(got["name"]) == plain(want["name"])
+    assert got["year"].astype("Float64").fillna(-1).tolist() == (
+        want["year"].astype("Float64").fillna(-1).tolist()
+    )

@@ -12,11 +12,14 @@ ranks by it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 GENRES: tuple[str, ...] = (
     "Action",
@@ -52,6 +55,8 @@ anecdote, not a ranking, however strong the prior."""
 # Anchored at the end so that parentheses inside a title ("Seven (Se7en) (1995)")
 # stay in the name; the notebook's rsplit(" ", 1) broke on exactly those titles.
 _TITLE_YEAR = r"^(.*?)\s*\((\d{4})\)\s*$"
+_TITLE_YEAR_RE = re.compile(_TITLE_YEAR)
+_TITLE_YEAR_NAMED = r"^(?P<name>.*?)\s*\((?P<year>\d{4})\)\s*$"  # the same, for pyarrow
 
 # Periods are spelled "M"/"Q"/"Y" while pandas 3 offsets are "ME"/"QE"/"YE";
 # accept both, as people type either.
@@ -68,15 +73,38 @@ def split_title(titles: pd.Series) -> pd.DataFrame:
     "City of Lost Children, The (Cité des enfants perdus, La) (1995)" keeps its
     alternative title in the name. A title without a trailing year keeps its
     stripped text as the name and gets ``<NA>`` as year instead of a guess.
+
+    Titles of printable ASCII (nearly all) are split by pyarrow's regular expressions
+    in one vectorised pass (ML-25M's 62,000 titles: milliseconds, where pandas'
+    ``str.extract`` takes about 0.3 s, one Python call per title); any other title goes
+    through Python's ``re``, whose ``\\s`` and ``\\d`` (and ``str.strip``) also know
+    Unicode spaces and digits. Both give the same answer wherever both apply
+    (tests/test_features.py).
     """
     if not isinstance(titles, pd.Series):
         titles = pd.Series(titles)
     text_dtype = titles.dtype if isinstance(titles.dtype, pd.StringDtype) else "str"
     text = titles.astype(text_dtype)
-    parts = text.str.extract(_TITLE_YEAR)
-    name = parts[0].where(parts[0].notna(), text.str.strip()).astype(text_dtype)
-    year = parts[1].astype("Int16")
-    return pd.DataFrame({"name": name, "year": year}, index=titles.index)
+    arr = pa.array(text.array)  # no copy for pandas' pyarrow-backed strings
+    parts = pc.extract_regex(arr, _TITLE_YEAR_NAMED)  # null where no trailing year
+    found, year = pc.is_valid(parts), parts.field("year")  # a null row's fields hold ""
+    names = pc.if_else(found, parts.field("name"), pc.ascii_trim_whitespace(arr))
+    names = np.asarray(names.to_numpy(zero_copy_only=False), dtype=object)
+    year = pc.if_else(found, year, pa.scalar(None, year.type))
+    years = np.array(pc.cast(year, pa.float64()).to_numpy(zero_copy_only=False))
+    plain = pc.fill_null(pc.match_substring_regex(arr, r"^[\x20-\x7e]*$"), True)
+    for i in np.flatnonzero(~plain.to_numpy(zero_copy_only=False)):  # Unicode: Python's re
+        title = text.iloc[i]
+        found = _TITLE_YEAR_RE.match(title)
+        names[i] = found.group(1) if found else title.strip()
+        years[i] = int(found.group(2)) if found else np.nan
+    return pd.DataFrame(
+        {
+            "name": pd.Series(names, index=titles.index, dtype=text_dtype),
+            "year": pd.Series(years, index=titles.index).astype("Int16"),
+        },
+        index=titles.index,
+    )
 
 
 def decade(years: pd.Series | Iterable[Any]) -> pd.Series:
