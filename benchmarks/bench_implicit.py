@@ -22,6 +22,9 @@ Run: OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_implicit.py
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -68,7 +71,18 @@ PEER_GRIDS = {
     "implicit Cosine": {"K": (20, 50, 100, 200, 400, 800)},
     "implicit BM25": {"K": (100, 200, 400, 800), "B": (0.25, 0.5, 0.75)},
 }
-GRIDS = {**ZEEREC_GRIDS, **PEER_GRIDS}
+LENSKIT_GRIDS = {  # ImplicitMF: zeerec's iALS grid (its confidence is ours, 1 + weight·x)
+    # plus LensKit's default reg and weight; ItemItem's nnbrs has no default
+    "lenskit ItemItem": {"nnbrs": (10, 20, 50, 100, 200, 400)},
+    "lenskit ImplicitMF": {
+        "features": (64, 128),
+        "reg": (0.1, 15, 30, 60),
+        "weight": (1, 3, 10, 40),
+    },
+}
+GRIDS = {**ZEEREC_GRIDS, **PEER_GRIDS, **LENSKIT_GRIDS}
+LENSKIT_PYTHON = None
+"""LensKit's interpreter (``--lenskit-python``): LensKit cannot share zeerec's environment."""
 
 
 class ImplicitPeer(Recommender):
@@ -117,9 +131,52 @@ class ImplicitPeer(Recommender):
         return self._score_rows(np.array([target.row]))[0]
 
 
+class LensKitPeer(ImplicitPeer):
+    """One of LensKit's models, fitted by ``lenskit_peer.py`` under LensKit's interpreter
+    on our binary matrix; every user's scores come back as one matrix, NaN where LensKit
+    gives none (such movies never make a list)."""
+
+    def _fit(self, ratings: pd.DataFrame) -> None:
+        self.ratings_ = RatingMatrix.from_ratings(ratings)
+        cells = self.ratings_.binary().tocoo()
+        with tempfile.TemporaryDirectory() as tmp:
+            src, dst = Path(tmp) / "cells.npz", Path(tmp) / "scores.npy"
+            np.savez(src, rows=cells.row, cols=cells.col, shape=np.array(cells.shape))
+            server = _lenskit_server()
+            request = [str(src), self.kind, {**self.params, "seed": self.seed}, str(dst)]
+            server.stdin.write(json.dumps(request) + "\n")
+            server.stdin.flush()
+            answer = server.stdout.readline().strip()
+            if answer != "ok":
+                raise RuntimeError(f"{self.kind} failed in LensKit: {answer or 'no answer'}")
+            self.S_ = np.load(dst)
+
+    def _score_rows(self, rows: np.ndarray) -> np.ndarray:
+        return self.S_[rows]
+
+
+_SERVER: list[subprocess.Popen] = []
+
+
+def _lenskit_server() -> subprocess.Popen:
+    """The one ``lenskit_peer.py`` process every LensKit fit of this run goes through."""
+    if LENSKIT_PYTHON is None:
+        raise RuntimeError("the 'lenskit ...' peers need --lenskit-python (see lenskit_peer.py)")
+    if not _SERVER or _SERVER[0].poll() is not None:
+        script = str(Path(__file__).with_name("lenskit_peer.py"))
+        _SERVER[:] = [
+            subprocess.Popen(
+                [LENSKIT_PYTHON, script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+            )
+        ]
+    return _SERVER[0]
+
+
 def _maker(name: str, seed: int):
     if name in registry.MODELS:
         return lambda **kw: registry.create(name, seed=seed, **kw)
+    if name in LENSKIT_GRIDS:
+        return lambda **kw: LensKitPeer(name, seed=seed, **kw)
     return lambda **kw: ImplicitPeer(name, seed=seed, **kw)
 
 
@@ -182,6 +239,10 @@ PAIRS = (
     ("ranking blend", "implicit BPR"),
     ("ranking blend", "implicit BM25"),
     ("ranking blend", "implicit Cosine"),
+    ("item-kNN BM25", "lenskit ItemItem"),
+    ("implicit ALS", "lenskit ImplicitMF"),
+    ("ranking blend", "lenskit ItemItem"),
+    ("ranking blend", "lenskit ImplicitMF"),
 )
 ITEM_ITEM = ["item-kNN BM25", "item-kNN cosine", "implicit Cosine", "implicit BM25"]
 """``--models item-item``: the item-item family, ours and the peer's."""
@@ -222,8 +283,14 @@ def main() -> None:
         help="zeerec's models run with the registry's values (any registry name may be "
         "given to --models); only the peers are tuned",
     )
+    parser.add_argument(
+        "--lenskit-python",
+        help="LensKit's interpreter, for the 'lenskit ...' peers (see lenskit_peer.py)",
+    )
     parser.add_argument("--dry-run", action="store_true", help="print, do not edit BENCHMARKS.md")
     args = parser.parse_args()
+    global LENSKIT_PYTHON
+    LENSKIT_PYTHON = args.lenskit_python
     warnings.filterwarnings("ignore", message="Method expects CSR input")  # implicit's own .T
     start = time.perf_counter()
     ratings = data.load(args.data).ratings
@@ -247,7 +314,7 @@ def _names(asked: list[str] | None, shipped: bool = False) -> list[str]:
     """The models to run: ``asked`` (``item-item`` standing for :data:`ITEM_ITEM`), or all
     of the first section's (every grid but the item-kNN lines, added later)."""
     if not asked:
-        return [n for n in GRIDS if not n.startswith("item-kNN")]
+        return [n for n in GRIDS if not n.startswith(("item-kNN", "lenskit"))]
     names = list(dict.fromkeys(n for a in asked for n in (ITEM_ITEM if a == "item-item" else [a])))
     known = set(GRIDS) | (set(registry.MODELS) if shipped else set())
     unknown = [n for n in names if n not in known]
