@@ -403,6 +403,7 @@ def test_split_title_agrees_with_python_re_on_any_text(parts, dtype) -> None:
     )
     got = features.split_title(titles)
     want = _split_title_in_python(titles)
+
     def plain(names):
         return [None if pd.isna(n) else n for n in names]
 
