@@ -411,3 +411,16 @@ def test_split_title_agrees_with_python_re_on_any_text(parts, dtype) -> None:
     assert got["year"].astype("Float64").fillna(-1).tolist() == (
         want["year"].astype("Float64").fillna(-1).tolist()
     )
+
+
+def test_split_title_takes_concatenated_and_any_kind_of_series() -> None:
+    # pd.concat (or a parquet file of several row groups) gives pandas' pyarrow strings
+    # in several chunks; the index, duplicated here, comes back as it went in
+    parts = [pd.Series(["Heat (1995)", "  No Year  "], dtype="str")] * 2
+    out = features.split_title(pd.concat(parts))
+    assert out.index.tolist() == [0, 1, 0, 1]
+    assert out["name"].tolist() == ["Heat", "No Year"] * 2
+    assert out["year"].tolist()[::2] == [1995, 1995]
+    for values in (["Heat (1995)"], pd.Series(["Heat (1995)"], dtype=object, index=["x"])):
+        one = features.split_title(values)
+        assert (one["name"].iloc[0], one["year"].iloc[0]) == ("Heat", 1995)

@@ -56,7 +56,9 @@ anecdote, not a ranking, however strong the prior."""
 # stay in the name; the notebook's rsplit(" ", 1) broke on exactly those titles.
 _TITLE_YEAR = r"^(.*?)\s*\((\d{4})\)\s*$"
 _TITLE_YEAR_RE = re.compile(_TITLE_YEAR)
-_TITLE_YEAR_NAMED = r"^(?P<name>.*?)\s*\((?P<year>\d{4})\)\s*$"  # the same, for pyarrow
+_TITLE_YEAR_NAMED = _TITLE_YEAR.replace("(.*?)", "(?P<name>.*?)").replace(
+    "(\\d{4})", "(?P<year>\\d{4})"
+)  # the same pattern with named groups, for pyarrow
 
 # Periods are spelled "M"/"Q"/"Y" while pandas 3 offsets are "ME"/"QE"/"YE";
 # accept both, as people type either.
@@ -86,6 +88,8 @@ def split_title(titles: pd.Series) -> pd.DataFrame:
     text_dtype = titles.dtype if isinstance(titles.dtype, pd.StringDtype) else "str"
     text = titles.astype(text_dtype)
     arr = pa.array(text.array)  # no copy for pandas' pyarrow-backed strings
+    if isinstance(arr, pa.ChunkedArray):  # e.g. after pd.concat: one array, copied once
+        arr = arr.combine_chunks()
     parts = pc.extract_regex(arr, _TITLE_YEAR_NAMED)  # null where no trailing year
     found, year = pc.is_valid(parts), parts.field("year")  # a null row's fields hold ""
     names = pc.if_else(found, parts.field("name"), pc.ascii_trim_whitespace(arr))
