@@ -108,3 +108,9 @@ def test_beats_popularity_on_ml100k():
     result = evaluate(models, train, test, k=10, n_users=300)
     p10 = result.ranking.set_index("model")["precision@10"]
     assert p10["vae"] > p10["popularity"] + 0.05
+
+
+def test_bfloat16_needs_onednn(monkeypatch):
+    # TensorFlow's own kernels (oneDNN off) would emulate bfloat16: the flag stays off
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
+    assert tf_setup._cpu_has_bf16() is False

@@ -36,6 +36,10 @@ BF16_FLAGS = ("avx512_bf16", "amx_bf16")
 
 
 def _cpu_has_bf16() -> bool:
+    """Native bfloat16 dot products that TensorFlow can use: the CPU flag, and oneDNN not
+    switched off (``TF_ENABLE_ONEDNN_OPTS=0`` leaves TensorFlow's own kernels)."""
+    if os.environ.get("TF_ENABLE_ONEDNN_OPTS", "1").strip() == "0":
+        return False
     try:
         with open("/proc/cpuinfo") as f:
             words = set(f.read().split())
@@ -45,16 +49,19 @@ def _cpu_has_bf16() -> bool:
 
 
 BF16_MATMULS = _cpu_has_bf16()
-"""Whether Mult-VAE's training step multiplies in bfloat16 (accumulating in float32, every
-other operation and the weights in float32): on by itself on a CPU with native bfloat16
-dot products (:data:`BF16_FLAGS`), where those products run at twice the float32 rate.
-Elsewhere TensorFlow would emulate them, slower than float32, so it stays off. Measured
-on this machine (AMD EPYC with avx512_bf16, 2 cores), registry values, per-user 75/25
-splits with seeds 42-46, every test user: P@10 0.3905 in float32 and 0.3905 with
-bfloat16 products on ML-100K (largest per-seed gap 0.0006), fit 6.1 s → 5.0 s; 0.2087
-and 0.2086 on the ML-1M slice (largest gap 0.0004), fit 20 s → 15 s; at ML-1M size
-1.70-1.78 s → 1.22-1.45 s per epoch (medians of 7 epochs, three interleaved pairs). Set
-to False (on this module) for float32 products everywhere."""
+"""Whether Mult-VAE's training step does its matrix products in bfloat16: the inputs of
+each product (forward, and the products of the gradients) are rounded to bfloat16 and
+its result comes back in bfloat16, then is widened to float32; the weights, Adam, the
+bias, the activations and the loss stay in float32. On by itself only where the CPU has
+native bfloat16 dot products (:data:`BF16_FLAGS`) and oneDNN is on; elsewhere it stays off
+(TensorFlow would have to emulate bfloat16; not measured here). Measured on this machine
+(AMD EPYC with avx512_bf16, 2 cores), registry values, per-user 75/25 splits with seeds
+42-46, every test user: P@10 0.3905 in float32 and 0.3905 with bfloat16 products on
+ML-100K (largest per-seed gap 0.0006), fit 6.1 s → 5.0 s; 0.2087 and 0.2086 on the ML-1M
+slice (largest gap 0.0004), fit 20 s → 15 s; at ML-1M size 1.70-1.78 s → 1.22-1.45 s per
+epoch (medians of 7 epochs, three interleaved pairs). The same seed gives the same
+numbers on one kind of CPU; a CPU without the flag trains in float32 and gives slightly
+different ones. Set to False (on this module) for float32 products everywhere."""
 
 
 def use_xla(n_ratings: int) -> bool:

@@ -34,10 +34,11 @@ kind of validation carving (some on the split before issue 15 changed its draw).
 Training is a plain Keras encoder and decoder with Adam in a compiled TensorFlow step;
 dropout and ε come from stateless random ops keyed by (seed, step) and the batch order
 from a seeded numpy generator, so the same seed gives the same numbers on CPU. On a CPU
-with native bfloat16 dot products the step's four matrix products run in bfloat16
-(:data:`~zeerec.models.mf.tf_setup.BF16_MATMULS`: a fifth less time, the same
-precision@10). Scoring runs in numpy (float64) on the learned weights, so one user and a
-block of users agree exactly. Cost on ML-100K: epochs × 943 users through two 1,682 × 600 layers.
+with native bfloat16 dot products the step's matrix products (forward and backward) run
+in bfloat16 (:data:`~zeerec.models.mf.tf_setup.BF16_MATMULS`: a fifth less time, the
+same precision@10 on ML-100K and the slice). Scoring runs in numpy (float64) on the
+learned weights, so one user and a block of users agree exactly. Cost on ML-100K:
+epochs × 943 users through two 1,682 × 600 layers.
 
 Args:
     hidden: units of the encoder's and the decoder's hidden layer (the paper's 600;
@@ -207,8 +208,9 @@ class MultVAE(Recommender):
 
 
 def _bf16_products(layer: keras.layers.Dense):
-    """``layer``'s computation with its matrix product in bfloat16, the sum and the rest
-    in float32 (:data:`~zeerec.models.mf.tf_setup.BF16_MATMULS`)."""
+    """``layer``'s computation with its matrix product in bfloat16 (so its gradients'
+    products too), widened to float32 before the bias and the activation
+    (:data:`~zeerec.models.mf.tf_setup.BF16_MATMULS`)."""
 
     def apply(x):
         product = tf.matmul(tf.cast(x, tf.bfloat16), tf.cast(layer.kernel, tf.bfloat16))
