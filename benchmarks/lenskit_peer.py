@@ -21,9 +21,12 @@ Models (LensKit 0.14 names, their implicit-feedback settings):
 - ``lenskit ImplicitMF``: ``als.ImplicitMF(features, ...)``: Hu, Koren & Volinsky's
   weighted MF (confidence 1 + ``weight``·x, conjugate gradient by default), scores u·v.
 
-Setup: ``python3 -m venv .venv-lenskit && .venv-lenskit/bin/pip install lenskit==0.14.4``
-(``.venv-lenskit`` is ignored by git, as ``.venv``). Check the wrapper against LensKit's
-own lists: ``.venv-lenskit/bin/python benchmarks/lenskit_peer.py --check``.
+Setup, with Python 3.11 (LensKit 0.14.4 pins numba < 0.59, which has no build for 3.12 or
+later): ``python3.11 -m venv .venv-lenskit && .venv-lenskit/bin/pip install
+lenskit==0.14.4`` (``.venv-lenskit`` is ignored by git, as ``.venv``). The runs in
+BENCHMARKS.md used lenskit 0.14.4 with numpy 1.26.4, numba 0.58.1 and pandas 3.0.6.
+Check that the wrapper's top 10 are the sets LensKit's own ``recommend`` returns:
+``.venv-lenskit/bin/python benchmarks/lenskit_peer.py --check`` (about a minute: numba).
 Run (by ``bench_implicit.py``): ``.venv-lenskit/bin/python benchmarks/lenskit_peer.py``,
 then one JSON line per fit: ``["IN", "KIND", {PARAMS}, "OUT"]``.
 """
@@ -36,7 +39,7 @@ import sys
 import warnings
 
 for _var in ("NUMBA_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")  # one thread, as the `implicit` peers
+    os.environ[_var] = "1"  # one thread, as the `implicit` peers, whatever the caller set
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
@@ -68,7 +71,7 @@ def scores(kind: str, params: dict, rows: np.ndarray, cols: np.ndarray, shape) -
             s = algo.predict_for_user(user, items, pd.Series(1.0, index=rated.to_numpy()))
             out[user, s.index.to_numpy()] = s.to_numpy()
         return out
-    raise SystemExit(f"unknown LensKit model {kind!r}")
+    raise ValueError(f"unknown LensKit model {kind!r}")  # answered, the server keeps going
 
 
 def check(n_users: int = 200, n_items: int = 150, seed: int = 0) -> None:
