@@ -99,9 +99,9 @@ def split_title(titles: pd.Series) -> pd.DataFrame:
     plain = pc.fill_null(pc.match_substring_regex(arr, r"^[\x20-\x7e]*$"), True)
     for i in np.flatnonzero(~plain.to_numpy(zero_copy_only=False)):  # Unicode: Python's re
         title = text.iloc[i]
-        found = _TITLE_YEAR_RE.match(title)
-        names[i] = found.group(1) if found else title.strip()
-        years[i] = int(found.group(2)) if found else np.nan
+        match = _TITLE_YEAR_RE.match(title)
+        names[i] = match.group(1) if match else title.strip()
+        years[i] = int(match.group(2)) if match else np.nan
     return pd.DataFrame(
         {
             "name": pd.Series(names, index=titles.index, dtype=text_dtype),
