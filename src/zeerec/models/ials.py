@@ -89,29 +89,43 @@ def solve_factors(
     return _conjugate_gradient(C, Y, gram, X.copy(), cg_steps)
 
 
-def _at_rated(C: sp.csr_matrix, P: np.ndarray, Y: np.ndarray) -> np.ndarray:
-    """p_u·y_i for every stored cell of ``C``, in its data order.
-
-    Computed as dense blocks of P·Yᵀ and read at the stored cells: on MovieLens-sized
-    data (densities of a few %) the BLAS product beats gathering a row of P and of Y per
-    cell five-fold; a block holds at most ~4M cells.
-    """
-    out = np.empty(C.nnz)
+def _rated_blocks(C: sp.csr_matrix) -> list[tuple[int, int, np.ndarray]]:
+    """``(first row, last row + 1, flat positions)`` per block of rows of ``C``: where
+    each stored cell of the block sits in the block's dense rows × columns array."""
     step = max(1, _BLOCK_CELLS // max(1, C.shape[1]))
+    blocks = []
     for start in range(0, C.shape[0], step):
         stop = min(start + step, C.shape[0])
         lo, hi = C.indptr[start], C.indptr[stop]
         local = np.repeat(np.arange(stop - start), np.diff(C.indptr[start : stop + 1]))
-        out[lo:hi] = (P[start:stop] @ Y.T)[local, C.indices[lo:hi]]
-    return out
+        blocks.append((start, stop, local * C.shape[1] + C.indices[lo:hi]))
+    return blocks
+
+
+def _at_rated(blocks: list, P: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """p_u·y_i for every stored cell of the matrix ``blocks`` describes, in its data order.
+
+    Computed as dense blocks of P·Yᵀ and read at the stored cells: on MovieLens-sized
+    data (densities of a few %) the BLAS product beats gathering a row of P and of Y per
+    cell five-fold; a block holds at most ~4M cells. The product is in float32 (the rest
+    of the solve in float64): it is most of the fit's time and float32 halves it. Measured
+    on the ML-1M slice and at ML-1M size (per-user 75/25, seed 42, the defaults): the
+    factors moved by about 1e-7 of their largest value and every user's top 10 was the
+    same movies; fit 12.2 s → 8.0 s at ML-1M size.
+    """
+    P32, Y32 = P.astype(np.float32), Y.astype(np.float32)
+    return np.concatenate([(P32[a:b] @ Y32.T).ravel().take(flat) for a, b, flat in blocks]).astype(
+        np.float64
+    )
 
 
 def _conjugate_gradient(C, Y, gram, X, steps: int) -> np.ndarray:
     """``steps`` CG steps on A_u x_u = b_u for every row u at once (A_u as in the module doc)."""
     extra = C.data - 1.0
+    blocks = _rated_blocks(C)
 
     def times_A(P: np.ndarray) -> np.ndarray:  # A_u p_u for every row, without forming A_u
-        w = sp.csr_matrix((extra * _at_rated(C, P, Y), C.indices, C.indptr), shape=C.shape)
+        w = sp.csr_matrix((extra * _at_rated(blocks, P, Y), C.indices, C.indptr), shape=C.shape)
         return P @ gram + w @ Y
 
     R = C @ Y - times_A(X)  # b − A x, with b = YᵀC p = Σ_i c_ui y_i
