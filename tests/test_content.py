@@ -111,6 +111,7 @@ def test_hybrid_blends_and_falls_back_to_content():
     out = hybrid.explain(profile).set_index("movie_id")
     assert out.attrs["mode"] == "blend"
     assert np.allclose(out["score"], out["cf_part"] + out["content_part"])
+    assert (out["popularity_part"] == 0).all()  # popularity_weight 0: left out
     assert (out.loc[out["n_neighbours"] == 0, "cf_part"] == 0).all()  # no CF opinion
     rec = hybrid.recommend(profile, n=3)
     assert not {1, 3} & set(rec["movie_id"]) and len(rec) == 3
@@ -144,7 +145,27 @@ def test_hybrid_cf_part_is_the_user_knn_ranking_score(rule):
     assert np.allclose(out["cf_part"], 0.5 * raw / raw.std(ddof=0))
 
 
-@pytest.mark.parametrize("kw", [{"cf_weight": 1.5}, {"shrink": 0}, {"min_neighbours": 0}])
+def test_hybrid_popularity_part_is_the_scaled_log_count():
+    cf = UserKNN(min_common=1, min_support=1)
+    content = ContentBased(MOVIES, tfidf=False, prior_ratings=0)
+    plain = Hybrid(cf, content, cf_weight=0.5, min_neighbours=1).fit(RATINGS)
+    popular = Hybrid.from_fitted(cf, content, cf_weight=0.5, min_neighbours=1, popularity_weight=2)
+    profile = {1: 5, 3: 1}
+    base, out = plain.explain(profile), popular.explain(profile)
+    counts = RATINGS["movie_id"].value_counts().reindex(MOVIES["movie_id"], fill_value=0)
+    log = np.log1p(counts.to_numpy(float))
+    assert np.allclose(out["popularity_part"], 2 * log / log.std())
+    assert np.allclose(out["score"], base["score"] + out["popularity_part"])
+    # a weight that dwarfs the rest ranks the unseen movies by their number of ratings
+    huge = Hybrid.from_fitted(cf, content, min_neighbours=1, popularity_weight=1e6)
+    top = huge.recommend(profile, n=6)["movie_id"].tolist()
+    unseen = counts.drop([1, 3])
+    assert [unseen[m] for m in top] == sorted(unseen, reverse=True)
+
+
+@pytest.mark.parametrize(
+    "kw", [{"cf_weight": 1.5}, {"shrink": 0}, {"min_neighbours": 0}, {"popularity_weight": -1}]
+)
 def test_hybrid_refuses_bad_parameters(kw):
     with pytest.raises(ValueError):
         Hybrid(UserKNN(), ContentBased(MOVIES), **kw)

@@ -1,17 +1,25 @@
-"""Hybrid: user-based CF where neighbours vouch for a movie, content-based everywhere.
+"""Hybrid: user-based CF where neighbours vouch for a movie, content-based everywhere,
+popularity where asked.
 
-A weighted hybrid of :class:`UserKNN` and :class:`ContentBased`, per movie *j*::
+A weighted hybrid of :class:`UserKNN`, :class:`ContentBased` and popularity, per movie *j*::
 
     cf_j      = vote_j                                    (user-kNN rank_by="vote")
               = (pred_j - user_mean) * n_j / (n_j + shrink)   (rank_by="resnick")
     score_j   = cf_weight * cf_j / sd(cf) + (1 - cf_weight) * cosine_j / sd(cosine)
+                + popularity_weight * log(1 + count_j) / sd(log(1 + count))
 
 - ``cf_j`` is the user-kNN's own ranking score: the neighbours' weighted vote for *j*
   (its default), or how many stars above the user's mean the neighbours predict,
   shrunk towards 0 ("no opinion") when few of them rated *j* (``n_j`` of them). A
   movie no neighbour rated gets exactly 0, so it can rank only on its content.
-- Both parts are divided by their spread over the catalogue, so neither dominates
-  because of its units (stars vs. a cosine); 0 keeps its meaning on both sides.
+- Every part is divided by its spread over the catalogue, so none dominates because of
+  its units (stars, a cosine, a count); 0 keeps its meaning on each side.
+- ``count_j`` is the movie's number of training ratings (what the popularity model ranks
+  by), on a log scale so that the few most-rated movies do not swamp the rest. With
+  ``popularity_weight`` 0 (the default) it plays no part. A person who has rated four
+  movies has told CF and content little, and their next movies are mostly popular ones:
+  the new-user protocol's validation users chose a popularity weight for such profiles
+  (registry ``for_profiles``; BENCHMARKS.md, "Knobs for new users").
 - **Fallback**: when the user has fewer than ``min_neighbours`` neighbours at all (too
   little overlap with anyone — e.g. a new user who rated only obscure movies), CF is
   left out and the ranking is the content-based one; ``.attrs["mode"]`` says which
@@ -39,13 +47,19 @@ class Hybrid(Recommender):
         cf_weight: share of the CF part in the blend (0..1).
         shrink: with a Resnick user-kNN, the neighbours at which CF's opinion of a movie
             counts half (unused with the vote rule, whose sum already grows with support).
-        min_neighbours: below this many neighbours, the ranking is content only.
+        min_neighbours: below this many neighbours, the CF part is left out.
+        popularity_weight: weight (>= 0) of the movie's log number of training ratings,
+            added to the blend; 0 leaves popularity out.
     """
 
     name = "hybrid"
     ranks_by_score = False  # ties go to the better-rated movie, as in content-based
     predicts_ratings = False
-    ranking_score = "user-kNN and content scores, blended"
+
+    @property
+    def ranking_score(self) -> str:  # type: ignore[override]
+        extra = " and log popularity" if self.popularity_weight else ""
+        return f"user-kNN and content scores{extra}, blended"
 
     def __init__(
         self,
@@ -54,6 +68,7 @@ class Hybrid(Recommender):
         cf_weight: float = 0.5,
         shrink: float = 5.0,
         min_neighbours: int = 5,
+        popularity_weight: float = 0.0,
     ):
         if not 0 <= cf_weight <= 1:
             raise ValueError(f"cf_weight must be between 0 and 1, got {cf_weight!r}")
@@ -62,7 +77,10 @@ class Hybrid(Recommender):
         if not isinstance(min_neighbours, int | np.integer) or min_neighbours < 1:
             raise ValueError(f"min_neighbours must be a whole number >= 1, got {min_neighbours!r}")
         self.cf, self.content = cf, content
+        if not (np.isfinite(popularity_weight) and popularity_weight >= 0):
+            raise ValueError(f"popularity_weight must be >= 0, got {popularity_weight!r}")
         self.cf_weight, self.shrink, self.min_neighbours = cf_weight, shrink, int(min_neighbours)
+        self.popularity_weight = float(popularity_weight)
 
     def _fit(self, ratings: pd.DataFrame) -> None:
         self.cf.fit(ratings)
@@ -79,6 +97,8 @@ class Hybrid(Recommender):
     def _attach(self) -> None:
         self.ratings_ = self.content.ratings_  # the whole catalogue: content scores every movie
         self._cf_cols = self.ratings_.movie_index(self.cf.ratings_.movie_ids)
+        counts = np.asarray(self.ratings_.binary().sum(axis=0), dtype=np.float64).ravel()
+        self._popularity = _scaled(np.log1p(counts))
 
     def explain(self, user: int | Profile) -> pd.DataFrame:
         """Per catalogue movie: both inputs, their weighted parts and the blended score."""
@@ -104,12 +124,14 @@ class Hybrid(Recommender):
         fallback = len(e.neighbours) < self.min_neighbours
         cf_part = np.zeros(n_cols) if fallback else self.cf_weight * _scaled(cf)
         content_part = (1.0 if fallback else 1 - self.cf_weight) * _scaled(cosine)
+        popularity_part = self.popularity_weight * self._popularity
         frame = pd.DataFrame(
             {
                 "movie_id": self.ratings_.movie_ids,
-                "score": cf_part + content_part,
+                "score": cf_part + content_part + popularity_part,
                 "cf_part": cf_part,
                 "content_part": content_part,
+                "popularity_part": popularity_part,
                 "cf_predicted": self.clip_stars(pred),
                 "n_neighbours": n,
                 "content_cosine": cosine,
@@ -117,7 +139,8 @@ class Hybrid(Recommender):
         )
         frame.attrs["n_neighbours_used"] = len(e.neighbours)
         frame.attrs["mode"] = (
-            f"content only: {len(e.neighbours)} neighbour(s) < min_neighbours={self.min_neighbours}"
+            f"content{' and popularity' if self.popularity_weight else ''} only: "
+            f"{len(e.neighbours)} neighbour(s) < min_neighbours={self.min_neighbours}"
             if fallback
             else "blend"
         )

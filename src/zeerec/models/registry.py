@@ -242,8 +242,9 @@ _LINES = (
     ModelSpec(
         "hybrid",
         _hybrid,
-        "user-kNN's vote where neighbours vouch for a movie, content elsewhere",
-        {"cf_weight": (0.25, 0.5, 0.75, 0.9, 1.0)},
+        "user-kNN's vote where neighbours vouch for a movie, content elsewhere, popularity "
+        "if weighted",
+        {"cf_weight": (0.25, 0.5, 0.75, 0.9, 1.0), "popularity_weight": (0.0, 0.5, 1.0, 2.0, 4.0)},
         tuned={"cf_weight": 0.75},
     ),
     ModelSpec(
