@@ -171,6 +171,17 @@ print(
 )
 for name, why in ev.info["not_ranked"].items():
     print(f"not ranked: {name} ({why})")
+vae_products = None
+if "Mult-VAE" in candidates:
+    from zeerec.models.mf import tf_setup
+
+    vae_products = "bfloat16" if tf_setup.BF16_MATMULS else "float32"
+    print(
+        f"Mult-VAE's training step did its matrix products in {vae_products} "
+        "(zeerec.models.mf.tf_setup.BF16_MATMULS: bfloat16 where the CPU has native "
+        "bfloat16 dot products); a CPU without them trains in float32 and gives slightly "
+        "different Mult-VAE figures."
+    )
 for name, model in candidates.items():  # EASE on a catalogue above its cap
     left = getattr(model, "left_out_", {}).get("movies", 0)
     if left:
@@ -275,9 +286,22 @@ for m in rank.index.drop("popularity", errors="ignore"):
     if not np.isnan(pop):
         d = evaluation.paired_difference(ev.per_user, "ndcg", m, "popularity", seed=seed)
         beat["better" if d["verdict"] == m else "tied" if d["verdict"] == "tied" else "worse"].append(m)
+best_ties = [
+    m
+    for m in rank.index.drop(best_model)
+    if evaluation.paired_difference(ev.per_user, "ndcg", best_model, m, seed=seed)["verdict"]
+    == "tied"
+]
 print(
-    f"{best_model} ranks best: NDCG@{k} {rank.loc[best_model, f'ndcg@{k}']:.3f}, "
-    f"precision@{k} {rank.loc[best_model, f'precision@{k}']:.3f} — on average "
+    f"{best_model} has the highest NDCG@{k}, {rank.loc[best_model, f'ndcg@{k}']:.3f}"
+    + (
+        f" (tied with {', '.join(best_ties)}: the paired 95 % interval of each difference "
+        "covers 0)"
+        if best_ties
+        else " (ahead of every other model: each paired 95 % interval excludes 0)"
+    )
+    + f"; precision@{k} {rank.loc[best_model, f'precision@{k}']:.3f}"
+    + " — on average "
     f"{rank.loc[best_model, f'precision@{k}'] * k:.1f} of its {k} movies are ones the user "
     "went on to rate."
     + (
@@ -378,7 +402,7 @@ print(
 # ## Conclusion: the best model for each job
 
 # %%
-verdict = evaluation.conclusions(ev)
+verdict = evaluation.conclusions(ev, seed=seed)
 lines = [f"- **{r.job}**: {r.model} ({r.evidence})." for r in verdict.itertuples()]
 if not rating_table.empty:
     lines.append(
@@ -391,7 +415,7 @@ display(Markdown("\n".join(lines)))
 # %% [markdown]
 # ## Key findings
 
-# %% findings=["best_ranking_model=best at the top-k lists", "best_ndcg=its NDCG@k", "best_precision=its precision@k", "best_rating_model=best at predicting stars", "best_rmse=its RMSE (stars)"]
+# %% findings=["best_ranking_model=highest NDCG@k", "best_ranking_tied_with=tied with it (paired 95 % interval of the NDCG@k difference covers 0)", "best_ndcg=its NDCG@k", "best_rating_model=lowest RMSE", "best_rmse=its RMSE (stars)"]
 out = Path(model_dir)
 for name, frame in (
     ("ranking", ev.ranking),
@@ -409,10 +433,13 @@ headline.insert(4, f"ndcg@{k} 95 % interval", [
     f"{ndcg_ci.loc[m, 'lo']:.3f}–{ndcg_ci.loc[m, 'hi']:.3f}" for m in headline["model"]
 ])  # fmt: skip
 headline = headline.rename(columns={"fit_s": "fit s", "recommend_ms_per_user": "ms/user"})
+tied_with = dict(zip(verdict["job"], verdict["tied_with"], strict=True))
 key = record(
     working_ratings=work.n_ratings,
     working_whole=work.whole,
     best_ranking_model=best_model,
+    best_ranking_tied_with=tied_with.get(f"top-{k} list for a typical user") or "none",
+    best_rating_tied_with=None if rating_table.empty else tied_with.get("predicting stars") or "none",
     best_ndcg=float(rank.loc[best_model, f"ndcg@{k}"]),
     best_precision=float(rank.loc[best_model, f"precision@{k}"]),
     best_rating_model=None if rating_table.empty else str(rating_table.loc[0, "model"]),
@@ -424,6 +451,7 @@ key = record(
     n_users_judged=int(ev.info["n_users_ranked"]),
     ease_lambda=ease_lam,
     evaluation_s=round(t_eval.seconds, 1),
+    mult_vae_products=vae_products,
     leaked_pairs=leaked,
     models=list(candidates),
     unavailable=unavailable,

@@ -62,6 +62,11 @@ def test_the_numbers_follow_from_the_data(run):
     jobs = {r["job"]: r["model"] for r in m["conclusions"]}
     assert jobs[f"top-{K} list for a typical user"] == m["best_ranking_model"]
     assert jobs["predicting stars"] == m["best_rating_model"]
+    # the findings card names the models the best cannot be told apart from, as the
+    # conclusion does
+    tied = {r["job"]: r["tied_with"] or "none" for r in m["conclusions"]}
+    assert m["best_ranking_tied_with"] == tied[f"top-{K} list for a typical user"]
+    assert m["best_rating_tied_with"] == tied["predicting stars"]
 
 
 @pytest.mark.notebooks
@@ -73,6 +78,7 @@ def test_report_shows_the_headline_and_every_chart(run):
     assert "Traceback" not in page
     assert page.count("data:image/png;base64") >= 4  # rating, ranking, cost, activity
     assert "the best model for each job" in page
+    assert "tied with it (paired 95 % interval" in page  # the findings card says who ties
     index = (reports / "index.html").read_text()
     assert f"ndcg@{K}" in index and "EASE" in index  # the headline table
     on_disk = json.loads((reports / "metrics.json").read_text())
