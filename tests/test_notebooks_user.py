@@ -65,6 +65,7 @@ def test_report_says_synthetic_and_stand_in(run):
     page = (out / "reports" / "06_user_based.html").read_text()
     assert "SYNTHETIC DATA" in page
     assert "Standing in for them" in page
+    assert "best list for a new user" in page and "tied with it (paired 95 %" in page  # card
     assert "Traceback" not in page
     assert "cuda" not in page.lower()  # TensorFlow's start-up chatter stays out
 
@@ -82,6 +83,7 @@ def test_protocol_scores_the_four_lists_and_names_one_only_when_it_stands_out(ru
     assert m["protocol_best"] == best
     assert m["protocol_best_ndcg"] == pytest.approx(table[best]["ndcg@10"])
     assert m["protocol_best_of_four"] in four
+    assert m["protocol_tied_with"] == (", ".join(m["protocol_tied"]) or "none")  # the card's
     verdict = m["protocol_verdict"]
     if m["protocol_tied"]:  # named alone only when every interval excludes 0
         assert "no single list" in verdict and all(t in verdict for t in m["protocol_tied"])
