@@ -121,3 +121,9 @@ def test_on_ml100k_it_beats_popularity():
     ev = evaluation.evaluate(models, train, test, k=10)
     p = ev.ranking.set_index("model")["precision@10"]
     assert p["iALS"] > p["popularity"] + 0.05
+
+
+def test_a_matrix_without_rows_solves_to_nothing():
+    C = sp.csr_matrix((0, 4))
+    Y = np.random.default_rng(0).normal(size=(4, 3))
+    assert solve_factors(C, Y, 1.0, np.zeros((0, 3)), cg_steps=3).shape == (0, 3)
