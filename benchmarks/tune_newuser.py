@@ -63,12 +63,13 @@ NOTE = [
     "the slice 25, 0.331 → 0.338); written: b 0.75, shrinkage 25, the rule kept (summed).",
     "The hybrid's popularity weight (added 2026-11-30, issue 11 item 3: its weights CF,",
     "content and popularity chosen on validation; tuned alone with `--models hybrid`, same",
-    "draws): ML-100K kept 0 (a weight of 0.5 to 4 lowered validation NDCG@10 step by step,",
-    "0.386 → 0.354 at cf_weight 0.75; on a raw-count scale it fell and then climbed back to",
-    "popularity's own 0.362 only at weights where the list is popularity's: an exploratory",
-    "run outside this script), the slice chose",
-    "0.5 with cf_weight 0.5 (0.3226 → 0.3255). The two disagree, so the registry writes no",
-    "popularity weight: the hybrid for new users is CF and content, as before.",
+    "draws): ML-100K kept 0 (the search moved cf_weight to 1.0 first; there, weights 0.5 to",
+    "4 lowered validation NDCG@10 step by step, 0.388 → 0.358; exploratory sweeps outside",
+    "the script fell the same way at cf_weight 0.75, 0.386 → 0.354, and on a raw-count",
+    "scale climbed back only to popularity's own 0.362, where the list is popularity's),",
+    "the slice chose 0.5 with cf_weight 0.5 (0.3226 → 0.3255). The two disagree, so the",
+    "registry writes no popularity weight: the hybrid for new users is CF and content, as",
+    "before.",
 ]
 VALIDATION_USERS, REPEATS = 100, 3  # ML-100K's protocol leaves 443 users to learn from
 

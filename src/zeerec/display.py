@@ -240,6 +240,8 @@ def _hybrid_evidence(rec: pd.DataFrame, out: pd.DataFrame, titles: Titles) -> No
     out["score"] = rec["score"].round(2).to_numpy()
     out["CF part"] = rec["cf_part"].round(2).to_numpy()
     out["content part"] = rec["content_part"].round(2).to_numpy()
+    if "popularity_part" in rec and rec["popularity_part"].any():  # only when weighted
+        out["popularity part"] = rec["popularity_part"].round(2).to_numpy()
     out["neighbours who rated it"] = rec["n_neighbours"].to_numpy()
     out["cosine"] = rec["content_cosine"].round(3).to_numpy()
 

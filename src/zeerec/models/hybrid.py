@@ -16,14 +16,14 @@ A weighted hybrid of :class:`UserKNN`, :class:`ContentBased` and popularity, per
   its units (stars, a cosine, a count); 0 keeps its meaning on each side.
 - ``count_j`` is the movie's number of training ratings (what the popularity model ranks
   by), on a log scale so that the few most-rated movies do not swamp the rest. With
-  ``popularity_weight`` 0 (the default) it plays no part. A person who has rated four
-  movies has told CF and content little, and their next movies are mostly popular ones:
-  the new-user protocol's validation users chose a popularity weight for such profiles
-  (registry ``for_profiles``; BENCHMARKS.md, "Knobs for new users").
+  ``popularity_weight`` 0 (the default) it plays no part. It was searched on the
+  new-user protocol's validation users (``benchmarks/tune_newuser.py``, BENCHMARKS.md
+  "Knobs for new users"): ML-100K kept 0 and the ML-1M slice chose 0.5, so no value is
+  written into the registry; a caller may still set one.
 - **Fallback**: when the user has fewer than ``min_neighbours`` neighbours at all (too
   little overlap with anyone — e.g. a new user who rated only obscure movies), CF is
-  left out and the ranking is the content-based one; ``.attrs["mode"]`` says which
-  case applied.
+  left out and the ranking is the content-based one (plus the popularity part, if
+  weighted); ``.attrs["mode"]`` says which case applied.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ from zeerec.models.userknn import UserKNN
 
 
 class Hybrid(Recommender):
-    """Confidence-weighted blend of :class:`UserKNN` and :class:`ContentBased`.
+    """Confidence-weighted blend of :class:`UserKNN` and :class:`ContentBased` (and,
+    weighted, the movies' popularity).
 
     Args:
         cf, content: the two models (fitted together by :meth:`fit`, or already fitted
@@ -101,7 +102,7 @@ class Hybrid(Recommender):
         self._popularity = _scaled(np.log1p(counts))
 
     def explain(self, user: int | Profile) -> pd.DataFrame:
-        """Per catalogue movie: both inputs, their weighted parts and the blended score."""
+        """Per catalogue movie: the inputs, their weighted parts and the blended score."""
         return self._explain(self.target(user))
 
     def _explain(self, target: Target) -> pd.DataFrame:
