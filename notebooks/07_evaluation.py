@@ -258,7 +258,7 @@ rating_shown.set_index("model").rename(
 # The error bars and the interval column are 95 % bootstrap intervals over the judged
 # users. What each model sorts its list by is in the knobs table above.
 
-# %% caption="Top-k metrics of every model on the same judged users, best NDCG first, with 95 % intervals." tags=["main-figure"]
+# %% caption="Top-k metrics of every model on the same judged users, best NDCG first, with 95 % intervals (each model's own; whether two models differ is read from the paired intervals in the table after the next line, not from overlapping bars)." tags=["main-figure"]
 ranking_table = ev.ranking.sort_values(f"ndcg@{k}", ascending=False).reset_index(drop=True)
 ranking_ci = evaluation.metric_intervals(ev.per_user, k, seed=seed)
 fig = plots.ranking_metrics(ranking_table, k=k, intervals=ranking_ci)
@@ -281,17 +281,23 @@ shown.style.format(formats)
 rank = ranking_table.set_index("model")
 best_model = ev.best()
 pop = rank[f"ndcg@{k}"].get("popularity", np.nan)
+paired_rows = []  # each model against the best and against popularity, paired by user
+for m in rank.index:
+    row = {"model": m}
+    for label, a, b in (("best", best_model, m), ("popularity", m, "popularity")):
+        if m != (best_model if label == "best" else "popularity") and not (
+            label == "popularity" and np.isnan(pop)
+        ):
+            d = evaluation.paired_difference(ev.per_user, "ndcg", a, b, seed=seed)
+            row[label] = d
+    paired_rows.append(row)
+best_ties = [r["model"] for r in paired_rows if "best" in r and r["best"]["verdict"] == "tied"]
+best_ties.sort(key=list(ev.ranking["model"]).index)  # the conclusion's order
 beat = {"better": [], "tied": [], "worse": []}
-for m in rank.index.drop("popularity", errors="ignore"):
-    if not np.isnan(pop):
-        d = evaluation.paired_difference(ev.per_user, "ndcg", m, "popularity", seed=seed)
-        beat["better" if d["verdict"] == m else "tied" if d["verdict"] == "tied" else "worse"].append(m)
-best_ties = [
-    m
-    for m in rank.index.drop(best_model)
-    if evaluation.paired_difference(ev.per_user, "ndcg", best_model, m, seed=seed)["verdict"]
-    == "tied"
-]
+for r in paired_rows:
+    if "popularity" in r:
+        v = r["popularity"]["verdict"]
+        beat["better" if v == r["model"] else "tied" if v == "tied" else "worse"].append(r["model"])
 print(
     f"{best_model} has the highest NDCG@{k}, {rank.loc[best_model, f'ndcg@{k}']:.3f}"
     + (
@@ -302,8 +308,8 @@ print(
     )
     + f"; precision@{k} {rank.loc[best_model, f'precision@{k}']:.3f}"
     + " — on average "
-    f"{rank.loc[best_model, f'precision@{k}'] * k:.1f} of its {k} movies are ones the user "
-    "went on to rate."
+    f"{rank.loc[best_model, f'precision@{k}'] * k:.1f} of its {k} movies are among the user's "
+    + ("later ratings, held out." if split_kind == "temporal" else "held-out ratings.")
     + (
         ""
         if np.isnan(pop)
@@ -312,6 +318,23 @@ print(
         f"models are better, {len(beat['tied'])} tied and {len(beat['worse'])} worse."
     )
 )
+
+
+def _interval(d):
+    if d is None:
+        return "–"
+    who = "tied" if d["verdict"] == "tied" else f"{d['verdict']} ahead"
+    return f"{d['difference']:+.3f} ({d['lo']:+.3f} to {d['hi']:+.3f}): {who}"
+
+
+paired_table = pd.DataFrame(
+    {
+        f"{best_model} − model": [_interval(r.get("best")) for r in paired_rows],
+        "model − popularity": [_interval(r.get("popularity")) for r in paired_rows],
+    },
+    index=pd.Index([r["model"] for r in paired_rows], name="model"),
+)
+paired_table.style  # NDCG@k differences, 95 % paired bootstrap interval, and who is ahead
 
 # %%
 by_stars = [m for m in rank.index if candidates[m].ranking_score == PREDICTED_STARS]
@@ -328,7 +351,8 @@ if by_stars and others:
     )
 
 # %% [markdown]
-# The top-k task asks what a user will *watch* next: every held-out movie counts,
+# The top-k task asks which movies a user has *watched* that the model was not shown
+# (with a temporal split: which they watched next): every held-out movie counts,
 # whatever its stars. A model that sorts by predicted stars answers another question
 # (how much would they like it, if they watched it); the line above measures how much
 # that costs on this split.
@@ -394,20 +418,33 @@ print(
 )
 
 # %% [markdown]
-# Heavy users have more held-out movies: a top-k list has more hits to find (precision
-# can rise) but covers a smaller share of them (recall usually falls), so a bucket's
-# level says as much about the users as about the models. What compares models is
-# their order within a bucket, and how far each falls behind for the coldest users.
+# Heavy users have more held-out movies, so a top-k list has more hits to find: a
+# bucket's level says as much about its users as about the models. What compares models
+# is their order within a bucket; the conclusion below says which differences there
+# are larger than the noise of a bucket's few users.
 #
 # ## Conclusion: the best model for each job
 
 # %%
 verdict = evaluation.conclusions(ev, seed=seed)
-lines = [f"- **{r.job}**: {r.model} ({r.evidence})." for r in verdict.itertuples()]
+lines = [
+    f"- **{r.job}**: {r.model}"
+    + (f", tied with {r.tied_with}" if r.tied_with else "")
+    + f" ({r.evidence})."
+    for r in verdict.itertuples()
+]
 if not rating_table.empty:
     lines.append(
         f"- For reference, always predicting the mean training rating gives RMSE {mean_rmse:.3f}."
     )
+if mf_epochs is not None:
+    capped = [m for m in ("seed MF", "improved MF", "rating blend") if m in candidates]
+    if capped:
+        lines.append(
+            f"- {', '.join(capped)}: the Keras MF models trained for at most {mf_epochs} "
+            "epochs here (parameter `mf_epochs`), so their figures are not those of the "
+            "fully trained models of notebook 05."
+        )
 if unavailable:
     lines.append(f"- Not compared in this run: {', '.join(unavailable)}.")
 display(Markdown("\n".join(lines)))

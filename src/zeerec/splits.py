@@ -220,7 +220,10 @@ class WorkingSet:
         """What the working set is, in one sentence for the notebook."""
         limits = f"max_users = {self.max_users}, max_movies = {self.max_movies}"
         if self.whole:
-            return f"The models learn from all {self.all_ratings:,} ratings ({limits})."
+            return (
+                f"The working set is all {self.all_ratings:,} ratings ({limits}); the split "
+                "below decides which of them the models learn from."
+            )
         movies = (
             f"the {self.kept_movies:,} most-rated of the {self.all_movies:,} rated movies"
             if self.kept_movies < self.all_movies

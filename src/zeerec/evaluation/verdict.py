@@ -127,7 +127,7 @@ def _novelty_and_cost(ev, rank, baseline, nd, resamples, seed) -> list[tuple]:
                 top,
                 "",
                 f"novelty {good.loc[top, 'novelty']:.2f} bits, coverage "
-                f"{good.loc[top, 'coverage']:.0%} of the catalogue, "
+                f"{good.loc[top, 'coverage']:.0%} of the training movies, "
                 f"{nd.upper()} {good.loc[top, nd]:.3f}",
             )
         )

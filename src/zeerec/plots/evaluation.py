@@ -86,8 +86,9 @@ def ranking_metrics(
     return _model_bars(
         table,
         max(FIGSIZE[1], 0.9 * len(table) + 1.5),
-        f"Top-{k} quality on the test set (higher is better)",
-        "Score (mean over test users)" + ("; bars: 95 % interval" if intervals is not None else ""),
+        f"Top-{k} quality on the judged test users (higher is better)",
+        "Score (mean over the judged test users)"
+        + ("; bars: 95 % interval" if intervals is not None else ""),
         intervals,
     )
 
@@ -102,7 +103,7 @@ def rating_metrics(rating: pd.DataFrame, rmse_intervals: pd.DataFrame | None = N
     return _model_bars(
         table,
         max(4.0, 0.7 * len(table) + 1.5),
-        "Error of the predicted stars on the test set (lower is better)",
+        "Error of the predicted stars on the judged test users (lower is better)",
         "Error (stars)" + ("; bars: 95 % interval of RMSE" if intervals is not None else ""),
         intervals,
     )
