@@ -270,7 +270,7 @@ _LINES = (
     ModelSpec(
         "RP3beta",
         lambda context, **knobs: _implicit("rp3beta", "RP3beta", **knobs),
-        "a three-step random walk item → user → item, popular items divided down",
+        "Paudel et al.'s three-step random walk item → user → item, popular items divided down",
         {"alpha": (0.75, 0.5, 1.0), "beta": (0.6, 0.3, 0.5, 0.7), "n_neighbours": (400, 200, 800)},
         for_profiles={"alpha": 0.5},
     ),
@@ -282,7 +282,11 @@ _LINES = (
         tuned={"epochs": 40, "beta_cap": 0.5},
         for_profiles={"epochs": 60},
     ),
-    ModelSpec("seed MF", _seed_mf, "the seed notebook's Keras dot-product model"),
+    ModelSpec(
+        "seed MF",
+        _seed_mf,
+        "the Keras dot-product model of the case-study notebook zeerec grew from",
+    ),
     ModelSpec(
         "improved MF",
         _improved_mf,
