@@ -406,6 +406,13 @@ activity_table = ev.by_activity.pivot(index="model", columns="activity", values=
 activity_table = activity_table.reindex(
     index=list(rank.index), columns=list(dict.fromkeys(ev.by_activity["activity"]))
 )
+bucket_users = ev.by_activity.groupby("activity", sort=False)["n_users"].max()
+print(
+    "Judged users per bucket: "
+    + ", ".join(f"{b} {bucket_users[b]:,}" for b in activity_table.columns)
+    + ": a bucket of few users gives noisy figures; the conclusion's intervals say which "
+    "differences within the coldest and the heaviest bucket are larger than that noise."
+)
 activity_table.style.format("{:.3f}", na_rep="–")
 
 # %%
