@@ -299,6 +299,15 @@ def test_model_bars_draw_each_interval_where_the_table_says():
     assert [tuple(np.round(s[:, 0], 6)) for s in segments] == [(0.35, 0.5), (0.2, 0.3)]
     others = [c for c in ax.containers if c.get_label() == "precision@3"][0]
     assert others.errorbar is None  # no interval given for precision: no bar drawn
+    # the legend says which MAP it is, and its interval still finds its bars
+    with_map = pd.concat(
+        [intervals, pd.DataFrame({"model": ["a"], "metric": "map@3", "lo": [0.1], "hi": [0.3]})]
+    )
+    ax = plots.ranking_metrics(ranking, k=3, intervals=with_map).axes[0]
+    labels = [c.get_label() for c in ax.containers]
+    assert "map@3 (÷ min(k, relevant))" in labels and "map@3" not in labels
+    map_bars = [c for c in ax.containers if c.get_label().startswith("map@3")][0]
+    assert map_bars.errorbar is not None
     rating = pd.DataFrame({"model": ["a"], "rmse": [0.9], "mae": [0.7]})
     rmse = pd.DataFrame({"model": ["a"], "lo": [0.88], "hi": [0.93]})
     ax = plots.rating_metrics(rating, rmse).axes[0]

@@ -83,6 +83,10 @@ def ranking_metrics(
     with ``intervals`` (:func:`zeerec.evaluation.metric_intervals`), 95 % error bars."""
     cols = [f"precision@{k}", f"recall@{k}", f"ndcg@{k}", f"map@{k}"]
     table = ranking.set_index("model")[cols].sort_values(f"ndcg@{k}", ascending=False)
+    label = f"map@{k} (÷ min(k, relevant))"  # the legend says which MAP it is
+    table = table.rename(columns={f"map@{k}": label})
+    if intervals is not None:
+        intervals = intervals.replace({"metric": {f"map@{k}": label}})
     return _model_bars(
         table,
         max(FIGSIZE[1], 0.9 * len(table) + 1.5),
