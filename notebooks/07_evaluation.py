@@ -399,8 +399,18 @@ for name, model in candidates.items():
 # The judged users grouped by their number of training ratings. A model that needs a
 # long history to work shows it here.
 
-# %% caption="NDCG@k by the judged users' number of training ratings (cold, medium, heavy), per model."
-fig = plots.metric_by_activity(ev.by_activity, f"ndcg@{k}", models=list(rank.index))
+# %% caption="NDCG@k by the judged users' number of training ratings (cold, medium, heavy), per model, with each bucket's 95 % interval."
+activity_ci = pd.concat(
+    [
+        evaluation.metric_intervals(
+            ev.per_user[ev.per_user["activity"].astype(str) == bucket], k, ("ndcg",), seed=seed
+        ).assign(activity=bucket)
+        for bucket in dict.fromkeys(ev.by_activity["activity"])
+    ]
+)
+fig = plots.metric_by_activity(
+    ev.by_activity, f"ndcg@{k}", models=list(rank.index), intervals=activity_ci
+)
 plt.show()
 activity_table = ev.by_activity.pivot(index="model", columns="activity", values=f"ndcg@{k}")
 activity_table = activity_table.reindex(

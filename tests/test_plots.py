@@ -314,3 +314,20 @@ def test_model_bars_draw_each_interval_where_the_table_says():
     bars = [c for c in ax.containers if c.get_label() == "RMSE"][0]
     assert tuple(np.round(bars.errorbar.lines[2][0].get_segments()[0][:, 0], 6)) == (0.88, 0.93)
     plt.close("all")
+
+
+def test_metric_by_activity_draws_each_buckets_interval():
+    by_activity = pd.DataFrame(
+        {"model": ["a", "a", "b", "b"], "activity": ["cold", "heavy"] * 2,
+         "n_users": [30, 5, 30, 5], "ndcg@3": [0.2, 0.5, 0.1, 0.4]}
+    )  # fmt: skip
+    intervals = pd.DataFrame(
+        {"model": ["a", "b"], "activity": "heavy", "lo": [0.3, 0.2], "hi": [0.7, 0.6]}
+    )
+    ax = plots.metric_by_activity(by_activity, "ndcg@3", intervals=intervals).axes[0]
+    heavy = [c for c in ax.containers if c.get_label() == "heavy — 5 users"][0]
+    segments = heavy.errorbar.lines[2][0].get_segments()
+    assert [tuple(np.round(s[:, 0], 6)) for s in segments] == [(0.3, 0.7), (0.2, 0.6)]
+    cold = [c for c in ax.containers if c.get_label() == "cold — 30 users"][0]
+    assert cold.errorbar is None  # no interval given for that bucket
+    plt.close("all")

@@ -150,21 +150,30 @@ def evaluation_cost(ranking: pd.DataFrame) -> Figure:
 
 @_themed
 def metric_by_activity(
-    by_activity: pd.DataFrame, metric: str = "ndcg@10", models: list[str] | None = None
+    by_activity: pd.DataFrame,
+    metric: str = "ndcg@10",
+    models: list[str] | None = None,
+    intervals: pd.DataFrame | None = None,
 ) -> Figure:
     """One metric per model within each user-activity bucket (cold → heavy users).
 
-    ``models`` sets the order top to bottom (default: as in the table).
+    ``models`` sets the order top to bottom (default: as in the table); ``intervals``
+    (model, activity, lo, hi: each bucket's 95 % interval of ``metric``) adds error bars.
     """
     table = by_activity.pivot(index="model", columns="activity", values=metric)
     order = list(dict.fromkeys(by_activity["activity"]))  # keep cold → heavy
     models = list(dict.fromkeys(by_activity["model"])) if models is None else list(models)
     table = table.reindex(index=models, columns=order)
     counts = by_activity.drop_duplicates("activity").set_index("activity")["n_users"]
-    table.columns = [f"{a} — {counts[a]:,} users" for a in order]
+    labels = {a: f"{a} — {counts[a]:,} users" for a in order}
+    table.columns = [labels[a] for a in order]
+    bars = None
+    if intervals is not None:
+        bars = intervals.assign(metric=intervals["activity"].astype(str).map(labels))
     return _model_bars(
         table,
         max(FIGSIZE[1], 0.8 * len(table) + 1.5),
         f"{metric} by user activity (training ratings per user)",
-        metric,
+        metric + ("; bars: 95 % interval within the bucket" if bars is not None else ""),
+        bars,
     )
