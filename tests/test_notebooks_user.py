@@ -65,7 +65,7 @@ def test_report_says_synthetic_and_stand_in(run):
     page = (out / "reports" / "06_user_based.html").read_text()
     assert "SYNTHETIC DATA" in page
     assert "Standing in for them" in page
-    assert "best list for a new user" in page and "tied with it (paired 95 %" in page  # card
+    assert "list to believe for a new user" in page and "against popularity (NDCG@10)" in page
     assert "Traceback" not in page
     assert "cuda" not in page.lower()  # TensorFlow's start-up chatter stays out
 
@@ -84,6 +84,14 @@ def test_protocol_scores_the_four_lists_and_names_one_only_when_it_stands_out(ru
     assert m["protocol_best_ndcg"] == pytest.approx(table[best]["ndcg@10"])
     assert m["protocol_best_of_four"] in four
     assert m["protocol_tied_with"] == (", ".join(m["protocol_tied"]) or "none")  # the card's
+    # the card names one list only when nothing ties with it
+    if m["protocol_tied"]:
+        assert m["protocol_believe"].startswith("no single list: ")
+        assert all(t in m["protocol_believe"] for t in [best, *m["protocol_tied"]])
+    else:
+        assert m["protocol_believe"] == best
+    # one comparison, one interval: the card's is the sentence's
+    assert m["protocol_vs_popularity_text"].split(" − popularity ")[1] in m["protocol_verdict"]
     verdict = m["protocol_verdict"]
     if m["protocol_tied"]:  # named alone only when every interval excludes 0
         assert "no single list" in verdict and all(t in verdict for t in m["protocol_tied"])
