@@ -54,6 +54,7 @@ similar_min_ratings = 20  # similar movies: only movies with this many training 
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
 from zeerec import data as zd
@@ -392,14 +393,18 @@ movie_id, note = pick_movie(ml, movie)  # an unknown title stops here with sugge
 if note:
     print(note)
 similar = {}
+counts = train["movie_id"].value_counts()
+eligible = counts.index[(counts >= similar_min_ratings) & (counts.index != movie_id)]
+chance = mf_analysis.genre_overlap(movies, eligible, [movie_id])
 for name, m in (("improved MF", model), ("seed MF", seed_model)):
     top = m.similar_movies(movie_id, n=top_n, min_ratings=similar_min_ratings)
     similar[name] = mf_analysis.neighbours_table(top, titles, train)
     shared = mf_analysis.genre_overlap(movies, top["movie_id"], [movie_id])
     typical = mf_analysis.median_cosine(m, movie_id)
     print(
-        f"{name}: {shared:.0%} of the neighbours share a genre with {titles.title(movie_id)}; "
-        f"the median cosine over all movies is {typical:.2f}."
+        f"{name}: {shared:.0%} of the neighbours share a genre with {titles.title(movie_id)} "
+        f"({chance:.0%} of all {len(eligible):,} movies it could pick do); the median cosine "
+        f"over all movies is {typical:.2f}."
     )
 pd.concat(similar, axis=1)
 
@@ -427,9 +432,12 @@ print(
     )
 )
 overlap = mf_analysis.genre_overlap(movies, rec["movie_id"], favourites["movie_id"])
+unseen = np.setdiff1d(train["movie_id"].unique(), seen["movie_id"])
+overlap_chance = mf_analysis.genre_overlap(movies, unseen, favourites["movie_id"])
 bias_pct = mf_analysis.movie_bias_percentile(model, rec["movie_id"])
 print(
-    f"{overlap:.0%} of the recommendations share a genre with those favourites; "
+    f"{overlap:.0%} of the recommendations share a genre with those favourites "
+    f"({overlap_chance:.0%} of all {len(unseen):,} movies they have not rated do); "
     f"{int((bias_pct >= 90).sum())} of {len(rec)} are among the 10 % of movies with the "
     "highest movie bias (rated above what taste predicts, by everybody)."
 )
@@ -443,7 +451,8 @@ top_list
 # ranking uses the unclipped prediction, so movies predicted above 5 stars (shown as
 # 5.00) still keep their order. A movie's bias percentile says how much of its place
 # comes from everybody rating it high; the count printed above says how many of the
-# list are there mostly for that, the genre overlap how many share this user's taste.
+# list are there mostly for that. The genre overlap means something only against its
+# chance level printed beside it: a few favourites already cover most genres.
 #
 # ## Save the model for notebook 06
 
