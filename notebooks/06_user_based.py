@@ -226,6 +226,12 @@ print("Profile weights: " + ", ".join(
     f"{name} {w:+.2f}" for name, w in weights[weights.abs() > 1e-9]
     .sort_values(ascending=False).items()))
 lists["content"] = newuser.recommend(models, "content", profile, n=top_n)
+cosines = lists["content"]["score"].round(6)
+print(
+    f"{int((cosines == cosines.max()).sum())} of these {len(cosines)} share the highest "
+    f"cosine, {cosines.max():.2f}: among them the order is the weighted rating's, not the "
+    "profile's."
+)
 evidence_table(lists["content"], "content", movies)
 
 # %% [markdown]
@@ -243,8 +249,15 @@ evidence_table(lists["content"], "content", movies)
 
 # %%
 lists["hybrid"] = newuser.recommend(models, "hybrid", profile, n=top_n)
-print(f"Hybrid mode: {lists['hybrid'].attrs['mode']}.")
-evidence_table(lists["hybrid"], "hybrid", movies)
+hyb = lists["hybrid"]
+print(
+    f"Hybrid mode: {hyb.attrs['mode']}. In this top {len(hyb)} the CF part averages "
+    f"{hyb['cf_part'].mean():.2f} and the content part {hyb['content_part'].mean():.2f} "
+    "(each already divided by its spread over the catalogue): the "
+    + ("CF" if hyb["cf_part"].mean() > hyb["content_part"].mean() else "content")
+    + " part weighs more in this list."
+)
+evidence_table(hyb, "hybrid", movies)
 
 # %% [markdown]
 # The score is the sum of the two parts shown: a movie rises when close neighbours
