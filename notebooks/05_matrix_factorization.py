@@ -414,6 +414,12 @@ for name, m in (("improved MF", model), ("seed MF", seed_model)):
         f"{name}: {shared:.0%} of the neighbours share a genre with {titles.title(movie_id)} "
         f"({chance:.0%} of all {len(eligible):,} movies it could pick do); the median cosine "
         f"over all movies is {typical:.2f}."
+        + (
+            f" Its neighbours' cosines ({top['similarity'].min():.3f}-"
+            f"{top['similarity'].max():.3f}) stand barely above that: this list says little."
+            if top["similarity"].min() - typical < 0.05
+            else ""
+        )
     )
 pd.concat(similar, axis=1)
 
