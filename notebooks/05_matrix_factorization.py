@@ -60,7 +60,7 @@ import pandas as pd
 from zeerec import data as zd
 from zeerec import mf_analysis, plots
 from zeerec.display import timed
-from zeerec.evaluation import rating_table, rmse_difference
+from zeerec.evaluation import rating_errors_per_user, rating_table, rmse_difference
 from zeerec.lookup import TitleIndex, pick_movie, typical_user
 from zeerec.models import mf
 from zeerec.models.baseline import BiasBaseline, GlobalMean
@@ -250,16 +250,9 @@ if seed_row.n_scored < len(test):
 # %%
 both = test[~cold]  # the ratings every model here can score
 users, movies_, stars = (both[c].to_numpy() for c in ("user_id", "movie_id", "rating"))
-per_user = pd.concat(
-    [
-        pd.DataFrame({"user_id": users, "sq": (m.predict(users, movies_) - stars) ** 2})
-        .groupby("user_id")["sq"]
-        .agg(sse="sum", n="size")
-        .reset_index()
-        .assign(model=name)
-        for name, m in models.items()
-        if name != "global mean"
-    ]
+per_user = rating_errors_per_user(
+    users,
+    {n: (m.predict(users, movies_) - stars) ** 2 for n, m in models.items() if n != "global mean"},
 )
 for other in ("seed MF (as published)", "bias baseline (user + movie)"):
     d = rmse_difference(per_user, "improved MF (zeerec)", other, seed=seed)

@@ -122,3 +122,16 @@ def test_evaluation_keeps_each_users_squared_errors(tmp_path):
     rmse = np.sqrt(errors["sse"].sum() / errors["n"].sum())
     assert rmse == pytest.approx(ev.rating.loc[0, "rmse"])
     assert rmse_intervals(errors).loc[0, "mean"] == pytest.approx(rmse)
+
+
+def test_rating_errors_per_user_sums_each_models_squared_errors_by_user():
+    from zeerec.evaluation import rating_errors_per_user
+
+    users = np.array([1, 2, 1, 3])
+    out = rating_errors_per_user(users, {"a": np.array([1.0, 4.0, 0.25, 9.0]), "b": np.ones(4)})
+    a = out[out["model"] == "a"].set_index("user_id")
+    assert a.loc[1, "sse"] == 1.25 and a.loc[1, "n"] == 2 and a.loc[3, "sse"] == 9.0
+    assert out[out["model"] == "b"]["sse"].sum() == 4.0
+    d = rmse_difference(out, "a", "b", resamples=200)
+    assert d["difference"] == pytest.approx(np.sqrt(14.25 / 4) - 1.0)
+    assert list(rating_errors_per_user(users, {}).columns) == ["model", "user_id", "sse", "n"]

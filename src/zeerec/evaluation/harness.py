@@ -320,20 +320,26 @@ def evaluate(
     )
     by_activity = _with_rmse(by_activity, rating_rows, j, activity_edges)
     info = _info(j, train, test, k, not_ranked, activity_edges)
-    errors = _rating_per_user(rating_rows, j.pairs)
+    errors = rating_errors_per_user(
+        j.pairs["user_id"].to_numpy(), {r["model"]: r["_sq_err"] for r in rating_rows}
+    )
     return Evaluation(k, rating, pd.DataFrame(ranking_rows), by_activity, per_user, info, errors)
 
 
-def _rating_per_user(rows, pairs: pd.DataFrame) -> pd.DataFrame:
-    """model, user_id, sse, n: each star model's squared error summed per judged user."""
-    users = pairs["user_id"].to_numpy()
+def rating_errors_per_user(
+    users: np.ndarray, squared_errors: Mapping[str, np.ndarray]
+) -> pd.DataFrame:
+    """model, user_id, sse, n: each model's squared errors (one per rating, the rating's
+    user in ``users``) summed per user: the input of
+    :func:`~zeerec.evaluation.rmse_difference` and :func:`~zeerec.evaluation.rmse_intervals`."""
+    users = np.asarray(users)
     frames = [
-        pd.DataFrame({"user_id": users, "sq": r["_sq_err"]})
+        pd.DataFrame({"user_id": users, "sq": sq})
         .groupby("user_id")["sq"]
         .agg(sse="sum", n="size")
         .reset_index()
-        .assign(model=r["model"])
-        for r in rows
+        .assign(model=name)
+        for name, sq in squared_errors.items()
     ]
     columns = ["model", "user_id", "sse", "n"]
     return (
