@@ -58,6 +58,10 @@ class RatingMatrix:
     def user_index(self, user_ids) -> np.ndarray:
         return _positions(self.user_ids, np.atleast_1d(user_ids), "user")
 
+    def ratings_per_movie(self) -> np.ndarray:
+        """How many users rated each movie (column order), as float64."""
+        return np.bincount(self.matrix.indices, minlength=self.shape[1]).astype(np.float64)
+
     def binary(self) -> sp.csr_matrix:
         """1 where a rating exists: who rated what, ignoring the stars."""
         b = self.matrix.copy()

@@ -98,8 +98,7 @@ class Hybrid(Recommender):
     def _attach(self) -> None:
         self.ratings_ = self.content.ratings_  # the whole catalogue: content scores every movie
         self._cf_cols = self.ratings_.movie_index(self.cf.ratings_.movie_ids)
-        counts = np.asarray(self.ratings_.binary().sum(axis=0), dtype=np.float64).ravel()
-        self._popularity = _scaled(np.log1p(counts))
+        self._popularity = _scaled(np.log1p(self.ratings_.ratings_per_movie()))
 
     def explain(self, user: int | Profile) -> pd.DataFrame:
         """Per catalogue movie: the inputs, their weighted parts and the blended score."""

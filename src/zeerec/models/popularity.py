@@ -26,7 +26,7 @@ class Popularity(Recommender):
 
     def _fit(self, ratings: pd.DataFrame) -> None:
         self.ratings_ = RatingMatrix.from_ratings(ratings)
-        self.counts_ = np.asarray(self.ratings_.binary().sum(axis=0), dtype=np.float64).ravel()
+        self.counts_ = self.ratings_.ratings_per_movie()
 
     def _score(self, target: Target) -> np.ndarray:
         return self.counts_.copy()
