@@ -284,23 +284,18 @@ shown.style.format(formats)
 rank = ranking_table.set_index("model")
 best_model = ev.best()
 pop = rank[f"ndcg@{k}"].get("popularity", np.nan)
-paired_rows = []  # each model against the best and against popularity, paired by user
-for m in rank.index:
-    row = {"model": m}
-    for label, a, b in (("best", best_model, m), ("popularity", m, "popularity")):
-        if m != (best_model if label == "best" else "popularity") and not (
-            label == "popularity" and np.isnan(pop)
-        ):
-            d = evaluation.paired_difference(ev.per_user, "ndcg", a, b, seed=seed)
-            row[label] = d
-    paired_rows.append(row)
-best_ties = [r["model"] for r in paired_rows if "best" in r and r["best"]["verdict"] == "tied"]
-best_ties.sort(key=list(ev.ranking["model"]).index)  # the conclusion's order
+vs_best = {  # each model against the best and against popularity, paired by user
+    m: evaluation.paired_difference(ev.per_user, "ndcg", best_model, m, seed=seed)
+    for m in rank.index.drop(best_model)
+}
+vs_pop = {
+    m: evaluation.paired_difference(ev.per_user, "ndcg", m, "popularity", seed=seed)
+    for m in ([] if np.isnan(pop) else rank.index.drop("popularity"))
+}
+best_ties = [m for m in ev.ranking["model"] if vs_best.get(m, {}).get("verdict") == "tied"]
 beat = {"better": [], "tied": [], "worse": []}
-for r in paired_rows:
-    if "popularity" in r:
-        v = r["popularity"]["verdict"]
-        beat["better" if v == r["model"] else "tied" if v == "tied" else "worse"].append(r["model"])
+for m, d in vs_pop.items():
+    beat["better" if d["verdict"] == m else "tied" if d["verdict"] == "tied" else "worse"].append(m)
 print(
     f"{best_model} has the highest NDCG@{k}, {rank.loc[best_model, f'ndcg@{k}']:.3f}"
     + (
@@ -332,10 +327,10 @@ def _interval(d):
 
 paired_table = pd.DataFrame(
     {
-        f"{best_model} − model": [_interval(r.get("best")) for r in paired_rows],
-        "model − popularity": [_interval(r.get("popularity")) for r in paired_rows],
+        f"{best_model} − model": [_interval(vs_best.get(m)) for m in rank.index],
+        "model − popularity": [_interval(vs_pop.get(m)) for m in rank.index],
     },
-    index=pd.Index([r["model"] for r in paired_rows], name="model"),
+    index=rank.index,
 )
 paired_table.style  # NDCG@k differences, 95 % paired bootstrap interval, and who is ahead
 
