@@ -460,7 +460,8 @@ top_list
 # 5.00) still keep their order. A movie's bias percentile says how much of its place
 # comes from everybody rating it high; the count printed above says how many of the
 # list are there mostly for that. The genre overlap means something only against its
-# chance level printed beside it: a few favourites already cover most genres.
+# chance level printed beside it: a few favourites can share a genre with most of the
+# catalogue.
 #
 # ## Save the model for notebook 06
 
