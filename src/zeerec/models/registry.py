@@ -278,7 +278,11 @@ _LINES = (
         "Mult-VAE",
         _mult_vae,
         "Liang et al.'s variational autoencoder on who-rated-what, in Keras",
-        {"epochs": (20, 30, 40, 60), "beta_cap": (0.2, 0.5, 1.0)},
+        {
+            "epochs": (20, 30, 40, 60),
+            "beta_cap": (0.2, 0.5, 1.0),
+            "learning_rate": (1e-3, 2e-3, 4e-3),
+        },
         tuned={"epochs": 40, "beta_cap": 0.5},
         for_profiles={"epochs": 60},
     ),

@@ -51,7 +51,8 @@ Args:
     epochs: passes over the users; no early stopping, so the time is bounded. 30 was
         best of 10-50 on validation; 100 overfits (NDCG@10 0.21).
     batch_size: users per Adam step (128: 64 was no better and slower).
-    learning_rate: Adam's rate (the paper's 1e-3).
+    learning_rate: Adam's rate (the paper's 1e-3; 2e-3 and 4e-3 did not beat it on
+        validation on ML-100K or the slice, ``benchmarks/tune_all.py``, 2026-11-30).
     l2: weight of the squared kernels in the loss (the paper's λ on the weights). 0:
         1e-3 tied, 1e-2 was worse; the dropout and the KL term regularise enough.
     seed: seeds the starting weights, the batch order, the dropout and ε.
