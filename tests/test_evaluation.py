@@ -264,6 +264,28 @@ def test_conclusions_are_read_off_the_tables(comparison):
     assert c.loc[cheap[0], "model"] != "pop"  # must beat the baseline to count
 
 
+def test_the_cheapest_model_is_tied_with_those_one_timing_cannot_tell_apart(split):
+    import dataclasses
+
+    train, test = split
+    ev = evaluation.evaluate(
+        {"a": Oracle(test), "b": Oracle(test), "pop": Popularity()}, train, test, k=3
+    )
+
+    def cheapest(ms_a: float, ms_b: float) -> pd.Series:
+        times = {"a": ms_a, "b": ms_b, "pop": 0.01}  # pop is fastest but does not beat itself
+        ranking = ev.ranking.assign(recommend_ms_per_user=ev.ranking["model"].map(times))
+        table = evaluation.conclusions(dataclasses.replace(ev, ranking=ranking), baseline="pop")
+        return table.set_index("job").loc["cheapest to serve (beats pop)"]
+
+    row = cheapest(1.0, 2.9)  # within COST_TIE = 3x: tied
+    assert (row["model"], row["tied_with"]) == ("a", "b")
+    assert "b 2.90 ms" in row["evidence"]
+    row = cheapest(3.5, 1.0)  # more than 3x apart: b alone
+    assert (row["model"], row["tied_with"]) == ("b", "")
+    assert "not told apart" not in row["evidence"]
+
+
 def test_evaluation_plots(comparison):
     import matplotlib.pyplot as plt
 
