@@ -142,7 +142,7 @@ def _novelty_and_cost(ev, rank, baseline, nd, resamples, seed) -> list[tuple]:
         top = str(cost.index[0])
         close = [str(m) for m in cost.index[1:] if cost[m] <= COST_TIE * cost[top]]
         within = (
-            f"; timings within {COST_TIE:g}× of each other are not told apart: "
+            f"; timings within {COST_TIE:g}× of the fastest are not told apart: "
             + ", ".join(f"{m} {cost[m]:.2f} ms" for m in close)
             if close
             else ""
