@@ -392,8 +392,12 @@ def _verdict(s: dict, who: str) -> str:
             f"{scored.info['n_held_out']} held-out users")
 
 
-sentence = (_verdict(overall, f"For someone who rated {len(profile)} movies") + ". "
-            + _verdict(four, "Of the four lists above") + ".")
+who = f"For someone who rated {len(profile)} movies"
+if _verdict(overall, "") == _verdict(four, ""):  # the same reading twice: say it once
+    sentence = _verdict(overall, f"{who} (among every list scored, as among the four above)")
+    sentence += "."
+else:
+    sentence = f"{_verdict(overall, who)}. {_verdict(four, 'Of the four lists above')}."
 if len(vs_pop):
     p = vs_pop.iloc[0]
     where = {"tied": "within noise", p["a"]: "ahead", p["b"]: "behind"}[p["verdict"]]
