@@ -43,6 +43,14 @@ class BiasedMF(_KerasMF):
     Defaults were chosen on validation splits carved from the training ratings of
     ML-100K and the ML-1M slice (never their test sets; BENCHMARKS.md).
 
+    The optimiser is Keras 3's Adam as it treats embedding gradients: a batch's gradient
+    for one user's or movie's row arrives as one slice per rating, and Keras squares
+    each slice before adding them into the second moment, so a row rated several times
+    in a batch accumulates the sum of the squares rather than the square of the sum
+    (two slices +1 and -1 for one row give a second moment of 1, not 0, after one step
+    at beta_2 0.5). Keras 2 summed the slices first. The defaults were chosen with this
+    optimiser.
+
     Args:
         factors: taste numbers per user and per movie, per member. 32 x 4 members
             predicted better on validation than fewer, larger single models.

@@ -76,6 +76,14 @@ class SeedMF(_KerasMF):
     started. Having no bias to fall back on, it cannot predict for an id it never saw
     (``predicts_unknown`` is False; ``predict`` raises a ``KeyError`` naming the ids).
 
+    One difference from the published run is the Keras version: the seed used Keras 2,
+    whose Adam summed a batch's gradient slices for one embedding row before squaring
+    them; Keras 3 squares each slice (see :class:`~zeerec.models.mf.BiasedMF`). Trained
+    both ways on the ML-1M slice's 80/20 split of notebook 05 (seed 42, 2026-11-30), it
+    scored RMSE 1.0053 as here and 1.0064 with the slices summed
+    (``benchmarks/check_seed_adam.py``): the version does not explain this rerun's gap
+    to the published 0.990.
+
     Args:
         factors: embedding size per user and per movie (published: 64).
         epochs: passes over the training ratings (published: 20).
