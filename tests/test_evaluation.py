@@ -264,6 +264,21 @@ def test_conclusions_are_read_off_the_tables(comparison):
     assert c.loc[cheap[0], "model"] != "pop"  # must beat the baseline to count
 
 
+def test_the_most_novel_model_is_named_with_the_models_its_interval_cannot_separate(split):
+    train, test = split
+    ev = evaluation.evaluate(
+        {"a": Oracle(test), "b": Oracle(test), "pop": Popularity()}, train, test, k=3
+    )
+    per_user = ev.per_user.set_index(["model", "user_id"])["novelty"]
+    overall = ev.ranking.set_index("model")["novelty"]
+    for model in ("a", "pop"):  # full lists: the per-user mean is the ranking's novelty
+        assert per_user[model].mean() == pytest.approx(overall[model])
+    row = evaluation.conclusions(ev, baseline="pop").set_index("job")
+    row = row.loc["less obvious movies (not worse than pop)"]
+    assert row["model"] in ("a", "b") and row["tied_with"] == ({"a", "b"} - {row["model"]}).pop()
+    assert "bits (95 % interval" in row["evidence"]  # the same lists: a tie, said with its interval
+
+
 def test_the_cheapest_model_is_tied_with_those_one_timing_cannot_tell_apart(split):
     import dataclasses
 

@@ -158,6 +158,13 @@ def test_novelty_by_hand():
     assert metrics.novelty({1: [4, 1]}, popularity) == pytest.approx(0.5)
     with pytest.raises(ValueError, match="non-negative"):
         metrics.novelty(recs, {1: -1})
+    # per list: (1 + 2) / 2, (2 + 2) / 2; an empty slot (-1) is left out, an unknown movie
+    # counts 0, a list with no movie has none
+    top = np.array([[1, 2], [2, 3], [4, 1], [3, -1], [-1, -1]])
+    per_list = metrics.novelty_per_list(top, popularity)
+    np.testing.assert_allclose(per_list[:4], [1.5, 2.0, 0.5, 2.0])
+    assert np.isnan(per_list[4])
+    assert per_list[:2].mean() == pytest.approx(metrics.novelty(recs, popularity))
 
 
 def test_novelty_and_coverage_follow_microsoft_recommenders():

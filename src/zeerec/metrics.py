@@ -249,6 +249,26 @@ def novelty(
     items = _all_items(recommended)
     if len(items) == 0:
         raise ValueError("no recommendations to judge")
+    return float(_self_information(items, popularity).mean())
+
+
+def novelty_per_list(top: np.ndarray, popularity: Mapping[Hashable, int] | pd.Series) -> np.ndarray:
+    """:func:`novelty` of each list: a row of ``top`` (users × k movie ids, −1 for an
+    empty slot), the mean over its filled slots; NaN for a list with none. When every
+    list is full their mean is :func:`novelty` of all of them; per user, they let two
+    models' novelty be compared with a paired interval like the other metrics."""
+    top = np.asarray(top)
+    filled = top >= 0
+    info = np.zeros(top.shape)
+    info[filled] = _self_information(top[filled], popularity)
+    n = filled.sum(axis=1)
+    out = np.full(len(top), np.nan)
+    out[n > 0] = info[n > 0].sum(axis=1) / n[n > 0]
+    return out
+
+
+def _self_information(items: np.ndarray, popularity: Mapping[Hashable, int] | pd.Series):
+    """−log2(p_i) per item, p_i its share of the interactions; 0 for an item without any."""
     counts = (
         pd.Series(popularity, dtype="float64")
         if isinstance(popularity, Mapping)
@@ -260,4 +280,4 @@ def novelty(
     info = np.zeros(len(c))
     seen = c > 0
     info[seen] = -np.log2(c[seen] / counts.sum())
-    return float(info.mean())
+    return info

@@ -258,6 +258,7 @@ def _ranking(
             "n_train": j.n_train.reindex(j.users).to_numpy(),
             "activity": j.bucket,
             **per_user,
+            "novelty": metrics.novelty_per_list(top, j.movie_pop),
         }
     )
     return row, frame

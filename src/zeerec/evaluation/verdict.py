@@ -31,8 +31,9 @@ def conclusions(
     among models not worse than ``baseline`` on NDCG@k), and cost (the fastest
     recommender among those that beat ``baseline`` on NDCG@k). ``tied_with`` lists the
     models the leader cannot be told apart from (paired 95 % interval of the NDCG@k
-    difference covers 0; for cost, a time per user within :data:`COST_TIE` times the
-    fastest); "beats" and "not worse" use the same interval. A job without
+    difference covers 0; for novelty, that of the per-user novelty difference; for
+    cost, a time per user within :data:`COST_TIE` times the fastest); "beats" and "not
+    worse" use the NDCG@k interval. A job without
     a candidate is left out.
     """
     k = ev.k
@@ -55,7 +56,7 @@ def conclusions(
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def _ties(per_user, metric, best, models, resamples, seed) -> tuple[str, str]:
+def _ties(per_user, metric, best, models, resamples, seed, unit="") -> tuple[str, str]:
     """Models tied with ``best`` on ``metric`` and a phrase on its lead over the runner-up."""
     diffs = {
         m: paired_difference(per_user, metric, best, m, resamples=resamples, seed=seed)
@@ -68,7 +69,7 @@ def _ties(per_user, metric, best, models, resamples, seed) -> tuple[str, str]:
     runner_up = min(diffs, key=lambda m: diffs[m]["difference"])
     d = diffs[runner_up]
     margin = (
-        f"; ahead of {runner_up} by {d['difference']:+.3f} "
+        f"; ahead of {runner_up} by {d['difference']:+.3f}{unit} "
         f"(95 % interval {d['lo']:+.3f} to {d['hi']:+.3f}"
         + (", so tied)" if d["verdict"] == "tied" else ")")
     )
@@ -127,13 +128,18 @@ def _novelty_and_cost(ev, rank, baseline, nd, resamples, seed) -> list[tuple]:
     rows = []
     if not good.empty:
         top = str(good["novelty"].idxmax())
+        tied, margin = ("", "")
+        if "novelty" in ev.per_user.columns:  # an Evaluation built by hand may lack it
+            tied, margin = _ties(
+                ev.per_user, "novelty", top, list(good.index), resamples, seed, unit=" bits"
+            )
         rows.append(
             (
                 f"less obvious movies (not worse than {baseline})",
                 top,
-                "",
-                f"novelty {good.loc[top, 'novelty']:.2f} bits, coverage "
-                f"{good.loc[top, 'coverage']:.0%} of the training movies, "
+                tied,
+                f"novelty {good.loc[top, 'novelty']:.2f} bits{margin}, "
+                f"coverage {good.loc[top, 'coverage']:.0%} of the training movies, "
                 f"{nd.upper()} {good.loc[top, nd]:.3f}",
             )
         )
