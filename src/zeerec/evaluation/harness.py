@@ -17,6 +17,12 @@ from zeerec.ranking import check_n, top_n_rows
 
 DEFAULT_ACTIVITY_EDGES = (30, 150)
 RATING_COLUMNS = ["model", "rmse", "mae", "mape", "n_ratings", "fit_s", "predict_s"]
+SHORT_TIMING_S, TIMING_REPEATS = 0.25, 5
+"""A model's lists for every judged user that take less than SHORT_TIMING_S are made
+again, up to TIMING_REPEATS times in all, and the fastest run is its time (as timeit
+does): one run of a few tens of milliseconds moved 2-3x between reports on the same
+data and code, which decided report 07's "cheapest to serve". The lists are the same
+each time; a slower model is timed once."""
 
 
 @dataclass
@@ -238,6 +244,12 @@ def _ranking(
     start = time.perf_counter()
     top = recommend_top_k(model, j.users, train, k, batch_size=batch_size)
     rec_s = time.perf_counter() - start
+    for _ in range(TIMING_REPEATS - 1):
+        if rec_s >= SHORT_TIMING_S:
+            break
+        start = time.perf_counter()
+        recommend_top_k(model, j.users, train, k, batch_size=batch_size)
+        rec_s = min(rec_s, time.perf_counter() - start)
     keys = _pair_keys(np.repeat(j.users, k), top.ravel())
     hits = np.isin(keys, j.relevant_keys).reshape(top.shape) & (top >= 0)
     per_user = metrics.per_user_metrics(hits, j.n_relevant)
