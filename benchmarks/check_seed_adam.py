@@ -20,7 +20,7 @@ from common import SHARED, log
 from zeerec import data
 from zeerec.metrics import rmse
 from zeerec.models import mf
-from zeerec.models.mf.tf_setup import STEPS_PER_EXECUTION, keras, tf
+from zeerec.models.mf.tf_setup import keras, tf
 from zeerec.splits import random_split
 
 
@@ -33,16 +33,10 @@ class SummedSlicesAdam(keras.optimizers.Adam):
 
 
 class SeedMFKeras2Adam(mf.SeedMF):
-    def build_model(self, n_users: int, n_movies: int, xla: bool = False):
-        model = super().build_model(n_users, n_movies, xla)
-        model.compile(
-            optimizer=SummedSlicesAdam(learning_rate=self.learning_rate),
-            loss="mse",
-            metrics=[keras.metrics.RootMeanSquaredError(name="rmse")],
-            steps_per_execution=STEPS_PER_EXECUTION,
-            jit_compile=xla,
-        )
-        return model
+    """The seed model, layer for layer and compiled the same way, with Keras 2's Adam."""
+
+    def _optimizer(self):
+        return SummedSlicesAdam(learning_rate=self.learning_rate)
 
 
 def main() -> None:

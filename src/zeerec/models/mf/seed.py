@@ -142,13 +142,17 @@ class SeedMF(_KerasMF):
         sim = keras.layers.Dot(axes=1, name="Similarity-Dot-Product")([user_vec, movie_vec])
         model = keras.Model([user_input, movie_input], sim, name="seed_mf")
         model.compile(
-            optimizer=keras.optimizers.Adam(learning_rate=self.learning_rate),
+            optimizer=self._optimizer(),
             loss="mse",
             metrics=[keras.metrics.RootMeanSquaredError(name="rmse")],
             steps_per_execution=STEPS_PER_EXECUTION,
             jit_compile=xla,
         )
         return model
+
+    def _optimizer(self) -> keras.optimizers.Optimizer:
+        """Adam at the model's learning rate, as published (a subclass may swap it)."""
+        return keras.optimizers.Adam(learning_rate=self.learning_rate)
 
     def _fit(self, ratings: pd.DataFrame) -> None:
         start = time.perf_counter()
