@@ -77,9 +77,9 @@ class Hybrid(Recommender):
             raise ValueError(f"shrink must be > 0, got {shrink!r}")
         if not isinstance(min_neighbours, int | np.integer) or min_neighbours < 1:
             raise ValueError(f"min_neighbours must be a whole number >= 1, got {min_neighbours!r}")
-        self.cf, self.content = cf, content
         if not (np.isfinite(popularity_weight) and popularity_weight >= 0):
             raise ValueError(f"popularity_weight must be >= 0, got {popularity_weight!r}")
+        self.cf, self.content = cf, content
         self.cf_weight, self.shrink, self.min_neighbours = cf_weight, shrink, int(min_neighbours)
         self.popularity_weight = float(popularity_weight)
 
